@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// Runs the whole suite with node:test: unit tests beside the code (src/**/*.test.ts),
+// integration (test/integration) and browser tests (test/e2e). Prepares once what every
+// integration test file copies: a migrated PGlite data directory (dumped to a tarball) and,
+// when TEST_DATABASE_URL is set, a migrated template database on that PostgreSQL server.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const args = process.argv.slice(2);
+const roots = args.length > 0 ? args : ['src', 'test/integration', 'test/e2e'];
+
+function findTests(path) {
+  if (statSync(path).isFile()) return [path];
+  return readdirSync(path, { withFileTypes: true }).flatMap((entry) => {
+    const full = join(path, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : findTests(full);
+    return entry.name.endsWith('.test.ts') ? [full] : [];
+  });
+}
+
+const files = roots.flatMap((r) => findTests(join(root, r))).map((f) => relative(root, f)).sort();
+const workDir = mkdtempSync(join(tmpdir(), 'hifazat-test-'));
+const env = { ...process.env, HIFAZAT_TEST_DIR: workDir };
+
+const prepare = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/helpers/prepare.ts')], {
+  cwd: root,
+  env,
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+let prepared = '';
+prepare.stdout.on('data', (chunk) => (prepared += chunk));
+const prepareCode = await new Promise((resolve) => prepare.on('close', resolve));
+if (prepareCode !== 0) {
+  rmSync(workDir, { recursive: true, force: true });
+  process.exit(prepareCode ?? 1);
+}
+Object.assign(env, JSON.parse(prepared));
+
+// At most two test files at once: CI has two cores.
+const run = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  { cwd: root, env, stdio: 'inherit' },
+);
+const code = await new Promise((resolve) => run.on('close', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+
+const cleanup = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/helpers/prepare.ts'), '--cleanup'], {
+  cwd: root,
+  env,
+  stdio: 'inherit',
+});
+await new Promise((resolve) => cleanup.on('close', resolve));
+rmSync(workDir, { recursive: true, force: true });
+process.exit(code);

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { pakistanToday, reportInputSchema, toFieldIssues } from './report.ts';
+
+const schema = reportInputSchema('2026-11-29');
+const issuesOf = (input: unknown) => {
+  const result = schema.safeParse(input);
+  return result.success ? [] : toFieldIssues(result.error);
+};
+
+test('a minimal report needs only kind, language and its essential part; the rest is "unknown"', () => {
+  const result = schema.parse({ kind: 'abuse', language: 'ur', description: 'mere bachay ko tang karta hai' });
+  assert.equal(result.province, 'unknown');
+  assert.equal(result.childAgeBand, 'unknown');
+  assert.equal(result.policeStatus, 'unknown');
+  assert.equal(result.inDangerNow, null);
+  assert.deepEqual(result.urls, []);
+});
+
+test('online material needs a link; abuse needs a description', () => {
+  assert.deepEqual(issuesOf({ kind: 'online_material', language: 'en' }), [{ field: 'urls', problem: 'url_required' }]);
+  assert.deepEqual(issuesOf({ kind: 'abuse', language: 'en', description: '   ' }), [
+    { field: 'description', problem: 'description_required' },
+  ]);
+  assert.deepEqual(issuesOf({ language: 'en' }), [{ field: 'kind', problem: 'required' }]);
+});
+
+test('links are normalised, de-duplicated and limited to 20', () => {
+  const result = schema.parse({
+    kind: 'online_material',
+    language: 'en',
+    urls: ['https://Example.com/a', 'https://example.com/a', '', 'example.com/b'],
+  });
+  assert.deepEqual(result.urls, ['https://example.com/a', 'http://example.com/b']);
+  const many = Array.from({ length: 21 }, (_, i) => `https://example.com/${i}`);
+  assert.deepEqual(issuesOf({ kind: 'online_material', language: 'en', urls: many }), [
+    { field: 'urls', problem: 'too_many_urls' },
+  ]);
+  assert.deepEqual(issuesOf({ kind: 'online_material', language: 'en', urls: ['ok.example.com', 'nope'] }), [
+    { field: 'urls.1', problem: 'invalid_url' },
+  ]);
+});
+
+test('text in any script is accepted; control characters are not', () => {
+  const urdu = 'ہمسایہ بچے کو تنگ کرتا ہے\r\nmere bachay ko tang karta hai\tEnglish too';
+  assert.equal(schema.parse({ kind: 'abuse', language: 'ur', description: urdu }).description, urdu.replace('\r\n', '\n'));
+  assert.deepEqual(issuesOf({ kind: 'abuse', language: 'ur', description: 'a\u0000b' }), [
+    { field: 'description', problem: 'control_characters' },
+  ]);
+  assert.deepEqual(issuesOf({ kind: 'abuse', language: 'ur', description: 'a\u001bb' }), [
+    { field: 'description', problem: 'control_characters' },
+  ]);
+});
+
+test('dates must be real and not in the future (Pakistan time)', () => {
+  const base = { kind: 'abuse', language: 'en', description: 'x' };
+  assert.deepEqual(issuesOf({ ...base, occurredOn: '2026-02-30' }), [{ field: 'occurredOn', problem: 'invalid_date' }]);
+  assert.deepEqual(issuesOf({ ...base, occurredOn: '2026-11-30' }), [{ field: 'occurredOn', problem: 'future_date' }]);
+  assert.deepEqual(issuesOf({ ...base, occurredOn: '2026-11-29' }), []);
+  assert.equal(pakistanToday(new Date('2026-11-29T19:30:00Z')), '2026-11-30');
+});
+
+test('enumerations refuse values outside their lists', () => {
+  assert.deepEqual(issuesOf({ kind: 'abuse', language: 'en', description: 'x', childAgeBand: '16-18', province: 'karachi' }), [
+    { field: 'province', problem: 'invalid_choice' },
+    { field: 'childAgeBand', problem: 'invalid_choice' },
+  ]);
+});
+
+test('unknown fields are named, also inside contact', () => {
+  const issues = issuesOf({ kind: 'abuse', language: 'en', description: 'x', ip: '1.2.3.4', contact: { twitter: '@x' } });
+  assert.deepEqual(
+    issues.sort((a, b) => a.field.localeCompare(b.field)),
+    [
+      { field: 'contact.twitter', problem: 'unknown_field' },
+      { field: 'ip', problem: 'unknown_field' },
+    ],
+  );
+});
+
+test('contact details need consent and a way to reach the person', () => {
+  const base = { kind: 'abuse', language: 'en', description: 'x' };
+  assert.deepEqual(issuesOf({ ...base, contact: { phone: '0300 1234567' } }), [
+    { field: 'contact.consent', problem: 'consent_required' },
+  ]);
+  assert.deepEqual(issuesOf({ ...base, contact: { consent: true, name: 'Ayesha' } }), [
+    { field: 'contact.phone', problem: 'contact_way_required' },
+  ]);
+  assert.deepEqual(issuesOf({ ...base, contact: { consent: true, phone: 'call me' } }), [
+    { field: 'contact.phone', problem: 'invalid_phone' },
+  ]);
+  assert.deepEqual(issuesOf({ ...base, contact: { consent: true, email: 'a@b' } }), [
+    { field: 'contact.email', problem: 'invalid_email' },
+  ]);
+  assert.deepEqual(issuesOf({ ...base, contact: { consent: true, phone: '+92 300 1234567' } }), []);
+});

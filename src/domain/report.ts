@@ -1,0 +1,188 @@
+import { z } from 'zod';
+import { normaliseUrl } from './url.ts';
+import { optionalText } from './text.ts';
+import type { FieldIssue } from './errors.ts';
+
+/** Enumerations shared by the form, the API, the database checks and (later) statistics. */
+export const reportKinds = ['online_material', 'abuse'] as const;
+export const languages = ['en', 'ur'] as const;
+export const provinces = ['punjab', 'sindh', 'kp', 'balochistan', 'ict', 'ajk', 'gb'] as const;
+export const areas = ['urban', 'rural'] as const;
+export const ageBands = ['0-5', '6-10', '11-15', '16-17'] as const;
+export const childSexes = ['girl', 'boy'] as const;
+export const abuserRelationships = [
+  'family_member', 'relative', 'acquaintance', 'neighbour', 'teacher', 'cleric',
+  'shopkeeper', 'driver', 'service_provider', 'stranger', 'online_contact',
+] as const;
+export const places = [
+  'victim_home', 'abuser_place', 'street', 'field', 'place_of_worship', 'school', 'online', 'other',
+] as const;
+export const policeStatuses = ['registered', 'refused', 'not_yet'] as const;
+export const reporterRelationships = ['self', 'parent', 'relative', 'teacher', 'neighbour', 'other'] as const;
+export const datePrecisions = ['day', 'month', 'year'] as const;
+/** What the reporter sees of the case's progress. */
+export const publicStatuses = ['received', 'under_review', 'referred', 'closed'] as const;
+
+export type Language = (typeof languages)[number];
+export type PublicStatus = (typeof publicStatuses)[number];
+
+export const unknown = 'unknown' as const;
+export const maxUrlsPerReport = 20;
+export const limits = {
+  site: 200,
+  description: 10_000,
+  district: 100,
+  contactName: 100,
+  contactPhone: 32,
+  contactEmail: 254,
+  message: 5_000,
+} as const;
+
+/** A question a frightened person may not be able to answer: missing means "unknown". */
+function answer<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum([...values, unknown], 'invalid_choice').default(unknown);
+}
+
+const requiredChoice = {
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? 'required' : 'invalid_choice'),
+};
+
+const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** A calendar date, not after `today` (the reporter's today, Pakistan time). */
+function occurredOn(today: string) {
+  return z
+    .string('invalid')
+    .transform((v) => v.trim())
+    .refine((v) => {
+      const m = isoDate.exec(v);
+      if (!m) return false;
+      const date = new Date(`${v}T00:00:00Z`);
+      return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === v;
+    }, 'invalid_date')
+    .refine((v) => v <= today, 'future_date')
+    .optional();
+}
+
+const urlList = z
+  .array(z.string('invalid'), 'invalid')
+  .max(maxUrlsPerReport * 2, 'too_many_urls')
+  .transform((values, ctx) => {
+    const seen = new Set<string>();
+    values.forEach((value, index) => {
+      if (value.trim() === '') return;
+      const result = normaliseUrl(value);
+      if ('problem' in result) ctx.addIssue({ code: 'custom', message: result.problem, path: [index] });
+      else seen.add(result.url);
+    });
+    return [...seen];
+  })
+  .refine((urls) => urls.length <= maxUrlsPerReport, 'too_many_urls');
+
+const contactSchema = z
+  .strictObject(
+    {
+      name: optionalText(limits.contactName),
+      phone: optionalText(limits.contactPhone).refine(
+        (v) => v === undefined || /^\+?[\d\s()-]{7,}$/.test(v) && v.replace(/\D/g, '').length <= 15,
+        'invalid_phone',
+      ),
+      email: optionalText(limits.contactEmail).refine(
+        (v) => v === undefined || z.email().safeParse(v).success,
+        'invalid_email',
+      ),
+      consent: z.boolean('invalid').default(false),
+    },
+    'invalid',
+  )
+  .superRefine((c, ctx) => {
+    if ((c.phone || c.email || c.name) && !c.consent) {
+      ctx.addIssue({ code: 'custom', message: 'consent_required', path: ['consent'] });
+    }
+    if (c.consent && !c.phone && !c.email) {
+      ctx.addIssue({ code: 'custom', message: 'contact_way_required', path: ['phone'] });
+    }
+  });
+
+/**
+ * One schema for a report, used by the HTML form and the JSON API alike. Only the kind, the
+ * language and the essential part of each kind are required.
+ */
+export function reportInputSchema(today: string) {
+  return z
+    .strictObject(
+      {
+        kind: z.enum(reportKinds, requiredChoice),
+        language: z.enum(languages, requiredChoice),
+        urls: urlList.default([]),
+        site: optionalText(limits.site),
+        description: optionalText(limits.description),
+        occurredOn: occurredOn(today),
+        occurredPrecision: z.enum(datePrecisions, 'invalid_choice').default('day'),
+        province: answer(provinces),
+        district: optionalText(limits.district),
+        area: answer(areas),
+        childAgeBand: answer(ageBands),
+        childSex: answer(childSexes),
+        abuserRelationship: answer(abuserRelationships),
+        place: answer(places),
+        inDangerNow: z.boolean('invalid').nullable().default(null),
+        policeStatus: answer(policeStatuses),
+        reporterRelationship: answer(reporterRelationships),
+        contact: contactSchema.optional(),
+      },
+      'invalid',
+    )
+    .superRefine((r, ctx) => {
+      if (r.kind === 'online_material' && r.urls.length === 0) {
+        ctx.addIssue({ code: 'custom', message: 'url_required', path: ['urls'] });
+      }
+      if (r.kind === 'abuse' && !r.description) {
+        ctx.addIssue({ code: 'custom', message: 'description_required', path: ['description'] });
+      }
+    });
+}
+
+export type ReportInput = z.output<ReturnType<typeof reportInputSchema>>;
+
+export const followUpSchema = z.strictObject({ receipt: z.string('required').max(200, 'receipt_format') }, 'invalid');
+
+export const reporterMessageSchema = z.strictObject(
+  {
+    receipt: z.string('required').max(200, 'receipt_format'),
+    body: optionalText(limits.message).refine((v) => v !== undefined, 'message_required'),
+  },
+  'invalid',
+);
+
+/** Problem keys the interface has words for; any other zod message is shown as "invalid". */
+export const problemKeys = [
+  'required', 'invalid', 'invalid_choice', 'too_long', 'control_characters', 'invalid_date',
+  'future_date', 'invalid_url', 'unsupported_scheme', 'too_many_urls', 'url_required',
+  'description_required', 'invalid_phone', 'invalid_email', 'consent_required',
+  'contact_way_required', 'unknown_field', 'receipt_format', 'receipt_mistyped', 'message_required',
+] as const;
+export type ProblemKey = (typeof problemKeys)[number];
+
+/** zod issues → field issues with stable problem keys, one per field, in input order. */
+export function toFieldIssues(error: z.ZodError): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      const prefix = issue.path.map(String).join('.');
+      for (const key of issue.keys) {
+        issues.push({ field: prefix ? `${prefix}.${key}` : key, problem: 'unknown_field' });
+      }
+      continue;
+    }
+    const field = issue.path.map(String).join('.');
+    const problem = (problemKeys as readonly string[]).includes(issue.message) ? issue.message : 'invalid';
+    if (!issues.some((i) => i.field === field)) issues.push({ field, problem });
+  }
+  return issues;
+}
+
+/** Today's date in Pakistan (UTC+5, no daylight saving), where reporters live. */
+export function pakistanToday(now: Date = new Date()): string {
+  return new Date(now.getTime() + 5 * 3600_000).toISOString().slice(0, 10);
+}

@@ -1,0 +1,71 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { HifazatError } from '../../domain/errors.ts';
+import {
+  followUpSchema, pakistanToday, reporterMessageSchema, reportInputSchema, toFieldIssues,
+} from '../../domain/report.ts';
+import type { Services } from '../../services/index.ts';
+import type { FollowUpView } from '../../services/reports.ts';
+import type { HttpOptions } from '../app.ts';
+import { openApiDocument } from '../openapi.ts';
+
+function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    throw new HifazatError('validation_failed', 'The request has invalid fields.', { issues: toFieldIssues(result.error) });
+  }
+  return result.data;
+}
+
+function requireJson(request: FastifyRequest): unknown {
+  if (!request.headers['content-type']?.toLowerCase().startsWith('application/json')) {
+    throw new HifazatError('unsupported_media_type', 'Send JSON (Content-Type: application/json).');
+  }
+  return request.body;
+}
+
+const idempotencyKeyPattern = /^[\x21-\x7e]{8,200}$/;
+
+function threadJson(view: FollowUpView) {
+  return {
+    status: view.status,
+    receivedAt: view.receivedAt.toISOString(),
+    messages: view.messages.map((m) => ({ author: m.author, body: m.body, createdAt: m.createdAt.toISOString() })),
+  };
+}
+
+export function apiRoutes(services: Services, options: HttpOptions): FastifyPluginAsync {
+  const reportLimit = { rateLimit: { max: options.clientRateLimit.reportsPerHour, timeWindow: 3_600_000 } };
+  const followUpLimit = { rateLimit: { max: options.clientRateLimit.followUpsPerTenMinutes, timeWindow: 600_000 } };
+
+  return async (app) => {
+    app.get('/openapi.json', async () => openApiDocument());
+
+    /** A proof-of-work challenge for the report form's ALTCHA widget (or any API client). */
+    app.get('/pow-challenge', async () => services.submissionGate.challenge());
+
+    app.post('/reports', { config: reportLimit }, async (request, reply) => {
+      const input = parse(reportInputSchema(pakistanToday()), requireJson(request));
+      const key = request.headers['idempotency-key'];
+      if (key !== undefined && (typeof key !== 'string' || !idempotencyKeyPattern.test(key))) {
+        throw new HifazatError('validation_failed', 'Invalid Idempotency-Key header.', {
+          issues: [{ field: 'Idempotency-Key', problem: 'invalid' }],
+        });
+      }
+      const pow = request.headers['x-altcha'];
+      await services.submissionGate.admit(typeof pow === 'string' ? pow : undefined);
+      const submitted = await services.reports.submit(input, { source: 'api', idempotencyKey: key });
+      return reply.code(submitted.replayed ? 200 : 201).send({ receipt: submitted.receipt, status: submitted.status });
+    });
+
+    app.post('/follow-up', { config: followUpLimit }, async (request) => {
+      const { receipt } = parse(followUpSchema, requireJson(request));
+      return threadJson(await services.reports.followUp(receipt));
+    });
+
+    app.post('/follow-up/messages', { config: followUpLimit }, async (request, reply) => {
+      const { receipt, body } = parse(reporterMessageSchema, requireJson(request));
+      return reply.code(201).send(threadJson(await services.reports.addReporterMessage(receipt, body!)));
+    });
+  };
+}

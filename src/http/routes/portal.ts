@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { HifazatError } from '../../domain/errors.ts';
+import {
+  followUpSchema, languages, pakistanToday, reporterMessageSchema, reportInputSchema, toFieldIssues, type Language,
+} from '../../domain/report.ts';
+import type { Services } from '../../services/index.ts';
+import type { FollowUpView } from '../../services/reports.ts';
+import type { HttpOptions, RenderRejected } from '../app.ts';
+import { readReportForm, type FormBody } from '../form-input.ts';
+import { messages, negotiateLanguage } from '../i18n/index.ts';
+import type { Html } from '../views/html.ts';
+import type { PageContext } from '../views/layout.ts';
+import { followUpPage, landingPage, receiptPage } from '../views/pages.ts';
+import { reportFormPage, type FormValues } from '../views/report-form.ts';
+
+function sendPage(reply: FastifyReply, page: Html, status = 200) {
+  return reply.code(status).type('text/html; charset=utf-8').send(page.toString());
+}
+
+export function portalRoutes(services: Services, options: HttpOptions): FastifyPluginAsync {
+  // Counted after the body is read (preHandler), so that a refused report can be shown again.
+  const reportLimit = {
+    rateLimit: { max: options.clientRateLimit.reportsPerHour, timeWindow: 3_600_000, hook: 'preHandler' as const },
+  };
+  const followUpLimit = { rateLimit: { max: options.clientRateLimit.followUpsPerTenMinutes, timeWindow: 600_000 } };
+
+  return async (app) => {
+    app.get('/', async (request, reply) =>
+      reply
+        .header('Vary', 'Accept-Language')
+        .redirect(`/${negotiateLanguage(request.headers['accept-language'])}/`, 302),
+    );
+
+    for (const lang of languages) {
+      const ctx = (page: string): PageContext => ({ lang, t: messages[lang], page });
+
+      const renderForm = async (reply: FastifyReply, values: FormValues, state: {
+        issues?: ReturnType<typeof toFieldIssues>; extraUrlField?: boolean; idempotencyKey?: string | undefined;
+        notice?: string;
+      } = {}, status = 200) =>
+        sendPage(
+          reply,
+          reportFormPage(ctx('/report'), {
+            values,
+            issues: state.issues ?? [],
+            notice: state.notice,
+            extraUrlField: state.extraUrlField ?? false,
+            idempotencyKey: state.idempotencyKey ?? randomUUID(),
+            districts: await services.districts.list(),
+            powChallengeUrl: '/api/v1/pow-challenge',
+          }),
+          status,
+        );
+
+      app.get(`/${lang}`, async (_request, reply) => reply.redirect(`/${lang}/`, 301));
+      app.get(`/${lang}/`, async (_request, reply) => sendPage(reply, landingPage(ctx('/'))));
+      app.get(`/${lang}/report`, async (_request, reply) => renderForm(reply, {}));
+
+      /** A report refused for load (not for its content) comes back with everything typed. */
+      const renderRefused: RenderRejected = async (request, reply, error) => {
+        if (error.code !== 'rate_limited') return false;
+        const body = formBody(request.body);
+        if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
+        await renderForm(reply, body, { notice: messages[lang].errors.tooMany, idempotencyKey: readReportForm(body).idempotencyKey }, 429);
+        return true;
+      };
+
+      app.post(`/${lang}/report`, { config: { ...reportLimit, renderRejected: renderRefused } }, async (request, reply) => {
+        const body = formBody(request.body);
+        const form = readReportForm(body);
+        if (form.action === 'add_url') {
+          return renderForm(reply, body, { extraUrlField: true, idempotencyKey: form.idempotencyKey });
+        }
+        const parsed = reportInputSchema(pakistanToday()).safeParse(form.input);
+        if (!parsed.success) {
+          return renderForm(reply, body, { issues: toFieldIssues(parsed.error), idempotencyKey: form.idempotencyKey }, 400);
+        }
+        await services.submissionGate.admit(form.proofOfWork);
+        const submitted = await services.reports.submit(parsed.data, {
+          source: 'portal',
+          idempotencyKey: form.idempotencyKey,
+        });
+        return sendPage(reply, receiptPage(ctx('/report'), submitted.receipt, parsed.data.inDangerNow));
+      });
+
+      app.get(`/${lang}/follow-up`, async (_request, reply) => sendPage(reply, followUpPage(ctx('/follow-up'), {})));
+
+      app.post(`/${lang}/follow-up`, { config: followUpLimit }, async (request, reply) => {
+        const parsed = followUpSchema.safeParse(formBody(request.body));
+        if (!parsed.success) {
+          return sendPage(reply, followUpPage(ctx('/follow-up'), { issues: toFieldIssues(parsed.error) }), 400);
+        }
+        return withFollowUp(reply, ctx('/follow-up'), parsed.data.receipt, () =>
+          services.reports.followUp(parsed.data.receipt),
+        );
+      });
+
+      app.post(`/${lang}/follow-up/reply`, { config: followUpLimit }, async (request, reply) => {
+        const body = formBody(request.body);
+        const parsed = reporterMessageSchema.safeParse(body);
+        const receipt = typeof body.receipt === 'string' ? body.receipt : '';
+        if (!parsed.success) {
+          const issues = toFieldIssues(parsed.error);
+          return withFollowUp(reply, ctx('/follow-up'), receipt, () => services.reports.followUp(receipt), {
+            replyIssues: issues,
+            reply: typeof body.body === 'string' ? body.body : '',
+          });
+        }
+        return withFollowUp(reply, ctx('/follow-up'), receipt, () =>
+          services.reports.addReporterMessage(parsed.data.receipt, parsed.data.body!),
+          { sent: true },
+        );
+      });
+    }
+  };
+}
+
+function formBody(body: unknown): FormBody {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new HifazatError('unsupported_media_type', 'Send the form as application/x-www-form-urlencoded.');
+  }
+  return body as FormBody;
+}
+
+/**
+ * Shows the thread for a receipt, or the receipt form again with the reason in the page's
+ * language when the receipt is mistyped, unknown or throttled.
+ */
+async function withFollowUp(
+  reply: FastifyReply,
+  ctx: PageContext,
+  receipt: string,
+  load: () => Promise<FollowUpView>,
+  extra: { replyIssues?: ReturnType<typeof toFieldIssues>; reply?: string; sent?: boolean } = {},
+) {
+  try {
+    const view = await load();
+    const status = extra.replyIssues?.length ? 400 : 200;
+    return sendPage(reply, followUpPage(ctx, { receipt, view, ...extra }), status);
+  } catch (error) {
+    if (!(error instanceof HifazatError)) throw error;
+    const f = ctx.t.followUp;
+    if (error.code === 'validation_failed') {
+      return sendPage(reply, followUpPage(ctx, { receipt, issues: error.issues }), 400);
+    }
+    if (error.code === 'unknown_receipt') {
+      return sendPage(reply, followUpPage(ctx, { receipt, notice: f.unknownReceipt }), 404);
+    }
+    if (error.code === 'too_many_attempts') {
+      if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
+      return sendPage(reply, followUpPage(ctx, { receipt, notice: f.tooManyAttempts }), 429);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,74 @@
+import { mkdirSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import { buildApp } from './http/app.ts';
+import { createServices, defaultBudgets } from './services/index.ts';
+import { Keyring, loadOrCreateDataKey } from './services/keys.ts';
+import { lockDataDir } from './store/data-dir-lock.ts';
+import { migrate, openDatabase, type Database } from './store/database.ts';
+
+const maintenanceIntervalMs = 10 * 60 * 1000;
+
+export interface Opened {
+  database: Database;
+  keyring: Keyring;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the configured database (PGlite in DATA_DIR, locked against a second process, or the
+ * PostgreSQL server at DATABASE_URL), brings its schema up to date and loads the data key.
+ */
+export async function openStorage(config: Config): Promise<Opened> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const unlock = config.databaseUrl ? () => {} : lockDataDir(config.dataDir);
+  try {
+    const keyring = new Keyring(loadOrCreateDataKey(config.keyFile, { create: true }));
+    const database = config.databaseUrl
+      ? await openDatabase({ engine: 'postgres', url: config.databaseUrl, poolSize: config.databasePoolSize })
+      : await openDatabase({ engine: 'pglite', dataDir: `${config.dataDir}/pglite` });
+    await migrate(database);
+    return {
+      database,
+      keyring,
+      async close() {
+        await database.close();
+        unlock();
+      },
+    };
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+}
+
+export async function start(config: Config): Promise<{ app: FastifyInstance; url: string; stop(): Promise<void> }> {
+  const storage = await openStorage(config);
+  const services = createServices(storage.database, storage.keyring, defaultBudgets);
+  const app = await buildApp(services, {
+    logLevel: config.logLevel,
+    trustProxy: config.trustProxy,
+    https: config.https,
+    clientRateLimit: { reportsPerHour: 30, followUpsPerTenMinutes: 30 },
+  });
+  const timer = setInterval(() => {
+    services.maintain().catch((error: unknown) => app.log.error({ err: error }, 'maintenance failed'));
+  }, maintenanceIntervalMs);
+  timer.unref();
+  await services.maintain();
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    url,
+    stop: () =>
+      (stopping ??= (async () => {
+        clearInterval(timer);
+        await app.close();
+        await storage.close();
+      })()),
+  };
+}

@@ -1,0 +1,59 @@
+import type { Database } from '../store/database.ts';
+import { DistrictDirectory } from './districts.ts';
+import type { Keyring } from './keys.ts';
+import { ReportService } from './reports.ts';
+import { SubmissionGate } from './submission-gate.ts';
+import { purgeOldThrottleWindows, Throttle } from './throttle.ts';
+
+/** Shared budgets; see docs/ARCHITECTURE.md, "Throttling without identifying anyone". */
+export interface Budgets {
+  /** Failed receipt look-ups allowed across all clients per ten minutes. */
+  followUpFailuresPerTenMinutes: number;
+  /** Reports accepted without a proof of work across all clients per hour. */
+  unverifiedReportsPerHour: number;
+  /** Proof-of-work difficulty (counter range); tests make it tiny. */
+  proofOfWork?: { min: number; max: number };
+}
+
+export const defaultBudgets: Budgets = {
+  followUpFailuresPerTenMinutes: 500,
+  unverifiedReportsPerHour: 300,
+};
+
+export interface Services {
+  database: Database;
+  reports: ReportService;
+  districts: DistrictDirectory;
+  submissionGate: SubmissionGate;
+  /** Deletes what is kept only for a while (idempotency answers, spent challenges, old counters). */
+  maintain(): Promise<void>;
+}
+
+export function createServices(database: Database, keyring: Keyring, budgets: Budgets = defaultBudgets): Services {
+  const districts = new DistrictDirectory(database);
+  const followUpFailures = new Throttle(database, {
+    bucket: 'follow-up-failures',
+    windowSeconds: 600,
+    limit: budgets.followUpFailuresPerTenMinutes,
+    code: 'too_many_attempts',
+  });
+  const unverifiedReports = new Throttle(database, {
+    bucket: 'reports-without-proof-of-work',
+    windowSeconds: 3600,
+    limit: budgets.unverifiedReportsPerHour,
+    code: 'rate_limited',
+  });
+  const reports = new ReportService(database, keyring, followUpFailures, districts);
+  const submissionGate = new SubmissionGate(database, keyring, unverifiedReports, budgets.proofOfWork);
+  return {
+    database,
+    reports,
+    districts,
+    submissionGate,
+    async maintain() {
+      await reports.purgeExpiredIdempotencyKeys();
+      await submissionGate.purgeExpired();
+      await purgeOldThrottleWindows(database);
+    },
+  };
+}

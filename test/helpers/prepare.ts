@@ -1,0 +1,60 @@
+/**
+ * Run once by scripts/test.mjs before the suite (and with --cleanup after it). Prints, as JSON,
+ * the environment that test files read through test/helpers/database.ts.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import { migrate, openDatabase } from '../../src/store/database.ts';
+
+const workDir = process.env.HIFAZAT_TEST_DIR!;
+const serverUrl = process.env.TEST_DATABASE_URL;
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+if (process.argv.includes('--cleanup')) {
+  const template = process.env.HIFAZAT_TEST_PG_TEMPLATE;
+  if (serverUrl && template) {
+    await admin(async (client) => {
+      const { rows } = await client.query<{ datname: string }>(
+        "SELECT datname FROM pg_database WHERE datname LIKE $1",
+        [`${template}%`],
+      );
+      for (const { datname } of rows) {
+        await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      }
+    });
+  }
+} else {
+  const pglite = await openDatabase({ engine: 'pglite' });
+  await migrate(pglite);
+  const dump = join(workDir, 'pglite-migrated.tar.gz');
+  const blob = await pglite.dumpDataDir!();
+  await writeFile(dump, Buffer.from(await blob.arrayBuffer()));
+  await pglite.close();
+  const out: Record<string, string> = { HIFAZAT_TEST_PGLITE_DUMP: dump };
+
+  if (serverUrl) {
+    const template = `hifazat_test_${process.pid}`;
+    await admin((client) => client.query(`CREATE DATABASE "${template}"`));
+    const database = await openDatabase({ engine: 'postgres', url: withDatabase(serverUrl, template), poolSize: 1 });
+    await migrate(database);
+    await database.close();
+    out.HIFAZAT_TEST_PG_TEMPLATE = template;
+  }
+  process.stdout.write(JSON.stringify(out));
+}

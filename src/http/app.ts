@@ -32,6 +32,8 @@ export interface HttpOptions {
  */
 export type RenderRejected = (request: FastifyRequest, reply: FastifyReply, error: HifazatError) => Promise<boolean>;
 
+const vendorFiles = new Set(['/external/altcha.min.js', '/external/altcha.css', '/i18n/ur.js', '/workers/sha.js']);
+
 /** Reports and messages are text; 256 KiB holds 20 long URLs and the longest narrative. */
 const bodyLimit = 256 * 1024;
 
@@ -88,6 +90,16 @@ export async function buildApp(services: Services, options: HttpOptions): Promis
     root: fileURLToPath(new URL('./assets/', import.meta.url)),
     prefix: '/assets/',
     cacheControl: false,
+    setHeaders: (reply) => reply.header('Cache-Control', 'public, max-age=604800'),
+  });
+
+  // The proof-of-work widget, served from the installed package: no third-party host.
+  await app.register(fastifyStatic, {
+    root: fileURLToPath(new URL('..', import.meta.resolve('altcha/external'))),
+    prefix: '/assets/vendor/altcha/',
+    decorateReply: false,
+    cacheControl: false,
+    allowedPath: (path) => vendorFiles.has(path),
     setHeaders: (reply) => reply.header('Cache-Control', 'public, max-age=604800'),
   });
 

@@ -27,7 +27,7 @@ function serverUrl(database: string): string {
 export async function testDatabase(engine: Engine): Promise<Database & { url?: string }> {
   if (engine === 'pglite') {
     const dump = process.env.HIFAZAT_TEST_PGLITE_DUMP;
-    if (dump) return openDatabase({ engine: 'pglite', loadDataDir: new Blob([await readFile(dump)]) });
+    if (dump) return openDatabase({ engine: 'pglite', loadDataDir: new Blob([new Uint8Array(await readFile(dump))]) });
     const database = await openDatabase({ engine: 'pglite' });
     await migrate(database);
     return database;

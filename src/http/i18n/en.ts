@@ -65,7 +65,7 @@ export const en = {
     },
     material: {
       legend: 'The material online',
-      doNot: 'Do not download, screenshot or share it',
+      doNot: 'Do not download, screenshot or share it.',
       doNotWhy:
         'Please do not save or send the pictures or videos to anyone, not even to us. This stops them spreading further, and having them can be a crime. A link is all we need.',
       urlsLabel: 'Link (web address)',
@@ -169,7 +169,7 @@ export const en = {
   receipt: {
     title: 'Thank you. Your report has been received.',
     codeLabel: 'Your receipt code',
-    keepSecret: 'Keep this code secret',
+    keepSecret: 'Keep this code secret.',
     advice: [
       'Write it down now, or save it. It is shown only once and we cannot show it again.',
       'With this code you can check progress and answer our questions. Anyone who has it can read the messages, so do not share it.',

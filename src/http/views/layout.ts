@@ -11,7 +11,12 @@ export interface PageContext {
 
 const otherLanguage = (lang: Language): Language => (lang === 'en' ? 'ur' : 'en');
 
-export function layout(ctx: PageContext, title: string, main: Html, options: { scripts?: string[] } = {}): Html {
+export function layout(
+  ctx: PageContext,
+  title: string,
+  main: Html,
+  options: { scripts?: string[] } = {},
+): Html {
   const { t, lang } = ctx;
   const other = otherLanguage(lang);
   return html`<!doctype html>
@@ -20,6 +25,7 @@ export function layout(ctx: PageContext, title: string, main: Html, options: { s
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · ${t.siteName}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/site.css">
 ${(options.scripts ?? []).map((src) => html`<script type="module" src="${src}"></script>`)}
 </head>

@@ -36,7 +36,7 @@ export function receiptPage(ctx: PageContext, receipt: string, inDangerNow: bool
 <section class="receipt" aria-labelledby="receipt-label">
   <h2 id="receipt-label"><span class="no-print">${r.codeLabel}</span><span class="print-only">${r.noteTitle}</span></h2>
   <p class="receipt-code"><bdi dir="ltr" id="receipt-code">${shown}</bdi></p>
-  <p class="no-print"><strong>${r.keepSecret}.</strong></p>
+  <p class="no-print"><strong>${r.keepSecret}</strong></p>
   <ul class="no-print">${r.advice.map((a) => html`<li>${a}</li>`)}</ul>
 </section>
 <section class="no-print" aria-labelledby="save-heading">

@@ -71,7 +71,7 @@ ${radioGroup({
 
 <fieldset class="section section-material">
 <legend>${r.material.legend}</legend>
-<div class="warning" role="note"><p><strong>${r.material.doNot}.</strong></p><p>${r.material.doNotWhy}</p></div>
+<div class="warning" role="note"><p><strong>${r.material.doNot}</strong></p><p>${r.material.doNotWhy}</p></div>
 <fieldset class="field urls" aria-describedby="f-urls-hint">
 <legend>${r.material.urlsLabel}</legend>
 <p class="hint" id="f-urls-hint">${r.material.urlsHint}</p>
@@ -151,9 +151,16 @@ ${issue('contact.consent') ? html`<p class="error" id="f-contact-consent-error">
 </fieldset>
 
 ${state.powChallengeUrl
-  ? html`<div class="pow"><altcha-widget challengeurl="${state.powChallengeUrl}" auto="onload" hidelogo hidefooter name="altcha" aria-label="${r.powLabel}"></altcha-widget></div>`
+  ? html`<div class="pow" data-pow-challenge="${state.powChallengeUrl}"></div>`
   : ''}
 <button type="submit" class="primary">${r.submit}</button>
 </form>`;
-  return layout(ctx, r.title, main, { scripts: state.powChallengeUrl ? ['/assets/altcha.js'] : [] });
+  return layout(
+    ctx,
+    r.title,
+    main,
+    state.powChallengeUrl
+      ? { scripts: ['/assets/altcha-setup.js'] }
+      : {},
+  );
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { normaliseUrl } from './url.ts';
-import { optionalText } from './text.ts';
+import { optionalText, requiredText } from './text.ts';
 import type { FieldIssue } from './errors.ts';
 
 /** Enumerations shared by the form, the API, the database checks and (later) statistics. */
@@ -150,7 +150,7 @@ export const followUpSchema = z.strictObject({ receipt: z.string('required').max
 export const reporterMessageSchema = z.strictObject(
   {
     receipt: z.string('required').max(200, 'receipt_format'),
-    body: optionalText(limits.message).refine((v) => v !== undefined, 'message_required'),
+    body: requiredText(limits.message, 'message_required'),
   },
   'invalid',
 );

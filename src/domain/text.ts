@@ -37,3 +37,12 @@ export function westernDigits(value: string): string {
     return String(code >= 0x06f0 ? code - 0x06f0 : code - 0x0660);
   });
 }
+
+/** A text field that must be answered: `problem` when empty. */
+export function requiredText(max: number, problem: string) {
+  return z
+    .string(problem)
+    .refine((v) => !hasForbiddenControl(v), 'control_characters')
+    .transform(normaliseText)
+    .pipe(z.string().min(1, problem).max(max, 'too_long'));
+}

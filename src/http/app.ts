@@ -9,7 +9,7 @@ import { languages, type Language } from '../domain/report.ts';
 import type { Services } from '../services/index.ts';
 import { httpStatusOf } from './errors.ts';
 import { parseFormBody } from './form-input.ts';
-import { messages } from './i18n/index.ts';
+import { messages, negotiateLanguage } from './i18n/index.ts';
 import { loggerOptions } from './logging.ts';
 import { apiRoutes } from './routes/api.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -151,14 +151,14 @@ function sendError(error: HifazatError, request: FastifyRequest, reply: FastifyR
   const status = httpStatusOf[error.code];
   if (status >= 500) request.log.error({ err: error.cause ?? error }, 'request failed');
   if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
-  const lang = languageOfPath(request.url);
-  if (lang === undefined) {
+  if (request.url.startsWith('/api/') || request.url === '/healthz' || request.url === '/readyz') {
     const body =
       error.code === 'validation_failed'
         ? { errors: error.issues.map((i) => ({ field: i.field, problem: i.problem, message: problemMessage(i.problem, request) })) }
         : { error: { code: error.code, message: status >= 500 ? 'Internal error.' : error.message } };
     return reply.code(status).type('application/json; charset=utf-8').send(body);
   }
+  const lang = languageOfPath(request.url) ?? negotiateLanguage(request.headers['accept-language']);
   const t = messages[lang];
   const [title, text] =
     status === 404

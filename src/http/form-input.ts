@@ -1,3 +1,5 @@
+import { HifazatError } from '../domain/errors.ts';
+
 /**
  * The HTML report form posts the API's field names as strings; this turns them into the
  * API's JSON shape so that one schema validates both. Fields that only the form has
@@ -49,18 +51,26 @@ export function readReportForm(body: FormBody): ReportFormSubmission {
   };
 }
 
+const malformed = () => new HifazatError('malformed_body', 'The form is not valid UTF-8 or has a broken escape.');
+
 /**
  * Strict application/x-www-form-urlencoded parsing: a malformed percent-escape or bytes that are
  * not UTF-8 are refused (the caller turns the throw into a 400) instead of being silently
  * replaced, and a repeated name becomes a list.
  */
 export function parseFormBody(raw: string): FormBody {
-  if (raw.includes('\uFFFD')) throw new SyntaxError('Form body is not valid UTF-8.');
+  if (raw.includes('\uFFFD')) throw malformed();
   const out: FormBody = Object.create(null) as FormBody;
   for (const pair of raw.split('&')) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
-    const decode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
+    const decode = (s: string) => {
+      try {
+        return decodeURIComponent(s.replace(/\+/g, ' '));
+      } catch {
+        throw malformed();
+      }
+    };
     const name = decode(eq === -1 ? pair : pair.slice(0, eq));
     const value = decode(eq === -1 ? '' : pair.slice(eq + 1));
     const previous = out[name];

@@ -65,7 +65,7 @@ export function apiRoutes(services: Services, options: HttpOptions): FastifyPlug
 
     app.post('/follow-up/messages', { config: followUpLimit }, async (request, reply) => {
       const { receipt, body } = parse(reporterMessageSchema, requireJson(request));
-      return reply.code(201).send(threadJson(await services.reports.addReporterMessage(receipt, body!)));
+      return reply.code(201).send(threadJson(await services.reports.addReporterMessage(receipt, body)));
     });
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { HifazatError } from '../../domain/errors.ts';
 import {
   followUpSchema, languages, pakistanToday, reporterMessageSchema, reportInputSchema, toFieldIssues, type Language,
@@ -60,14 +60,14 @@ export function portalRoutes(services: Services, options: HttpOptions): FastifyP
       /** A report refused for load (not for its content) comes back with everything typed. */
       const renderRefused: RenderRejected = async (request, reply, error) => {
         if (error.code !== 'rate_limited') return false;
-        const body = formBody(request.body);
+        const body = formBody(request);
         if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
         await renderForm(reply, body, { notice: messages[lang].errors.tooMany, idempotencyKey: readReportForm(body).idempotencyKey }, 429);
         return true;
       };
 
       app.post(`/${lang}/report`, { config: { ...reportLimit, renderRejected: renderRefused } }, async (request, reply) => {
-        const body = formBody(request.body);
+        const body = formBody(request);
         const form = readReportForm(body);
         if (form.action === 'add_url') {
           return renderForm(reply, body, { extraUrlField: true, idempotencyKey: form.idempotencyKey });
@@ -87,7 +87,7 @@ export function portalRoutes(services: Services, options: HttpOptions): FastifyP
       app.get(`/${lang}/follow-up`, async (_request, reply) => sendPage(reply, followUpPage(ctx('/follow-up'), {})));
 
       app.post(`/${lang}/follow-up`, { config: followUpLimit }, async (request, reply) => {
-        const parsed = followUpSchema.safeParse(formBody(request.body));
+        const parsed = followUpSchema.safeParse(formBody(request));
         if (!parsed.success) {
           return sendPage(reply, followUpPage(ctx('/follow-up'), { issues: toFieldIssues(parsed.error) }), 400);
         }
@@ -97,7 +97,7 @@ export function portalRoutes(services: Services, options: HttpOptions): FastifyP
       });
 
       app.post(`/${lang}/follow-up/reply`, { config: followUpLimit }, async (request, reply) => {
-        const body = formBody(request.body);
+        const body = formBody(request);
         const parsed = reporterMessageSchema.safeParse(body);
         const receipt = typeof body.receipt === 'string' ? body.receipt : '';
         if (!parsed.success) {
@@ -108,7 +108,7 @@ export function portalRoutes(services: Services, options: HttpOptions): FastifyP
           });
         }
         return withFollowUp(reply, ctx('/follow-up'), receipt, () =>
-          services.reports.addReporterMessage(parsed.data.receipt, parsed.data.body!),
+          services.reports.addReporterMessage(parsed.data.receipt, parsed.data.body),
           { sent: true },
         );
       });
@@ -116,11 +116,13 @@ export function portalRoutes(services: Services, options: HttpOptions): FastifyP
   };
 }
 
-function formBody(body: unknown): FormBody {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+/** The posted form; a page's forms are only ever sent urlencoded. */
+function formBody(request: FastifyRequest): FormBody {
+  const type = request.headers['content-type']?.toLowerCase() ?? '';
+  if (!type.startsWith('application/x-www-form-urlencoded') || request.body === null || typeof request.body !== 'object') {
     throw new HifazatError('unsupported_media_type', 'Send the form as application/x-www-form-urlencoded.');
   }
-  return body as FormBody;
+  return request.body as FormBody;
 }
 
 /**

@@ -24,6 +24,10 @@ const environment = z.object({
   TRUST_PROXY: flag.default(false),
   /** Set when served over HTTPS (directly or via the proxy): cookies become Secure, HSTS is sent. */
   HTTPS: flag.default(false),
+  /** Reports accepted per hour without a solved proof of work, shared by all instances (database). */
+  UNVERIFIED_REPORTS_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000_000).default(300),
+  /** Reports accepted per hour from one client address, counted by each process in memory. */
+  CLIENT_REPORTS_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000_000).default(30),
 });
 
 export interface Config {
@@ -36,6 +40,8 @@ export interface Config {
   logLevel: z.infer<typeof environment>['LOG_LEVEL'];
   trustProxy: boolean;
   https: boolean;
+  unverifiedReportsPerHour: number;
+  clientReportsPerHour: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -56,5 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     https: e.HTTPS,
+    unverifiedReportsPerHour: e.UNVERIFIED_REPORTS_PER_HOUR,
+    clientReportsPerHour: e.CLIENT_REPORTS_PER_HOUR,
   };
 }

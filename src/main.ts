@@ -44,12 +44,15 @@ export async function openStorage(config: Config): Promise<Opened> {
 
 export async function start(config: Config): Promise<{ app: FastifyInstance; url: string; stop(): Promise<void> }> {
   const storage = await openStorage(config);
-  const services = createServices(storage.database, storage.keyring, defaultBudgets);
+  const services = createServices(storage.database, storage.keyring, {
+    ...defaultBudgets,
+    unverifiedReportsPerHour: config.unverifiedReportsPerHour,
+  });
   const app = await buildApp(services, {
     logLevel: config.logLevel,
     trustProxy: config.trustProxy,
     https: config.https,
-    clientRateLimit: { reportsPerHour: 30, followUpsPerTenMinutes: 30 },
+    clientRateLimit: { reportsPerHour: config.clientReportsPerHour, followUpsPerTenMinutes: 30 },
   });
   const timer = setInterval(() => {
     services.maintain().catch((error: unknown) => app.log.error({ err: error }, 'maintenance failed'));

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { HifazatError } from '../domain/errors.ts';
 import { openStorage, start } from '../main.ts';
+import { AuditLog, auditProblemDescriptions } from '../services/audit.ts';
+import { StaffAccounts } from '../services/staff.ts';
 
 const help = `Hifazat: anonymous, bilingual reporting of child sexual abuse.
 
@@ -10,19 +12,33 @@ Usage: hifazat <command>
 Commands:
   start      Start the web server (migrates the database first).
   migrate    Create or update the database schema, then exit.
+  admin create --email EMAIL [--name NAME] [--url BASE_URL]
+             Create an administrator account and print its one-time enrolment link
+             (valid 72 hours). BASE_URL is how staff reach Hifazat (default
+             http://HOST:PORT).
+  audit verify [--head SEQ:HASH]
+             Check the audit log's hash chain (and that it still holds a head recorded
+             earlier); exit 0 when intact, 1 when not.
   help       Show this help.
 
 Configuration is read from the environment (see README.md):
   PORT (3000), HOST (127.0.0.1), DATA_DIR (./data), DATABASE_URL (PostgreSQL instead of the
   embedded database), DATABASE_POOL_SIZE (10), HIFAZAT_KEY_FILE (DATA_DIR/data.key),
-  LOG_LEVEL (info), TRUST_PROXY (false), HTTPS (false).
+  LOG_LEVEL (info), TRUST_PROXY (false), HTTPS (false), UNVERIFIED_REPORTS_PER_HOUR (300),
+  CLIENT_REPORTS_PER_HOUR (30).
 `;
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { help: { type: 'boolean', short: 'h' } },
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      head: { type: 'string' },
+      email: { type: 'string' },
+      name: { type: 'string' },
+      url: { type: 'string' },
+    },
   });
   const command = values.help ? 'help' : (positionals[0] ?? 'help');
   switch (command) {
@@ -35,6 +51,14 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write('Database is up to date.\n');
       return 0;
     }
+    case 'admin':
+      if (positionals[1] === 'create' && values.email) return createAdministrator(values.email, values.name, values.url);
+      process.stderr.write(`Usage: hifazat admin create --email EMAIL [--name NAME] [--url BASE_URL]\n`);
+      return 2;
+    case 'audit':
+      if (positionals[1] === 'verify') return auditVerify(values.head);
+      process.stderr.write(`Unknown command: ${positionals.join(' ')}\n\n${help}`);
+      return 2;
     case 'start': {
       const server = await start(loadConfig());
       process.stdout.write(`Hifazat is running at ${server.url}/\n`);
@@ -51,6 +75,58 @@ async function main(argv: string[]): Promise<number> {
     default:
       process.stderr.write(`Unknown command: ${command}\n\n${help}`);
       return 2;
+  }
+}
+
+async function createAdministrator(email: string, name: string | undefined, baseUrl: string | undefined): Promise<number> {
+  const config = loadConfig();
+  const storage = await openStorage(config);
+  try {
+    const staff = new StaffAccounts(storage.database, storage.keyring, new AuditLog(storage.database, storage.keyring));
+    const { enrolmentToken } = await staff.invite(
+      { id: null, label: 'cli' },
+      { email, displayName: name ?? email, role: 'administrator' },
+    );
+    const base = (baseUrl ?? `http://${config.host}:${config.port}`).replace(/\/+$/, '');
+    process.stdout.write(
+      `Administrator ${email.toLowerCase()} created.\nOpen this one-time link within 72 hours to set a password and a second factor:\n${base}/console/en/enrol/${enrolmentToken}\n`,
+    );
+    return 0;
+  } finally {
+    await storage.close();
+  }
+}
+
+async function auditVerify(recordedHead: string | undefined): Promise<number> {
+  const expected = recordedHead === undefined ? undefined : /^(\d+):([0-9a-f]{64})$/i.exec(recordedHead);
+  if (expected === null) {
+    process.stderr.write('--head must be SEQ:HASH, as printed by a previous verify (64 hex digits).\n');
+    return 2;
+  }
+  const storage = await openStorage(loadConfig());
+  try {
+    const result = await new AuditLog(storage.database, storage.keyring).verify(
+      expected ? { expectHead: { seq: Number(expected[1]), hash: expected[2]! } } : {},
+    );
+    const head = result.head ? `seq ${result.head.seq}, hash ${result.head.hash}` : 'none (the log is empty)';
+    if (result.ok) {
+      process.stdout.write(`Audit log intact: ${result.entries} entries checked.\nHead: ${head}\n`);
+      // Truncating the newest entries leaves a valid chain: only a head kept elsewhere shows it.
+      if (result.head) {
+        process.stdout.write(
+          `Record the head outside the database; later, "hifazat audit verify --head ${result.head.seq}:${result.head.hash}" checks it is still there.\n`,
+        );
+      }
+      return 0;
+    }
+    process.stdout.write(
+      `Audit log NOT intact: ${result.entries} entries checked, ${result.problemCount} problem(s).\nHead: ${head}\n` +
+        result.problems.map((p) => `  seq ${p.seq}: ${p.problem}: ${auditProblemDescriptions[p.problem]}\n`).join('') +
+        (result.problemCount > result.problems.length ? `  … and ${result.problemCount - result.problems.length} more\n` : ''),
+    );
+    return 1;
+  } finally {
+    await storage.close();
   }
 }
 

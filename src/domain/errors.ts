@@ -5,9 +5,15 @@
 export const errorCodes = [
   'validation_failed',
   'unknown_receipt',
+  'unauthenticated',
+  'sign_in_failed',
+  'forbidden',
+  'csrf_invalid',
   'too_many_attempts',
   'rate_limited',
   'idempotency_conflict',
+  /** The object is not in a state that allows this (e.g. approving a closure nobody requested). */
+  'invalid_state',
   'payload_too_large',
   'unsupported_media_type',
   'malformed_body',

@@ -104,11 +104,25 @@ const contactSchema = z
     }
   });
 
+/** Built schemas by day: building one costs ~50 times more than parsing a report with it. */
+const schemasByDay = new Map<string, ReturnType<typeof buildReportInputSchema>>();
+
 /**
  * One schema for a report, used by the HTML form and the JSON API alike. Only the kind, the
- * language and the essential part of each kind are required.
+ * language and the essential part of each kind are required. `today` (the reporter's date) bounds
+ * the date of the events; the schema for a day is built once and reused.
  */
 export function reportInputSchema(today: string) {
+  let schema = schemasByDay.get(today);
+  if (!schema) {
+    if (schemasByDay.size >= 4) schemasByDay.clear();
+    schema = buildReportInputSchema(today);
+    schemasByDay.set(today, schema);
+  }
+  return schema;
+}
+
+function buildReportInputSchema(today: string) {
   return z
     .strictObject(
       {

@@ -5,16 +5,20 @@ import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import { HifazatError } from '../domain/errors.ts';
-import { languages, type Language } from '../domain/report.ts';
 import type { Services } from '../services/index.ts';
-import { httpStatusOf } from './errors.ts';
+import { normalise, sendError } from './errors.ts';
 import { parseFormBody } from './form-input.ts';
-import { messages, negotiateLanguage } from './i18n/index.ts';
 import { loggerOptions } from './logging.ts';
 import { apiRoutes } from './routes/api.ts';
+import { consoleRoutes } from './routes/console.ts';
 import { healthRoutes } from './routes/health.ts';
 import { portalRoutes } from './routes/portal.ts';
-import { errorPage } from './views/pages.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    hifazatRoutes: readonly { method: string; url: string }[];
+  }
+}
 
 export interface HttpOptions {
   logLevel: string;
@@ -44,6 +48,13 @@ export async function buildApp(services: Services, options: HttpOptions): Promis
     bodyLimit,
     // No request ids derived from the client, and none that a person could be traced by later.
     genReqId: () => '',
+  });
+
+  // Every route, as registered: the role-by-route test walks them all.
+  const routes: { method: string; url: string }[] = [];
+  app.decorate('hifazatRoutes', routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
   });
 
   await app.register(helmet, {
@@ -121,67 +132,6 @@ export async function buildApp(services: Services, options: HttpOptions): Promis
   await app.register(healthRoutes(services));
   await app.register(portalRoutes(services, options));
   await app.register(apiRoutes(services, options), { prefix: '/api/v1' });
+  await app.register(consoleRoutes(services, options));
   return app;
-}
-
-/** Fastify's own errors (body too large, wrong content type, bad JSON) become HifazatErrors. */
-function normalise(error: unknown): HifazatError {
-  if (error instanceof HifazatError) return error;
-  const e = error as { code?: string; statusCode?: number; message?: string };
-  switch (e.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new HifazatError('payload_too_large', 'The request body is too large.');
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new HifazatError('unsupported_media_type', 'This content type is not accepted here.');
-    default:
-      if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
-        return new HifazatError('malformed_body', 'The request could not be read.');
-      }
-      return new HifazatError('internal', 'Internal error.', { cause: error });
-  }
-}
-
-function languageOfPath(url: string): Language | undefined {
-  const first = url.split('/')[1];
-  return (languages as readonly string[]).includes(first ?? '') ? (first as Language) : undefined;
-}
-
-function sendError(error: HifazatError, request: FastifyRequest, reply: FastifyReply) {
-  const status = httpStatusOf[error.code];
-  if (status >= 500) request.log.error({ err: error.cause ?? error }, 'request failed');
-  if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
-  if (request.url.startsWith('/api/') || request.url === '/healthz' || request.url === '/readyz') {
-    const body =
-      error.code === 'validation_failed'
-        ? { errors: error.issues.map((i) => ({ field: i.field, problem: i.problem, message: problemMessage(i.problem, request) })) }
-        : { error: { code: error.code, message: status >= 500 ? 'Internal error.' : error.message } };
-    return reply.code(status).type('application/json; charset=utf-8').send(body);
-  }
-  const lang = languageOfPath(request.url) ?? negotiateLanguage(request.headers['accept-language']);
-  const t = messages[lang];
-  const [title, text] =
-    status === 404
-      ? [t.errors.notFoundTitle, t.errors.notFound]
-      : status === 429
-        ? [t.errors.tooManyTitle, t.errors.tooMany]
-        : status >= 500
-          ? [t.errors.serverTitle, t.errors.server]
-          : [t.errors.badRequestTitle, t.errors.badRequest];
-  return reply
-    .code(status)
-    .type('text/html; charset=utf-8')
-    .send(errorPage({ lang, t, page: '/' }, title, text).toString());
-}
-
-/** API errors speak the report's language when it says one, else the caller's. */
-export function apiLanguage(request: FastifyRequest): Language {
-  const body = request.body as { language?: unknown } | undefined;
-  if (body && typeof body === 'object' && (body.language === 'ur' || body.language === 'en')) return body.language;
-  return request.headers['accept-language']?.toLowerCase().startsWith('ur') ? 'ur' : 'en';
-}
-
-function problemMessage(problem: string, request: FastifyRequest): string {
-  const problems = messages[apiLanguage(request)].problems as Record<string, string>;
-  return problems[problem] ?? problems.invalid!;
 }

@@ -1,7 +1,10 @@
 import type { Database } from '../store/database.ts';
+import { AuditLog } from './audit.ts';
+import { CaseWork } from './cases.ts';
 import { DistrictDirectory } from './districts.ts';
 import type { Keyring } from './keys.ts';
 import { ReportService } from './reports.ts';
+import { StaffAccounts } from './staff.ts';
 import { SubmissionGate } from './submission-gate.ts';
 import { purgeOldThrottleWindows, Throttle } from './throttle.ts';
 
@@ -25,11 +28,20 @@ export interface Services {
   reports: ReportService;
   districts: DistrictDirectory;
   submissionGate: SubmissionGate;
-  /** Deletes what is kept only for a while (idempotency answers, spent challenges, old counters). */
+  audit: AuditLog;
+  staff: StaffAccounts;
+  cases: CaseWork;
+  /** Deletes what is kept only for a while: closed cases past retention, expired sessions, idempotency answers, spent challenges, old counters. */
   maintain(): Promise<void>;
 }
 
-export function createServices(database: Database, keyring: Keyring, budgets: Budgets = defaultBudgets): Services {
+export function createServices(
+  database: Database,
+  keyring: Keyring,
+  budgets: Budgets = defaultBudgets,
+  /** The time as services see it; tests move it forward to expire sessions. */
+  clock: () => Date = () => new Date(),
+): Services {
   const districts = new DistrictDirectory(database);
   const followUpFailures = new Throttle(database, {
     bucket: 'follow-up-failures',
@@ -45,12 +57,20 @@ export function createServices(database: Database, keyring: Keyring, budgets: Bu
   });
   const reports = new ReportService(database, keyring, followUpFailures, districts);
   const submissionGate = new SubmissionGate(database, keyring, unverifiedReports, budgets.proofOfWork);
+  const audit = new AuditLog(database, keyring);
+  const staff = new StaffAccounts(database, keyring, audit, clock);
+  const cases = new CaseWork(database, keyring, audit, reports, clock);
   return {
     database,
     reports,
     districts,
     submissionGate,
+    audit,
+    staff,
+    cases,
     async maintain() {
+      await cases.purgeClosedCases();
+      await staff.purgeExpired();
       await reports.purgeExpiredIdempotencyKeys();
       await submissionGate.purgeExpired();
       await purgeOldThrottleWindows(database);

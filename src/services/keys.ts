@@ -27,7 +27,7 @@ export function loadOrCreateDataKey(path: string, options: { create: boolean }):
 }
 
 /** Every use of the data key gets its own subkey, so that no two purposes share a key. */
-export type KeyPurpose = 'field-encryption' | 'receipt-lookup' | 'url-lookup' | 'idempotency' | 'pow-signature';
+export type KeyPurpose = 'field-encryption' | 'receipt-lookup' | 'url-lookup' | 'idempotency' | 'pow-signature' | 'recovery-code' | 'audit-chain';
 
 const formatVersion = 1;
 const ivBytes = 12;

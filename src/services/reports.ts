@@ -4,7 +4,8 @@ import { HifazatError } from '../domain/errors.ts';
 import { newReceipt, parseReceipt } from '../domain/receipt.ts';
 import type { PublicStatus, ReportInput } from '../domain/report.ts';
 import type { Database, Tx } from '../store/database.ts';
-import { idempotencyKeys, reportMessages, reports, reportUrls } from '../store/schema.ts';
+import { cases, idempotencyKeys, incidentRecords, reportMessages, reports, reportUrls } from '../store/schema.ts';
+import { publicStatusOf, type CaseState } from '../domain/case.ts';
 import type { Keyring } from './keys.ts';
 import type { Throttle } from './throttle.ts';
 import type { DistrictDirectory } from './districts.ts';
@@ -41,6 +42,9 @@ const context = {
   idempotentReceipt: (keyHash: Buffer) => `idempotency_keys/${keyHash.toString('hex')}`,
 };
 
+/** The console (services/cases.ts) decrypts what reports hold with the same contexts. */
+export { context as reportContexts };
+
 export class ReportService {
   constructor(
     private readonly database: Database,
@@ -55,10 +59,18 @@ export class ReportService {
    */
   async submit(
     input: ReportInput,
-    options: { source: 'portal' | 'api'; idempotencyKey?: string | undefined },
+    options: {
+      source: 'portal' | 'api' | 'staff';
+      idempotencyKey?: string | undefined;
+      /** Source 'staff' (the console's CaseWork.fileOnBehalf): who filed it, with the caller's consent. */
+      filedBy?: string;
+      /** Runs in the same transaction once the report is stored: the console audits the filing there. */
+      alsoInTransaction?: (tx: Tx, reportId: string) => Promise<void>;
+    },
   ): Promise<Submitted> {
     const id = randomUUID();
     const receipt = newReceipt();
+    const caseReference = sql`'HZ-' || to_char(now() AT TIME ZONE 'Asia/Karachi', 'YYYY') || '-' || lpad(nextval('case_reference_seq')::text, 6, '0')`;
     const keyHash = options.idempotencyKey ? this.keyring.mac('idempotency', options.idempotencyKey) : undefined;
     const requestHash = this.keyring.mac('idempotency', JSON.stringify(input));
     const district = input.district === undefined ? null : await this.districts.canonical(input.district);
@@ -78,8 +90,11 @@ export class ReportService {
           .returning({ keyHash: idempotencyKeys.keyHash });
         if (claimed.length === 0) return this.#replay(tx, keyHash, requestHash);
       }
+      // Every report starts as a case of its own; analysts may later merge cases.
+      await tx.insert(cases).values({ id, reference: caseReference });
       await tx.insert(reports).values({
         id,
+        caseId: id,
         receiptHash: this.keyring.mac('receipt-lookup', receipt),
         kind: input.kind,
         language: input.language,
@@ -111,6 +126,25 @@ export class ReportService {
             )
           : null,
         source: options.source,
+        // A staff member files only with the caller's consent recorded (checked by CaseWork).
+        filedBy: options.filedBy ?? null,
+        filingConsent: options.filedBy ? true : null,
+      });
+      // The anonymous statistical record of the incident; classification later sets its category.
+      await tx.insert(incidentRecords).values({
+        id: randomUUID(),
+        caseId: id,
+        source: 'hotline',
+        occurredOn: input.occurredOn ?? null,
+        reportedOn: sql`(now() AT TIME ZONE 'Asia/Karachi')::date`,
+        province: input.province,
+        district,
+        area: input.area,
+        victimSex: input.childSex,
+        ageBand: input.childAgeBand,
+        abuserRelationship: input.abuserRelationship,
+        place: input.place,
+        policeStatus: input.policeStatus,
       });
       if (input.urls.length > 0) {
         await tx.insert(reportUrls).values(
@@ -122,6 +156,7 @@ export class ReportService {
           })),
         );
       }
+      await options.alsoInTransaction?.(tx, id);
       return { receipt, status: 'received', replayed: false };
     });
   }
@@ -131,10 +166,11 @@ export class ReportService {
       .select({
         requestHash: idempotencyKeys.requestHash,
         receipt: idempotencyKeys.receipt,
-        status: reports.status,
+        state: cases.state,
       })
       .from(idempotencyKeys)
       .innerJoin(reports, eq(reports.id, idempotencyKeys.reportId))
+      .innerJoin(cases, eq(cases.id, reports.caseId))
       .where(eq(idempotencyKeys.keyHash, keyHash));
     if (!previous) throw new HifazatError('internal', 'Idempotency key claimed without a report.');
     if (!previous.requestHash.equals(requestHash)) {
@@ -142,7 +178,7 @@ export class ReportService {
     }
     return {
       receipt: this.keyring.decrypt(previous.receipt, context.idempotentReceipt(keyHash)),
-      status: previous.status as PublicStatus,
+      status: publicStatusOf(previous.state as CaseState),
       replayed: true,
     };
   }
@@ -156,7 +192,7 @@ export class ReportService {
       .where(eq(reportMessages.reportId, report.id))
       .orderBy(asc(reportMessages.id));
     return {
-      status: report.status as PublicStatus,
+      status: publicStatusOf(report.state as CaseState),
       kind: report.kind as FollowUpView['kind'],
       receivedAt: report.createdAt,
       messages: rows.map((m) => ({
@@ -177,15 +213,21 @@ export class ReportService {
         body: this.keyring.encrypt(body, context.message(report.id, 'reporter')),
       });
       await tx.update(reports).set({ updatedAt: sql`now()` }).where(eq(reports.id, report.id));
+      // New words from the reporter mark the case for its analyst.
+      await tx
+        .update(cases)
+        .set({ unreadReporterMessages: sql`${cases.unreadReporterMessages} + 1`, updatedAt: sql`now()` })
+        .where(eq(cases.id, report.caseId));
     });
     return this.followUp(receiptInput);
   }
 
-  /** Staff side of the thread (the console builds on this). */
-  async addStaffMessage(reportId: string, body: string): Promise<void> {
-    await this.database.db.insert(reportMessages).values({
+  /** Staff side of the thread; the console passes its transaction (`tx`) to audit with it. */
+  async addStaffMessage(reportId: string, body: string, staffId?: string, tx: Tx | Database['db'] = this.database.db): Promise<void> {
+    await tx.insert(reportMessages).values({
       reportId,
       author: 'staff',
+      staffId: staffId ?? null,
       body: this.keyring.encrypt(body, context.message(reportId, 'staff')),
     });
   }
@@ -200,8 +242,9 @@ export class ReportService {
     }
     await this.followUpThrottle.assertOpen();
     const [report] = await this.database.db
-      .select({ id: reports.id, status: reports.status, kind: reports.kind, createdAt: reports.createdAt })
+      .select({ id: reports.id, caseId: reports.caseId, state: cases.state, kind: reports.kind, createdAt: reports.createdAt })
       .from(reports)
+      .innerJoin(cases, eq(cases.id, reports.caseId))
       .where(eq(reports.receiptHash, this.keyring.mac('receipt-lookup', parsed.receipt)));
     if (!report) {
       await this.followUpThrottle.recordFailure();

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
-  bigint, boolean, customType, date, integer, pgTable, primaryKey, smallint, text, timestamp, uuid,
+  bigint, boolean, customType, date, foreignKey, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uuid,
 } from 'drizzle-orm/pg-core';
 
 /**
@@ -13,14 +13,15 @@ const bytea = customType<{ data: Buffer; driverData: Uint8Array }>({
   toDriver: (value) => value,
 });
 
-const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`);
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const createdAt = () => timestamptz('created_at').notNull().default(sql`now()`);
 
 export const reports = pgTable('reports', {
   id: uuid('id').primaryKey(),
   receiptHash: bytea('receipt_hash').notNull().unique(),
+  caseId: uuid('case_id').notNull(),
   kind: text('kind').notNull(),
   language: text('language').notNull(),
-  status: text('status').notNull().default('received'),
   occurredOn: date('occurred_on', { mode: 'string' }),
   occurredPrecision: text('occurred_precision').notNull().default('day'),
   province: text('province').notNull(),
@@ -37,8 +38,10 @@ export const reports = pgTable('reports', {
   sensitive: bytea('sensitive').notNull(),
   contact: bytea('contact'),
   source: text('source').notNull().default('portal'),
+  filedBy: uuid('filed_by'),
+  filingConsent: boolean('filing_consent'),
   createdAt: createdAt(),
-  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
+  updatedAt: timestamptz('updated_at').notNull().default(sql`now()`),
 });
 
 export const reportUrls = pgTable(
@@ -57,6 +60,7 @@ export const reportMessages = pgTable('report_messages', {
   id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
   reportId: uuid('report_id').notNull().references(() => reports.id, { onDelete: 'cascade' }),
   author: text('author').notNull(),
+  staffId: uuid('staff_id'),
   body: bytea('body').notNull(),
   createdAt: createdAt(),
 });
@@ -93,3 +97,173 @@ export const districts = pgTable(
   },
   (t) => [primaryKey({ columns: [t.province, t.nameEn] })],
 );
+
+export const staffUsers = pgTable('staff_users', {
+  id: uuid('id').primaryKey(),
+  email: text('email').notNull().unique(),
+  displayName: text('display_name').notNull(),
+  role: text('role').notNull(),
+  status: text('status').notNull().default('invited'),
+  passwordHash: text('password_hash'),
+  totpSecret: bytea('totp_secret'),
+  totpLastStep: bigint('totp_last_step', { mode: 'number' }).notNull().default(0),
+  enrolmentTokenHash: bytea('enrolment_token_hash'),
+  enrolmentExpiresAt: timestamptz('enrolment_expires_at'),
+  language: text('language').notNull().default('en'),
+  createdAt: createdAt(),
+  updatedAt: timestamptz('updated_at').notNull().default(sql`now()`),
+});
+
+export const staffRecoveryCodes = pgTable(
+  'staff_recovery_codes',
+  {
+    userId: uuid('user_id').notNull(),
+    codeHash: bytea('code_hash').notNull(),
+    usedAt: timestamptz('used_at'),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.codeHash] })],
+);
+
+export const staffSessions = pgTable('staff_sessions', {
+  idHash: bytea('id_hash').primaryKey(),
+  userId: uuid('user_id').notNull(),
+  createdAt: createdAt(),
+  lastSeenAt: timestamptz('last_seen_at').notNull().default(sql`now()`),
+  expiresAt: timestamptz('expires_at').notNull(),
+});
+
+export const signInFailures = pgTable(
+  'sign_in_failures',
+  {
+    account: text('account').notNull(),
+    windowStart: timestamptz('window_start').notNull(),
+    failures: integer('failures').notNull(),
+    lastFailureAt: timestamptz('last_failure_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.account, t.windowStart] })],
+);
+
+export const auditLog = pgTable('audit_log', {
+  seq: bigint('seq', { mode: 'number' }).primaryKey(),
+  at: timestamptz('at').notNull().default(sql`now()`),
+  actorId: uuid('actor_id'),
+  actor: text('actor').notNull(),
+  action: text('action').notNull(),
+  objectType: text('object_type'),
+  objectId: text('object_id'),
+  details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+  prevHash: bytea('prev_hash').notNull(),
+  hash: bytea('hash').notNull(),
+});
+
+export const cases = pgTable('cases', {
+  id: uuid('id').primaryKey(),
+  reference: text('reference').notNull().unique(),
+  state: text('state').notNull().default('new'),
+  closureReason: text('closure_reason'),
+  closureRequestedBy: uuid('closure_requested_by'),
+  closureRequestedAt: timestamptz('closure_requested_at'),
+  closureApprovedBy: uuid('closure_approved_by'),
+  mergedInto: uuid('merged_into'),
+  assignedTo: uuid('assigned_to'),
+  unreadReporterMessages: integer('unread_reporter_messages').notNull().default(0),
+  createdAt: createdAt(),
+  updatedAt: timestamptz('updated_at').notNull().default(sql`now()`),
+  closedAt: timestamptz('closed_at'),
+});
+
+const classificationColumns = () => ({
+  category: text('category').notNull(),
+  legalBases: text('legal_bases').array().notNull().default(sql`'{}'`),
+  interpolBaseline: boolean('interpol_baseline'),
+  tags: text('tags').array().notNull().default(sql`'{}'`),
+  victimAgeBand: text('victim_age_band').notNull().default('unknown'),
+  victimSex: text('victim_sex').notNull().default('unknown'),
+  materialViewed: boolean('material_viewed'),
+  viewedBy: text('viewed_by'),
+  classifiedBy: uuid('classified_by').notNull(),
+  classifiedAt: timestamptz('classified_at').notNull().default(sql`now()`),
+});
+
+export const reportClassifications = pgTable('report_classifications', {
+  reportId: uuid('report_id').primaryKey(),
+  ...classificationColumns(),
+});
+
+export const reportUrlClassifications = pgTable(
+  'report_url_classifications',
+  {
+    reportId: uuid('report_id').notNull(),
+    position: smallint('position').notNull(),
+    ...classificationColumns(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.reportId, t.position] }),
+    foreignKey({ columns: [t.reportId, t.position], foreignColumns: [reportUrls.reportId, reportUrls.position] }),
+  ],
+);
+
+export const caseNotes = pgTable('case_notes', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  caseId: uuid('case_id').notNull(),
+  authorId: uuid('author_id').notNull(),
+  body: bytea('body').notNull(),
+  createdAt: createdAt(),
+});
+
+export const caseTasks = pgTable('case_tasks', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  caseId: uuid('case_id').notNull(),
+  title: text('title').notNull(),
+  dueOn: date('due_on', { mode: 'string' }).notNull(),
+  assignedTo: uuid('assigned_to'),
+  createdBy: uuid('created_by').notNull(),
+  doneAt: timestamptz('done_at'),
+  createdAt: createdAt(),
+});
+
+export const agencies = pgTable('agencies', {
+  id: uuid('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  kind: text('kind').notNull(),
+  contact: text('contact'),
+  active: boolean('active').notNull().default(true),
+});
+
+export const referrals = pgTable('referrals', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  caseId: uuid('case_id').notNull(),
+  agencyId: uuid('agency_id').notNull(),
+  referredAt: timestamptz('referred_at').notNull(),
+  method: text('method').notNull(),
+  agencyReference: text('agency_reference'),
+  firStatus: text('fir_status').notNull(),
+  followUpOn: date('follow_up_on', { mode: 'string' }),
+  notes: bytea('notes'),
+  createdBy: uuid('created_by').notNull(),
+  createdAt: createdAt(),
+});
+
+export const incidentRecords = pgTable('incident_records', {
+  id: uuid('id').primaryKey(),
+  caseId: uuid('case_id').unique(),
+  source: text('source').notNull(),
+  category: text('category').notNull().default('other'),
+  occurredOn: date('occurred_on', { mode: 'string' }),
+  reportedOn: date('reported_on', { mode: 'string' }).notNull(),
+  province: text('province').notNull().default('unknown'),
+  district: text('district'),
+  area: text('area').notNull().default('unknown'),
+  victimSex: text('victim_sex').notNull().default('unknown'),
+  ageBand: text('age_band').notNull().default('unknown'),
+  abuserRelationship: text('abuser_relationship').notNull().default('unknown'),
+  place: text('place').notNull().default('unknown'),
+  policeStatus: text('police_status').notNull().default('unknown'),
+  updatedAt: timestamptz('updated_at').notNull().default(sql`now()`),
+});
+
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').notNull(),
+  updatedAt: timestamptz('updated_at').notNull().default(sql`now()`),
+});

@@ -20,7 +20,7 @@ export interface TestApp {
 /** An app on its own fresh database, with logs captured and tiny proof-of-work difficulty. */
 export async function testApp(
   engine: Engine,
-  overrides: { budgets?: Partial<Budgets>; http?: Partial<HttpOptions> } = {},
+  overrides: { budgets?: Partial<Budgets>; http?: Partial<HttpOptions>; clock?: () => Date } = {},
 ): Promise<TestApp> {
   const database = await testDatabase(engine);
   const keyring = new Keyring(randomBytes(32));
@@ -29,7 +29,7 @@ export async function testApp(
     unverifiedReportsPerHour: 10_000,
     proofOfWork: { min: 10, max: 50 },
     ...overrides.budgets,
-  });
+  }, overrides.clock);
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -53,7 +53,7 @@ test('an unknown command exits 2 with the help', () => {
   assert.match(result.stderr, /Unknown command: frobnicate/);
 });
 
-test('migrate creates the embedded database, and the data key where HIFAZAT_KEY_FILE says, private', () => {
+test('migrate creates the embedded database and a private data key; admin create prints a one-time enrolment link', () => {
   const dataDir = tempDir();
   const keyFile = join(tempDir(), 'elsewhere.key');
   const result = run(['migrate'], { DATA_DIR: dataDir, HIFAZAT_KEY_FILE: keyFile });
@@ -61,6 +61,15 @@ test('migrate creates the embedded database, and the data key where HIFAZAT_KEY_
   assert.match(result.stdout, /Database is up to date/);
   assert.equal(statSync(keyFile).mode & 0o777, 0o600);
   assert.ok(statSync(join(dataDir, 'pglite')).isDirectory());
+
+  const env = { DATA_DIR: dataDir, HIFAZAT_KEY_FILE: keyFile };
+  const admin = run(['admin', 'create', '--email', 'Head@Hotline.example.org', '--url', 'https://hotline.example.org/'], env);
+  assert.equal(admin.status, 0, admin.stderr);
+  assert.match(admin.stdout, /Administrator head@hotline\.example\.org created/);
+  assert.match(admin.stdout, /^https:\/\/hotline\.example\.org\/console\/en\/enrol\/[A-Za-z0-9_-]{43}$/m);
+  const again = run(['admin', 'create', '--email', 'head@hotline.example.org'], env);
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /already has an account/);
 });
 
 test('start serves, and a second process on the same data directory is refused', async () => {

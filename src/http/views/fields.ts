@@ -23,7 +23,7 @@ export function errorSummary(
   ctx: PageContext,
   issues: readonly FieldIssue[],
   fieldIds: Record<string, string> | ((field: string) => string),
-  labels: Record<string, string> = {},
+  problems: ProblemText = ctx.t.problems,
 ): Html {
   const idOf = typeof fieldIds === 'function' ? fieldIds : (f: string) => fieldIds[f] ?? 'main';
   return html`<div class="error-summary" role="alert" aria-labelledby="error-summary-title">
@@ -31,7 +31,7 @@ export function errorSummary(
   <p>${ctx.t.report.errorCount(issues.length)}</p>
   <ul>${issues.map(
     (i) =>
-      html`<li><a href="#${idOf(i.field)}">${labels[i.field] ? html`${labels[i.field]}: ` : ''}${problemText(ctx.t.problems, i.problem)}</a></li>`,
+      html`<li><a href="#${idOf(i.field)}">${problemText(problems, i.problem)}</a></li>`,
   )}</ul>
 </div>`;
 }

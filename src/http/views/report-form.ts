@@ -39,6 +39,19 @@ export function reportFieldId(field: string): string {
 }
 
 export function reportFormPage(ctx: PageContext, state: ReportFormState): Html {
+  return layout(
+    ctx,
+    ctx.t.report.title,
+    reportForm(ctx, state, { action: `/${ctx.lang}/report`, title: ctx.t.report.title }),
+    state.powChallengeUrl ? { scripts: ['/assets/altcha-setup.js'] } : {},
+  );
+}
+
+/**
+ * The report form itself, for the public page and for staff filing on a caller's behalf (who
+ * post it elsewhere and add their own fields before the submit button).
+ */
+export function reportForm(ctx: PageContext, state: ReportFormState, options: { action: string; title: string; extra?: Html }): Html {
   const { t } = ctx;
   const r = t.report;
   const c = r.choices;
@@ -55,11 +68,11 @@ export function reportFormPage(ctx: PageContext, state: ReportFormState): Html {
   if (urls.length === 0 || (state.extraUrlField && urls.length < maxUrlsPerReport)) urls.push('');
   const danger = value('inDangerNow');
 
-  const main = html`<h1>${r.title}</h1>
+  return html`<h1>${options.title}</h1>
 ${state.notice ? html`<p class="notice" role="alert">${state.notice}</p>` : ''}
 ${state.issues.length ? errorSummary(ctx, state.issues, reportFieldId) : ''}
 <p>${r.intro}</p>
-<form method="post" action="/${ctx.lang}/report" class="report-form stack" novalidate>
+<form method="post" action="${options.action}" class="report-form stack" novalidate>
 <!-- Enter in a text field submits with the first submit button: make it the real one, not "add a link". -->
 <button type="submit" hidden tabindex="-1">${r.submit}</button>
 <input type="hidden" name="language" value="${ctx.lang}">
@@ -153,14 +166,7 @@ ${issue('contact.consent') ? html`<p class="error" id="f-contact-consent-error">
 ${state.powChallengeUrl
   ? html`<div class="pow" data-pow-challenge="${state.powChallengeUrl}"></div>`
   : ''}
+${options.extra ?? ''}
 <button type="submit" class="primary">${r.submit}</button>
 </form>`;
-  return layout(
-    ctx,
-    r.title,
-    main,
-    state.powChallengeUrl
-      ? { scripts: ['/assets/altcha-setup.js'] }
-      : {},
-  );
 }

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { ageBands, childSexes, unknown } from './report.ts';
+import { optionalText } from './text.ts';
+
+/**
+ * What an analyst records about a report or one of its links, and how the triage queue is
+ * ordered. Identifiers are the ones in shared/context/pakistan.md, used everywhere
+ * (classification, statistics, CSV).
+ */
+
+/** Sahil's "Cruel Numbers" categories, plus the two online ones its method misses, and other. */
+export const categories = [
+  'abduction', 'kidnapping', 'missing', 'rape', 'sodomy', 'gang_rape', 'gang_sodomy',
+  'attempted_rape', 'attempted_sodomy', 'attempted_abuse', 'abuse_material', 'murder_after_abuse',
+  'incest', 'child_marriage', 'vani', 'online_grooming', 'sextortion', 'other',
+] as const;
+export type Category = (typeof categories)[number];
+
+/** Pakistani law a classification rests on: PPC sections (as amended 2016/2018), PECA s.22, ZARRA 2020. */
+export const legalBases = [
+  'ppc_292a', 'ppc_292b_292c', 'ppc_328a', 'ppc_369a', 'ppc_377a_377b', 'peca_22', 'zarra',
+] as const;
+export type LegalBasis = (typeof legalBases)[number];
+
+/** NCMEC-style tags, independent of the category. */
+export const classificationTags = ['self_generated', 'sextortion', 'grooming', 'ai_generated', 'live_streamed'] as const;
+export type ClassificationTag = (typeof classificationTags)[number];
+
+/** The victim as the analyst judges it; the report's bands, so the two compare directly. */
+export const victimAgeBands = [...ageBands, unknown] as const;
+export type VictimAgeBand = (typeof victimAgeBands)[number];
+export const victimSexes = [...childSexes, unknown] as const;
+export type VictimSex = (typeof victimSexes)[number];
+
+/** How a case was passed to an agency (the referrals table checks the same list). */
+export const referralMethods = ['phone', 'email', 'letter', 'portal', 'in_person'] as const;
+export type ReferralMethod = (typeof referralMethods)[number];
+
+/** Whether the police registered a First Information Report. */
+export const firStatuses = ['registered', 'refused', 'pending', 'not_applicable'] as const;
+export type FirStatus = (typeof firStatuses)[number];
+
+const uniqueList = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .array(z.enum(values, 'invalid_choice'), 'invalid')
+    .default([])
+    .transform((list) => [...new Set(list)]);
+
+/**
+ * A classification of a report or of one link. "Viewed" records whether a person actually looked
+ * at the material (NCMEC's practice) and, if so, who: it matters in court and for staff welfare.
+ */
+export const classificationSchema = z
+  .strictObject(
+    {
+      category: z.enum(categories, { error: (issue) => (issue.input === undefined ? 'required' : 'invalid_choice') }),
+      legalBases: uniqueList(legalBases),
+      /** INTERPOL baseline: illegal in every country. null when not assessed (not material). */
+      interpolBaseline: z.boolean('invalid').nullable().default(null),
+      tags: uniqueList(classificationTags),
+      victimAgeBand: z.enum(victimAgeBands, 'invalid_choice').default(unknown),
+      victimSex: z.enum(victimSexes, 'invalid_choice').default(unknown),
+      materialViewed: z.boolean('invalid').nullable().default(null),
+      viewedBy: optionalText(200),
+    },
+    'invalid',
+  )
+  .superRefine((c, ctx) => {
+    if (c.materialViewed === true && !c.viewedBy) {
+      ctx.addIssue({ code: 'custom', message: 'required', path: ['viewedBy'] });
+    }
+    if (c.materialViewed !== true && c.viewedBy) {
+      ctx.addIssue({ code: 'custom', message: 'invalid', path: ['viewedBy'] });
+    }
+  });
+export type Classification = z.output<typeof classificationSchema>;
+
+/** Hours within which a new report must be triaged. */
+export const triageTargetHours = { inDangerNow: 2, otherwise: 24 } as const;
+
+/** When triage is due: 2 hours after receipt when a child is in danger now, else 24 hours. */
+export function triageDueAt(receivedAt: Date, inDangerNow: boolean | null): Date {
+  const hours = inDangerNow === true ? triageTargetHours.inDangerNow : triageTargetHours.otherwise;
+  return new Date(receivedAt.getTime() + hours * 3_600_000);
+}
+
+export interface Urgency {
+  /** null (not known) counts as not in danger now: the reporter was asked and did not say so. */
+  inDangerNow: boolean | null;
+  ageBand: string;
+  receivedAt: Date;
+}
+
+/** Younger children first; an unknown or unexpected band after every known one. */
+const ageRank = (band: string): number => {
+  const rank = (ageBands as readonly string[]).indexOf(band);
+  return rank === -1 ? ageBands.length : rank;
+};
+
+/**
+ * The triage order, for Array.prototype.sort: a child in danger now first, then younger age
+ * bands (0-5, 6-10, 11-15, 16-17, unknown), then the oldest report first.
+ */
+export function compareUrgency(a: Urgency, b: Urgency): number {
+  return (
+    Number(b.inDangerNow === true) - Number(a.inDangerNow === true) ||
+    ageRank(a.ageBand) - ageRank(b.ageBand) ||
+    a.receivedAt.getTime() - b.receivedAt.getTime()
+  );
+}
+
+/**
+ * The urgency of a case from its reports' (several once duplicates are linked): in danger if any
+ * report says so, the youngest band any gives, the first receipt.
+ */
+export function caseUrgency(reports: readonly [Urgency, ...Urgency[]]): Urgency {
+  return reports.reduce((a, b) => ({
+    inDangerNow: a.inDangerNow === true || b.inDangerNow === true ? true : (a.inDangerNow ?? b.inDangerNow),
+    ageBand: ageRank(b.ageBand) < ageRank(a.ageBand) ? b.ageBand : a.ageBand,
+    receivedAt: b.receivedAt < a.receivedAt ? b.receivedAt : a.receivedAt,
+  }));
+}

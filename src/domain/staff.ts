@@ -1,0 +1,46 @@
+/** Staff roles, least privilege first in what they may see of reports. */
+export const staffRoles = ['administrator', 'supervisor', 'analyst', 'auditor'] as const;
+export type StaffRole = (typeof staffRoles)[number];
+
+/**
+ * What each role may do. Routes and services check these; object-level rules (an analyst works
+ * on the cases assigned to them) are checked where the object is loaded.
+ */
+export const permissions = {
+  /** See the triage queue and read reports and cases. */
+  readCases: ['supervisor', 'analyst', 'auditor'],
+  /** Triage, classify, message the reporter, notes, tasks, referrals (own cases for analysts). */
+  workCases: ['supervisor', 'analyst'],
+  /** Assign and reassign cases, approve closures. */
+  superviseCases: ['supervisor'],
+  /** See a reporter's contact details (supervisor, or the analyst assigned to the case). */
+  revealContact: ['supervisor', 'analyst'],
+  /** Publish statistics. */
+  publishStatistics: ['supervisor'],
+  /** Staff accounts and settings. */
+  administer: ['administrator'],
+  /** Read the audit log. */
+  readAudit: ['auditor', 'administrator'],
+} as const satisfies Record<string, readonly StaffRole[]>;
+export type Permission = keyof typeof permissions;
+
+export function can(role: StaffRole, permission: Permission): boolean {
+  return (permissions[permission] as readonly StaffRole[]).includes(role);
+}
+
+/** Session lifetimes: idle and absolute. */
+export const sessionIdleMinutes = 30;
+export const sessionAbsoluteHours = 12;
+
+/** Sign-in throttling per account name: a growing delay, then a hard stop for the hour. */
+export const maxSignInFailuresPerHour = 100;
+export const freeSignInFailures = 5;
+
+/** Seconds to wait after `failures` failed attempts: none for the first few, then doubling to a minute. */
+export function signInDelaySeconds(failures: number): number {
+  if (failures < freeSignInFailures) return 0;
+  return Math.min(60, 2 ** (failures - freeSignInFailures));
+}
+
+export const passwordMinLength = 12;
+export const passwordMaxLength = 256;

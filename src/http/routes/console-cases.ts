@@ -1,0 +1,252 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { caseStates, type CaseState, type ClosureReason } from '../../domain/case.ts';
+import { HifazatError, type FieldIssue } from '../../domain/errors.ts';
+import type { Language } from '../../domain/report.ts';
+import { can } from '../../domain/staff.ts';
+import type { Services } from '../../services/index.ts';
+import type { Html } from '../views/html.ts';
+import { casePage, queuePage, reportPage, type ReportPageState } from '../views/console/case-pages.ts';
+import { filedPage, fileReportPage } from '../views/console/file-report-page.ts';
+import { readReportForm, type FormBody } from '../form-input.ts';
+import { pakistanToday, reportInputSchema, toFieldIssues } from '../../domain/report.ts';
+import { randomUUID } from 'node:crypto';
+import { consolePath, type ConsoleContext } from '../views/console/layout.ts';
+
+type Fields = Record<string, string | string[] | undefined>;
+type Params = { id: string };
+
+/** A console form's fields without its CSRF token; an empty answer is no answer. */
+function fields(request: FastifyRequest): Fields {
+  const out: Fields = {};
+  for (const [name, value] of Object.entries((request.body ?? {}) as Fields)) {
+    if (name === '_csrf' || value === '') continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+const list = (value: string | string[] | undefined) => (value === undefined ? [] : [value].flat());
+const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+function tristate(value: string | string[] | undefined): boolean | null {
+  const v = single(value);
+  return v === 'true' ? true : v === 'false' ? false : null;
+}
+
+function classificationInput(f: Fields) {
+  return {
+    category: single(f.category),
+    legalBases: list(f.legalBases),
+    interpolBaseline: tristate(f.interpolBaseline),
+    tags: list(f.tags),
+    ...(f.victimAgeBand ? { victimAgeBand: single(f.victimAgeBand) } : {}),
+    ...(f.victimSex ? { victimSex: single(f.victimSex) } : {}),
+    materialViewed: tristate(f.materialViewed),
+    ...(f.viewedBy ? { viewedBy: single(f.viewedBy) } : {}),
+  };
+}
+
+/**
+ * The triage queue, reports and cases. Each route names its permission (checked by the console
+ * plugin); the CaseWork service checks the object is within the staff member's reach.
+ */
+export function registerCaseRoutes(
+  app: FastifyInstance,
+  services: Services,
+  lang: Language,
+  ctx: (request: FastifyRequest, reply: FastifyReply, page: string) => ConsoleContext,
+): void {
+  const send = (reply: FastifyReply, page: Html, status = 200) =>
+    reply.code(status).type('text/html; charset=utf-8').send(page.toString());
+  const staffOf = (request: FastifyRequest) => request.staffSession!.staff;
+  const path = (page: string) => `/console/${lang}${page}`;
+
+  const renderReport = async (
+    request: FastifyRequest<{ Params: Params }>,
+    reply: FastifyReply,
+    extra: Omit<ReportPageState, 'report' | 'duplicates' | 'staff'> = {},
+    status = 200,
+  ) => {
+    const actor = staffOf(request);
+    const report = await services.cases.viewReport(actor, request.params.id);
+    const duplicates = await services.cases.duplicates(actor, report.id);
+    const staff = await services.staff.list();
+    return send(reply, reportPage(ctx(request, reply, `/reports/${report.id}`), { report, duplicates, staff, ...extra }), status);
+  };
+
+  const renderCase = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, issues?: { form: string; error: HifazatError }) => {
+    const actor = staffOf(request);
+    const view = await services.cases.viewCase(actor, request.params.id);
+    const page = casePage(ctx(request, reply, `/cases/${view.id}`), {
+      case: view,
+      staff: await services.staff.list(),
+      agencies: can(actor.role, 'workCases') ? await services.cases.listAgencies(actor) : [],
+      issues: issues?.error.issues,
+      issuesFor: issues?.form,
+    });
+    return send(reply, page, issues ? 400 : 200);
+  };
+
+  /** Runs a change; on bad input shows the page again with the problems beside the form. */
+  const change = (
+    form: string,
+    page: 'report' | 'case',
+    work: (request: FastifyRequest<{ Params: Params }>, f: Fields) => Promise<unknown>,
+    after: (request: FastifyRequest<{ Params: Params }>) => string,
+  ) =>
+    async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
+      const f = fields(request);
+      try {
+        await work(request, f);
+      } catch (error) {
+        if (!(error instanceof HifazatError) || error.code !== 'validation_failed') throw error;
+        return page === 'report'
+          ? renderReport(request, reply, { issues: error.issues, issuesFor: form, typed: f as Record<string, string> }, 400)
+          : renderCase(request, reply, { form, error });
+      }
+      return reply.redirect(after(request), 303);
+    };
+
+  const read = { config: { consoleAccess: 'readCases' as const } };
+  const work = { config: { consoleAccess: 'workCases' as const } };
+  const reveal = { config: { consoleAccess: 'revealContact' as const } };
+
+  app.get<{ Querystring: { state?: string } }>(path('/'), read, async (request, reply) => {
+    const filter = caseStates.includes(request.query.state as CaseState) ? (request.query.state as CaseState) : undefined;
+    const queue = await services.cases.queue(staffOf(request), filter ? { state: filter } : {});
+    return send(reply, queuePage(ctx(request, reply, '/'), { queue, filter, staff: await services.staff.list() }));
+  });
+
+  app.get<{ Params: Params }>(path('/reports/:id'), read, (request, reply) => renderReport(request, reply));
+
+  app.post<{ Params: Params }>(path('/reports/:id/copy-url'), work, async (request, reply) => {
+    const position = Number.parseInt(single(fields(request).position) ?? '', 10);
+    const url = await services.cases.copyUrl(staffOf(request), request.params.id, position);
+    return renderReport(request, reply, { copied: { position, url } });
+  });
+
+  app.post<{ Params: Params }>(path('/reports/:id/reveal-contact'), reveal, async (request, reply) =>
+    renderReport(request, reply, { contact: await services.cases.revealContact(staffOf(request), request.params.id) }),
+  );
+
+  const reportPath = (request: FastifyRequest<{ Params: Params }>) => path(`/reports/${request.params.id}`);
+  const casePath = (request: FastifyRequest<{ Params: Params }>) => path(`/cases/${request.params.id}`);
+
+  app.post<{ Params: Params }>(
+    path('/reports/:id/classify'),
+    work,
+    change('report', 'report', (request, f) => services.cases.classifyReport(staffOf(request), request.params.id, classificationInput(f)), reportPath),
+  );
+
+  app.post<{ Params: Params & { position: string } }>(path('/reports/:id/urls/:position/classify'), work, async (request, reply) => {
+    const position = Number.parseInt(request.params.position, 10);
+    return change(
+      `url-${position}`,
+      'report',
+      (r, f) => services.cases.classifyUrl(staffOf(r), r.params.id, position, classificationInput(f)),
+      reportPath,
+    )(request, reply);
+  });
+
+  app.post<{ Params: Params }>(
+    path('/reports/:id/messages'),
+    work,
+    change('message', 'report', (request, f) => services.cases.askReporter(staffOf(request), request.params.id, single(f.body) ?? ''), reportPath),
+  );
+
+  app.get(path('/file-report'), work, async (request, reply) =>
+    send(reply, fileReportPage(ctx(request, reply, '/file-report'), { values: {}, issues: [], idempotencyKey: randomUUID(), districts: await services.districts.list() })),
+  );
+
+  app.post(path('/file-report'), work, async (request, reply) => {
+    const { _csrf, channel, consentRecorded, ...reportFields } = (request.body ?? {}) as FormBody;
+    const form = readReportForm(reportFields);
+    const again = async (issues: readonly FieldIssue[]) =>
+      send(
+        reply,
+        fileReportPage(ctx(request, reply, '/file-report'), {
+          values: { ...reportFields, ...(channel ? { channel } : {}), ...(consentRecorded ? { consentRecorded } : {}) },
+          issues,
+          idempotencyKey: form.idempotencyKey ?? randomUUID(),
+          districts: await services.districts.list(),
+        }),
+        400,
+      );
+    const parsed = reportInputSchema(pakistanToday()).safeParse(form.input);
+    if (!parsed.success) return again(toFieldIssues(parsed.error));
+    try {
+      const filed = await services.cases.fileOnBehalf(staffOf(request), parsed.data, {
+        consentRecorded: consentRecorded === 'true',
+        channel: channel as 'phone' | 'walk_in',
+      });
+      return send(reply, filedPage(ctx(request, reply, '/file-report'), filed.receipt));
+    } catch (error) {
+      if (error instanceof HifazatError && error.code === 'validation_failed') return again(error.issues);
+      throw error;
+    }
+  });
+
+  app.get<{ Params: Params }>(path('/cases/:id'), read, (request, reply) => renderCase(request, reply));
+
+  app.post<{ Params: Params }>(path('/cases/:id/assign'), work, change('assign', 'case', (request, f) => services.cases.assign(staffOf(request), request.params.id, single(f.staffId) ?? null), casePath));
+  app.post<{ Params: Params }>(path('/cases/:id/state'), work, change('state', 'case', (request, f) => services.cases.setState(staffOf(request), request.params.id, single(f.state) as CaseState), casePath));
+  app.post<{ Params: Params }>(path('/cases/:id/notes'), work, change('note', 'case', (request, f) => services.cases.addNote(staffOf(request), request.params.id, single(f.body) ?? ''), casePath));
+  app.post<{ Params: Params }>(
+    path('/cases/:id/tasks'),
+    work,
+    change('task', 'case', (request, f) => services.cases.addTask(staffOf(request), request.params.id, { title: single(f.title) ?? '', dueOn: single(f.dueOn) ?? '' }), casePath),
+  );
+  app.post<{ Params: Params & { taskId: string } }>(path('/cases/:id/tasks/:taskId/done'), work, async (request, reply) => {
+    await services.cases.completeTask(staffOf(request), Number.parseInt(request.params.taskId, 10));
+    return reply.redirect(casePath(request), 303);
+  });
+  app.post<{ Params: Params }>(
+    path('/cases/:id/referrals'),
+    work,
+    change(
+      'referral',
+      'case',
+      (request, f) =>
+        services.cases.addReferral(staffOf(request), request.params.id, {
+          agencyId: single(f.agencyId) ?? '',
+          referredAt: single(f.referredAt) ?? '',
+          method: (single(f.method) ?? '') as never,
+          firStatus: (single(f.firStatus) ?? '') as never,
+          followUpOn: single(f.followUpOn) ?? null,
+          ...(f.agencyReference ? { agencyReference: single(f.agencyReference) } : {}),
+          ...(f.notes ? { notes: single(f.notes) } : {}),
+        }),
+      casePath,
+    ),
+  );
+  app.post<{ Params: Params & { referralId: string } }>(path('/cases/:id/referrals/:referralId'), work, async (request, reply) =>
+    change(
+      'referral',
+      'case',
+      (r, f) => services.cases.updateReferral(staffOf(r), Number.parseInt(request.params.referralId, 10), { firStatus: single(f.firStatus) as never }),
+      casePath,
+    )(request, reply),
+  );
+  app.post<{ Params: Params }>(
+    path('/cases/:id/request-closure'),
+    work,
+    change('closure', 'case', (request, f) => services.cases.requestClosure(staffOf(request), request.params.id, single(f.reason) as ClosureReason), casePath),
+  );
+  const supervise = { config: { consoleAccess: 'superviseCases' as const } };
+  app.post<{ Params: Params }>(path('/cases/:id/approve-closure'), supervise, async (request, reply) => {
+    await services.cases.approveClosure(staffOf(request), request.params.id);
+    return reply.redirect(casePath(request), 303);
+  });
+  app.post<{ Params: Params }>(path('/cases/:id/reject-closure'), supervise, async (request, reply) => {
+    await services.cases.rejectClosure(staffOf(request), request.params.id);
+    return reply.redirect(casePath(request), 303);
+  });
+  app.post<{ Params: Params }>(path('/cases/:id/mark-read'), work, async (request, reply) => {
+    await services.cases.markMessagesRead(staffOf(request), request.params.id);
+    return reply.redirect(casePath(request), 303);
+  });
+  app.post<{ Params: Params }>(
+    path('/cases/:id/link'),
+    work,
+    change('link', 'case', (request, f) => services.cases.linkReports(staffOf(request), request.params.id, single(f.otherCaseId) ?? ''), casePath),
+  );
+}

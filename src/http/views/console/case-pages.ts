@@ -1,0 +1,323 @@
+import { caseStates, closureReasons, type CaseState } from '../../../domain/case.ts';
+import { canMoveCase } from '../../../domain/case-work.ts';
+import {
+  categories, classificationTags, firStatuses, legalBases, referralMethods, victimAgeBands, victimSexes,
+} from '../../../domain/classification.ts';
+import type { FieldIssue } from '../../../domain/errors.ts';
+import { can } from '../../../domain/staff.ts';
+import type {
+  Agency, CaseView, ClassificationView, ContactDetails, DuplicateSuggestion, Queue, ReportView,
+} from '../../../services/cases.ts';
+import type { StaffMember } from '../../../services/staff.ts';
+import { attrs, html, type Html } from '../html.ts';
+import { errorSummary, selectField, textArea, textField, type ProblemText } from '../fields.ts';
+import { consoleLayout, consolePath, csrfField, type ConsoleContext } from './layout.ts';
+
+type Choices = readonly (readonly [string, string])[];
+const pairs = (keys: readonly string[], names: Record<string, string>): Choices => keys.map((k) => [k, names[k] ?? k] as const);
+
+function timeFormat(ctx: ConsoleContext) {
+  return new Intl.DateTimeFormat(ctx.lang === 'ur' ? 'ur-PK-u-nu-latn' : 'en-GB', {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone: 'Asia/Karachi',
+  });
+}
+
+function problems(ctx: ConsoleContext): ProblemText {
+  return { ...ctx.t.problems, ...ctx.c.problems } as ProblemText;
+}
+
+function summaryOf(ctx: ConsoleContext, issues: readonly FieldIssue[] | undefined, prefix: string): Html | '' {
+  return issues?.length ? errorSummary(ctx, issues, (f) => `${prefix}-${f.replace(/\./g, '-')}`, problems(ctx)) : '';
+}
+
+const postForm = (ctx: ConsoleContext, action: string, body: Html, className = 'stack') =>
+  html`<form method="post" action="${consolePath(ctx.lang, action)}" class="${className}">${csrfField(ctx)}${body}</form>`;
+
+function staffName(staff: readonly StaffMember[], id: string | null, fallback: string): string {
+  return id ? (staff.find((s) => s.id === id)?.displayName ?? id) : fallback;
+}
+
+export function queuePage(ctx: ConsoleContext, state: { queue: Queue; filter: CaseState | undefined; staff: readonly StaffMember[] }): Html {
+  const q = ctx.c.queue;
+  const e = ctx.c.enums;
+  const time = timeFormat(ctx);
+  const { queue } = state;
+  return consoleLayout(
+    ctx,
+    q.title,
+    html`<h1>${q.title}</h1>
+<section aria-labelledby="counts-heading">
+<h2 id="counts-heading">${q.counts}</h2>
+<ul class="counts">${caseStates.map((s) => html`<li><a href="${consolePath(ctx.lang, `/?state=${s}`)}">${e.states[s]}: <strong>${queue.counts[s]}</strong></a></li>`)}</ul>
+<form method="get" action="${consolePath(ctx.lang, '/')}" class="inline">
+${selectField({ id: 'f-state', name: 'state', label: q.filter, value: state.filter, placeholder: q.all, choices: pairs(caseStates, e.states), problems: problems(ctx) })}
+<button type="submit" class="secondary">${q.apply}</button>
+</form>
+</section>
+${queue.overdueTasks.length
+  ? html`<section aria-labelledby="tasks-heading"><h2 id="tasks-heading">${q.overdueTasks}</h2><ul>${queue.overdueTasks.map(
+      (task) => html`<li><a href="${consolePath(ctx.lang, `/cases/${task.caseId}`)}"><bdi dir="ltr">${task.reference}</bdi></a>: ${task.title} (${task.dueOn})</li>`,
+    )}</ul></section>`
+  : ''}
+${queue.overdueFollowUps.length
+  ? html`<section aria-labelledby="followups-heading"><h2 id="followups-heading">${q.overdueFollowUps}</h2><ul>${queue.overdueFollowUps.map(
+      (f) => html`<li><a href="${consolePath(ctx.lang, `/cases/${f.caseId}`)}"><bdi dir="ltr">${f.reference}</bdi></a>: ${f.agency}, ${e.firStatuses[f.firStatus]} (${f.followUpOn})</li>`,
+    )}</ul></section>`
+  : ''}
+${queue.items.length === 0
+  ? html`<p>${q.empty}</p>`
+  : html`<div class="table-scroll" tabindex="0" role="region" aria-label="${q.title}"><table class="queue">
+<thead><tr><th scope="col">${q.reference}</th><th scope="col">${q.due}</th><th scope="col">${q.kind}</th><th scope="col">${q.age}</th><th scope="col">${q.category}</th><th scope="col">${ctx.c.case.state}</th><th scope="col">${q.assigned}</th></tr></thead>
+<tbody>${queue.items.map(
+      (item) => html`<tr${attrs({ class: item.overdue ? 'overdue' : undefined })}>
+<td><a href="${consolePath(ctx.lang, `/reports/${item.reportIds[0]}`)}"><bdi dir="ltr">${item.case.reference}</bdi></a>
+${item.inDangerNow ? html`<br><strong class="danger-flag">${q.danger}</strong>` : ''}
+${item.hasUnreadMessages ? html`<br><strong>${q.unread}</strong>` : ''}</td>
+<td>${time.format(item.dueAt)}${item.overdue ? html` <strong class="danger-flag">${q.overdue}</strong>` : ''}<br><span class="hint">${q.received}: ${time.format(item.receivedAt)}</span></td>
+<td>${item.kinds.map((k) => (e.kinds as Record<string, string>)[k] ?? k).join(', ')}</td>
+<td>${(ctx.t.report.choices.ageBands as Record<string, string>)[item.ageBand] ?? ctx.t.report.choices.unknown}</td>
+<td>${item.category ? ((e.categories as Record<string, string>)[item.category] ?? item.category) : ''}</td>
+<td>${e.states[item.case.state]}</td>
+<td>${staffName(state.staff, item.case.assignedTo, q.unassigned)}</td>
+</tr>`,
+    )}</tbody></table></div>`}`,
+  );
+}
+
+function choiceName(names: Record<string, string>, value: string | null | undefined, unknown: string): string {
+  return value && value !== 'unknown' ? (names[value] ?? value) : unknown;
+}
+
+function classificationForm(
+  ctx: ConsoleContext,
+  action: string,
+  prefix: string,
+  current: ClassificationView | null,
+  issues: readonly FieldIssue[] | undefined,
+  legend: string,
+): Html {
+  const k = ctx.c.classification;
+  const e = ctx.c.enums;
+  const p = problems(ctx);
+  const issue = (field: string) => issues?.find((i) => i.field === field);
+  const checkboxes = (name: string, label: string, keys: readonly string[], names: Record<string, string>, checked: readonly string[]) =>
+    html`<fieldset class="field checkboxes" id="${prefix}-${name}"><legend>${label}</legend>${keys.map(
+      (key) => html`<div class="choice"><input type="checkbox" id="${prefix}-${name}-${key}" name="${name}" value="${key}"${attrs({ checked: checked.includes(key) })}><label for="${prefix}-${name}-${key}">${names[key] ?? key}</label></div>`,
+    )}</fieldset>`;
+  const tristate = (name: string, label: string, value: boolean | null | undefined) =>
+    selectField({
+      id: `${prefix}-${name}`, name, label, value: value === true ? 'true' : value === false ? 'false' : '',
+      placeholder: k.notAssessed, choices: [['true', ctx.t.report.choices.yes], ['false', ctx.t.report.choices.no]], problems: p, issue: issue(name),
+    });
+  return postForm(
+    ctx,
+    action,
+    html`<fieldset><legend>${legend}</legend>
+${selectField({ id: `${prefix}-category`, name: 'category', label: k.category, value: current?.category, placeholder: ctx.t.report.choices.notSelected, choices: pairs(categories, e.categories), problems: p, issue: issue('category') })}
+${checkboxes('legalBases', k.legalBases, legalBases, e.legalBases, current?.legalBases ?? [])}
+${tristate('interpolBaseline', k.interpol, current?.interpolBaseline)}
+${checkboxes('tags', k.tags, classificationTags, e.tags, current?.tags ?? [])}
+${selectField({ id: `${prefix}-victimAgeBand`, name: 'victimAgeBand', label: k.victimAge, value: current?.victimAgeBand, placeholder: ctx.t.report.choices.notSelected, choices: pairs(victimAgeBands, { ...ctx.t.report.choices.ageBands, unknown: ctx.t.report.choices.unknown }), problems: p, issue: issue('victimAgeBand') })}
+${selectField({ id: `${prefix}-victimSex`, name: 'victimSex', label: k.victimSex, value: current?.victimSex, placeholder: ctx.t.report.choices.notSelected, choices: pairs(victimSexes, { ...ctx.t.report.choices.childSexes, unknown: ctx.t.report.choices.unknown }), problems: p, issue: issue('victimSex') })}
+${tristate('materialViewed', k.viewed, current?.materialViewed)}
+${textField({ id: `${prefix}-viewedBy`, name: 'viewedBy', label: k.viewedBy, value: current?.viewedBy ?? undefined, problems: p, issue: issue('viewedBy') })}
+<button type="submit">${ctx.c.report.save}</button>
+</fieldset>`,
+  );
+}
+
+export interface ReportPageState {
+  report: ReportView;
+  duplicates: readonly DuplicateSuggestion[];
+  staff: readonly StaffMember[];
+  /** Set after an explicit, audited copy. */
+  copied?: { position: number; url: string } | undefined;
+  /** Set after an explicit, audited reveal. */
+  contact?: ContactDetails | null | undefined;
+  issues?: readonly FieldIssue[] | undefined;
+  /** Which form the issues belong to. */
+  issuesFor?: string | undefined;
+  typed?: Record<string, string> | undefined;
+}
+
+export function reportPage(ctx: ConsoleContext, state: ReportPageState): Html {
+  const r = ctx.c.report;
+  const e = ctx.c.enums;
+  const ch = ctx.t.report.choices;
+  const { report } = state;
+  const time = timeFormat(ctx);
+  const canWork = !!ctx.staff && can(ctx.staff.role, 'workCases') && report.case.state !== 'closed';
+  const unknown = ch.unknown;
+  const facts: [string, string][] = [
+    [r.fields.kind, choiceName(e.kinds, report.kind, unknown)],
+    [r.fields.source, choiceName(e.sources, report.source, unknown)],
+    [r.fields.received, time.format(report.receivedAt)],
+    [r.fields.occurredOn, report.occurredOn ?? unknown],
+    [r.fields.danger, report.inDangerNow === true ? ch.yes : report.inDangerNow === false ? ch.no : unknown],
+    [r.fields.province, choiceName(ch.provinces, report.province, unknown)],
+    [r.fields.district, report.district ?? unknown],
+    [r.fields.area, choiceName(ch.areas, report.area, unknown)],
+    [r.fields.age, choiceName(ch.ageBands, report.childAgeBand, unknown)],
+    [r.fields.sex, choiceName(ch.childSexes, report.childSex, unknown)],
+    [r.fields.abuser, choiceName(ch.abuserRelationships, report.abuserRelationship, unknown)],
+    [r.fields.place, choiceName(ch.places, report.place, unknown)],
+    [r.fields.police, choiceName(ch.policeStatuses, report.policeStatus, unknown)],
+    [r.fields.reporter, choiceName(ch.reporterRelationships, report.reporterRelationship, unknown)],
+  ];
+  const base = `/reports/${report.id}`;
+  const issuesFor = (form: string) => (state.issuesFor === form ? state.issues : undefined);
+  return consoleLayout(
+    ctx,
+    r.title(report.case.reference),
+    html`<h1>${r.title(report.case.reference)}</h1>
+<p><a href="${consolePath(ctx.lang, `/cases/${report.case.id}`)}">${r.openCase}</a> · ${ctx.c.case.state}: ${e.states[report.case.state]}</p>
+${report.inDangerNow ? html`<p class="danger-reminder"><strong>${ctx.c.queue.danger}</strong></p>` : ''}
+<section aria-labelledby="facts-heading">
+<h2 id="facts-heading">${r.facts}</h2>
+<dl class="facts">${facts.map(([term, value]) => html`<dt>${term}</dt><dd>${value}</dd>`)}</dl>
+${report.site ? html`<h3>${r.site}</h3><p class="user-text">${report.site}</p>` : ''}
+${report.description ? html`<h3>${r.narrative}</h3><p class="user-text">${report.description}</p>` : ''}
+</section>
+<section aria-labelledby="urls-heading">
+<h2 id="urls-heading">${r.urls}</h2>
+${report.urls.length === 0
+  ? html`<p>${r.noUrls}</p>`
+  : html`<ol class="urls">${report.urls.map(
+      (u) => html`<li><code dir="ltr" class="break">${u.defanged}</code>
+${u.classification ? html` — ${(e.categories as Record<string, string>)[u.classification.category] ?? u.classification.category}` : ''}
+${state.copied?.position === u.position
+  ? html`<div class="notice"><label for="copy-${u.position}">${r.copyHeading}</label><p>${r.copyWarning}</p><textarea id="copy-${u.position}" readonly rows="2" dir="ltr">${state.copied.url}</textarea></div>`
+  : postForm(ctx, `${base}/copy-url`, html`<input type="hidden" name="position" value="${u.position}"><button type="submit" class="secondary">${r.copyUrl}</button>`, 'inline')}
+${canWork
+  ? html`<details><summary>${r.classifyUrl(u.position + 1)}</summary>${classificationForm(ctx, `${base}/urls/${u.position}/classify`, `u${u.position}`, u.classification, issuesFor(`url-${u.position}`), r.classifyUrl(u.position + 1))}</details>`
+  : ''}</li>`,
+    )}</ol>`}
+</section>
+<section aria-labelledby="contact-heading">
+<h2 id="contact-heading">${r.contact}</h2>
+${!report.hasContact
+  ? html`<p>${r.noContact}</p>`
+  : state.contact
+    ? html`<dl class="facts"><dt>${ctx.t.report.reporter.nameLabel}</dt><dd><bdi>${state.contact.name ?? ''}</bdi></dd><dt>${ctx.t.report.reporter.phoneLabel}</dt><dd><bdi dir="ltr">${state.contact.phone ?? ''}</bdi></dd><dt>${ctx.t.report.reporter.emailLabel}</dt><dd><bdi dir="ltr">${state.contact.email ?? ''}</bdi></dd></dl>`
+    : html`<p>${r.contactHidden}</p>${ctx.staff && can(ctx.staff.role, 'revealContact') ? postForm(ctx, `${base}/reveal-contact`, html`<button type="submit" class="secondary">${r.revealContact}</button>`, 'inline') : ''}`}
+</section>
+${canWork ? html`<section aria-labelledby="classify-heading"><h2 id="classify-heading">${r.classify}</h2>${summaryOf(ctx, issuesFor('report'), 'c')}${classificationForm(ctx, `${base}/classify`, 'c', report.classification, issuesFor('report'), r.classify)}</section>` : ''}
+<section aria-labelledby="messages-heading">
+<h2 id="messages-heading">${r.messages}</h2>
+${report.messages.length === 0
+  ? html`<p>${r.noMessages}</p>`
+  : html`<ol class="thread">${report.messages.map(
+      (m) => html`<li class="message from-${m.author}"><p class="meta">${m.author === 'staff' ? `${r.fromStaff} (${staffName(state.staff, m.staffId, r.fromStaff)})` : r.fromReporter} · ${time.format(m.createdAt)}</p><p class="body user-text">${m.body}</p></li>`,
+    )}</ol>`}
+${canWork
+  ? html`${summaryOf(ctx, issuesFor('message'), 'm')}${postForm(
+      ctx,
+      `${base}/messages`,
+      html`${textArea({ id: 'm-body', name: 'body', label: r.ask, value: state.issuesFor === 'message' ? state.typed?.body : undefined, maxlength: 5000, problems: problems(ctx), issue: issuesFor('message')?.find((i) => i.field === 'body') })}<button type="submit">${r.send}</button>`,
+    )}`
+  : ''}
+</section>
+<section aria-labelledby="duplicates-heading">
+<h2 id="duplicates-heading">${r.duplicates}</h2>
+${state.duplicates.length === 0
+  ? html`<p>${r.noDuplicates}</p>`
+  : html`<ul>${state.duplicates.map(
+      (d) => html`<li><a href="${consolePath(ctx.lang, `/reports/${d.reportId}`)}"><bdi dir="ltr">${d.reference}</bdi></a> (${[d.sameUrl ? r.sameUrl : '', d.sameIncident ? r.sameIncident : ''].filter(Boolean).join(', ')}; ${e.states[d.state]})
+${canWork && d.caseId !== report.case.id ? postForm(ctx, `/cases/${report.case.id}/link`, html`<input type="hidden" name="otherCaseId" value="${d.caseId}"><button type="submit" class="secondary">${r.link}</button>`, 'inline') : ''}</li>`,
+    )}</ul>`}
+</section>`,
+  );
+}
+
+export interface CasePageState {
+  case: CaseView;
+  staff: readonly StaffMember[];
+  agencies: readonly Agency[];
+  issues?: readonly FieldIssue[] | undefined;
+  issuesFor?: string | undefined;
+}
+
+export function casePage(ctx: ConsoleContext, state: CasePageState): Html {
+  const k = ctx.c.case;
+  const e = ctx.c.enums;
+  const p = problems(ctx);
+  const time = timeFormat(ctx);
+  const view = state.case;
+  const staff = ctx.staff!;
+  const open = view.state !== 'closed';
+  const canWork = can(staff.role, 'workCases') && open;
+  const supervising = can(staff.role, 'superviseCases');
+  const issuesFor = (form: string) => (state.issuesFor === form ? state.issues : undefined);
+  const issue = (form: string, field: string) => issuesFor(form)?.find((i) => i.field === field);
+  const base = `/cases/${view.id}`;
+  const nextStates = caseStates.filter((s) => s !== 'closed' && canMoveCase(view.state, s));
+  const analysts = state.staff.filter((s) => s.role === 'analyst' || s.role === 'supervisor');
+  return consoleLayout(
+    ctx,
+    k.title(view.reference),
+    html`<h1>${k.title(view.reference)}</h1>
+${state.issues?.length ? summaryOf(ctx, state.issues, `${state.issuesFor}`) : ''}
+<dl class="facts">
+<dt>${k.state}</dt><dd>${e.states[view.state]}${view.closureReason ? html` (${e.closureReasons[view.closureReason]})` : ''}</dd>
+<dt>${k.assignTo}</dt><dd>${staffName(state.staff, view.assignedTo, k.nobody)}</dd>
+</dl>
+${view.unreadReporterMessages > 0 && canWork ? postForm(ctx, `${base}/mark-read`, html`<p><strong>${ctx.c.queue.unread}</strong> <button type="submit" class="secondary">${k.markRead}</button></p>`, 'inline') : ''}
+${supervising && open
+  ? postForm(ctx, `${base}/assign`, html`${selectField({ id: 'assign-staffId', name: 'staffId', label: k.assignTo, value: view.assignedTo ?? undefined, placeholder: k.nobody, choices: analysts.map((s) => [s.id, s.displayName] as const), problems: p })}<button type="submit" class="secondary">${k.assign}</button>`, 'inline')
+  : ''}
+${canWork && nextStates.length
+  ? postForm(ctx, `${base}/state`, html`${selectField({ id: 'state-state', name: 'state', label: k.move, value: undefined, placeholder: ctx.t.report.choices.notSelected, choices: pairs(nextStates, e.states), problems: p, issue: issue('state', 'state') })}<button type="submit" class="secondary">${k.move}</button>`, 'inline')
+  : ''}
+<section aria-labelledby="reports-heading"><h2 id="reports-heading">${k.reports}</h2>
+<ul>${view.reports.map((r) => html`<li><a href="${consolePath(ctx.lang, `/reports/${r.id}`)}">${(e.kinds as Record<string, string>)[r.kind] ?? r.kind}, ${time.format(r.receivedAt)}</a>${r.inDangerNow ? html` <strong class="danger-flag">${ctx.c.queue.danger}</strong>` : ''}</li>`)}</ul>
+</section>
+<section aria-labelledby="referrals-heading"><h2 id="referrals-heading">${k.referrals}</h2>
+${view.referrals.length
+  ? html`<div class="table-scroll" tabindex="0" role="region" aria-label="${k.referrals}"><table><thead><tr><th scope="col">${k.agency}</th><th scope="col">${k.referredAt}</th><th scope="col">${k.method}</th><th scope="col">${k.agencyReference}</th><th scope="col">${k.firStatus}</th><th scope="col">${k.followUpOn}</th></tr></thead><tbody>${view.referrals.map(
+      (r) => html`<tr${attrs({ class: r.followUpOverdue ? 'overdue' : undefined })}><td>${r.agency}</td><td>${time.format(r.referredAt)}</td><td>${e.methods[r.method as keyof typeof e.methods] ?? r.method}</td><td><bdi dir="ltr">${r.agencyReference ?? ''}</bdi></td><td>${e.firStatuses[r.firStatus]}
+${canWork ? postForm(ctx, `${base}/referrals/${r.id}`, html`${selectField({ id: `ref${r.id}-firStatus`, name: 'firStatus', label: k.firStatus, value: r.firStatus, placeholder: ctx.t.report.choices.notSelected, choices: pairs(firStatuses, e.firStatuses), problems: p })}<button type="submit" class="secondary">${k.updateReferral}</button>`, 'inline') : ''}</td><td>${r.followUpOn ?? ''}${r.followUpOverdue ? html` <strong class="danger-flag">${ctx.c.queue.overdue}</strong>` : ''}</td></tr>`,
+    )}</tbody></table></div>`
+  : ''}
+${canWork
+  ? postForm(ctx, `${base}/referrals`, html`<fieldset><legend>${k.addReferral}</legend>
+${selectField({ id: 'referral-agencyId', name: 'agencyId', label: k.agency, value: undefined, placeholder: ctx.t.report.choices.notSelected, choices: state.agencies.map((a) => [a.id, a.name] as const), problems: p, issue: issue('referral', 'agencyId') })}
+${textField({ id: 'referral-referredAt', name: 'referredAt', type: 'datetime-local', label: k.referredAt, value: undefined, dir: 'ltr', problems: p, issue: issue('referral', 'referredAt') })}
+${selectField({ id: 'referral-method', name: 'method', label: k.method, value: undefined, placeholder: ctx.t.report.choices.notSelected, choices: pairs(referralMethods, e.methods), problems: p, issue: issue('referral', 'method') })}
+${textField({ id: 'referral-agencyReference', name: 'agencyReference', label: k.agencyReference, value: undefined, dir: 'ltr', problems: p, issue: issue('referral', 'agencyReference') })}
+${selectField({ id: 'referral-firStatus', name: 'firStatus', label: k.firStatus, value: undefined, placeholder: ctx.t.report.choices.notSelected, choices: pairs(firStatuses, e.firStatuses), problems: p, issue: issue('referral', 'firStatus') })}
+${textField({ id: 'referral-followUpOn', name: 'followUpOn', type: 'date', label: k.followUpOn, value: undefined, dir: 'ltr', problems: p, issue: issue('referral', 'followUpOn') })}
+${textArea({ id: 'referral-notes', name: 'notes', label: k.referralNotes, value: undefined, maxlength: 10_000, problems: p, issue: issue('referral', 'notes') })}
+<button type="submit">${k.addReferral}</button></fieldset>`)
+  : ''}
+</section>
+<section aria-labelledby="tasks-heading"><h2 id="tasks-heading">${k.tasks}</h2>
+<ul>${view.tasks.map(
+      (task) => html`<li>${task.title} (${task.dueOn})${task.doneAt ? html` — ${k.done}` : task.overdue ? html` <strong class="danger-flag">${ctx.c.queue.overdue}</strong>` : ''}
+${canWork && !task.doneAt ? postForm(ctx, `${base}/tasks/${task.id}/done`, html`<button type="submit" class="secondary">${k.markDone}</button>`, 'inline') : ''}</li>`,
+    )}</ul>
+${canWork
+  ? postForm(ctx, `${base}/tasks`, html`${textField({ id: 'task-title', name: 'title', label: k.taskTitle, value: undefined, problems: p, issue: issue('task', 'title') })}
+${textField({ id: 'task-dueOn', name: 'dueOn', type: 'date', label: k.dueOn, value: undefined, dir: 'ltr', problems: p, issue: issue('task', 'dueOn') })}
+<button type="submit" class="secondary">${k.addTask}</button>`)
+  : ''}
+</section>
+<section aria-labelledby="notes-heading"><h2 id="notes-heading">${k.notes}</h2>
+<ol class="thread">${view.notes.map((n) => html`<li class="message"><p class="meta">${staffName(state.staff, n.authorId, '')} · ${time.format(n.createdAt)}</p><p class="body user-text">${n.body}</p></li>`)}</ol>
+${canWork ? postForm(ctx, `${base}/notes`, html`${textArea({ id: 'note-body', name: 'body', label: k.addNote, value: undefined, maxlength: 10_000, problems: p, issue: issue('note', 'body') })}<button type="submit" class="secondary">${k.addNote}</button>`) : ''}
+</section>
+<section aria-labelledby="closure-heading"><h2 id="closure-heading">${k.closure}</h2>
+${view.state === 'closed'
+  ? html`<p>${k.closed(view.closureReason ? e.closureReasons[view.closureReason] : '')}</p>`
+  : view.closureRequest
+    ? html`<p>${k.closureRequested(e.closureReasons[view.closureRequest.reason])}</p>
+${supervising && view.closureRequest.requestedBy !== staff.id
+  ? html`${postForm(ctx, `${base}/approve-closure`, html`<button type="submit">${k.approve}</button>`, 'inline')} ${postForm(ctx, `${base}/reject-closure`, html`<button type="submit" class="secondary">${k.reject}</button>`, 'inline')}`
+  : ''}`
+    : canWork
+      ? postForm(ctx, `${base}/request-closure`, html`${selectField({ id: 'closure-reason', name: 'reason', label: k.reason, value: undefined, placeholder: ctx.t.report.choices.notSelected, choices: pairs(closureReasons, e.closureReasons), problems: p, issue: issue('closure', 'reason') })}<button type="submit" class="secondary">${k.requestClosure}</button>`)
+      : ''}
+</section>`,
+  );
+}

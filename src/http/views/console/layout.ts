@@ -1,0 +1,66 @@
+import type { Language } from '../../../domain/report.ts';
+import { can } from '../../../domain/staff.ts';
+import type { StaffMember } from '../../../services/staff.ts';
+import type { ConsoleMessages } from '../../i18n/console.ts';
+import type { Messages } from '../../i18n/index.ts';
+import { attrs, html, type Html } from '../html.ts';
+
+export interface ConsoleContext {
+  lang: Language;
+  t: Messages;
+  c: ConsoleMessages;
+  /** Path after /console/{lang}, for the language switch. */
+  page: string;
+  staff: StaffMember | undefined;
+  /** The CSRF token every form of the page carries. */
+  csrf: string;
+}
+
+export const consolePath = (lang: Language, page = '/') => `/console/${lang}${page}`;
+
+export function csrfField(ctx: ConsoleContext): Html {
+  return html`<input type="hidden" name="_csrf" value="${ctx.csrf}">`;
+}
+
+export function consoleLayout(ctx: ConsoleContext, title: string, main: Html): Html {
+  const { c, lang, staff } = ctx;
+  const other: Language = lang === 'en' ? 'ur' : 'en';
+  const link = (page: string, text: string) =>
+    html`<li><a href="${consolePath(lang, page)}"${attrs({ 'aria-current': ctx.page === page ? 'page' : undefined })}>${text}</a></li>`;
+  return html`<!doctype html>
+<html lang="${lang}" dir="${ctx.t.dir}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${title} · ${c.title}</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/assets/site.css">
+</head>
+<body class="console">
+<a class="skip-link" href="#main">${ctx.t.skipToContent}</a>
+<header class="site-header">
+  <a class="site-name" href="${consolePath(lang)}">${c.title}</a>
+  <nav aria-label="${c.nav.label}">
+    <ul>
+      ${staff && can(staff.role, 'readCases') ? link('/', c.nav.queue) : ''}
+      ${staff && can(staff.role, 'workCases') ? link('/file-report', c.nav.fileReport) : ''}
+      ${staff && can(staff.role, 'administer') ? link('/staff', c.nav.staff) : ''}
+      ${staff && can(staff.role, 'readAudit') ? link('/audit', c.nav.audit) : ''}
+      <li><a class="language-switch" href="${consolePath(other, ctx.page)}" hreflang="${other}"><span class="visually-hidden">${ctx.t.otherLanguageLabel}: </span><span lang="${other}">${ctx.t.otherLanguage}</span></a></li>
+    </ul>
+  </nav>
+  ${staff
+    ? html`<div class="session">
+    <p>${c.signedInAs} <bdi>${staff.displayName}</bdi> (${c.roles[staff.role]})</p>
+    <form method="post" action="${consolePath(lang, '/sign-out')}">${csrfField(ctx)}<button type="submit" class="secondary">${c.signOut}</button></form>
+    <form method="post" action="${consolePath(lang, '/sign-out-everywhere')}">${csrfField(ctx)}<button type="submit" class="secondary">${c.signOutEverywhere}</button></form>
+  </div>`
+    : ''}
+</header>
+<main id="main" tabindex="-1">
+${main}
+</main>
+</body>
+</html>`;
+}

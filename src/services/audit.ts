@@ -1,0 +1,312 @@
+import { and, asc, desc, eq, gt, lt, sql, type SQL } from 'drizzle-orm';
+import { HifazatError } from '../domain/errors.ts';
+import type { Database, Tx } from '../store/database.ts';
+import { auditLog } from '../store/schema.ts';
+import type { Keyring } from './keys.ts';
+
+/** One action of a staff member (or of the system) worth accounting for. Never reporter content. */
+export interface AuditEntry {
+  actorId: string | null;
+  /** Who acted, as people read it: the staff email, or 'system' / 'cli'. */
+  actor: string;
+  /** What was done: 'sign_in', 'report.view', 'url.copy', 'contact.reveal', 'case.assign', … */
+  action: string;
+  objectType?: string | undefined;
+  objectId?: string | undefined;
+  /** Identifiers and settings only: what a staff member did, never what a reporter wrote. */
+  details?: Record<string, unknown> | undefined;
+}
+
+export interface AuditRecord {
+  seq: number;
+  at: Date;
+  actorId: string | null;
+  actor: string;
+  action: string;
+  objectType: string | null;
+  objectId: string | null;
+  details: Record<string, unknown>;
+  /** The entry's chain hash, hex. */
+  hash: string;
+}
+
+/** The newest entry: record it outside the database to detect a later truncation. */
+export interface AuditHead {
+  seq: number;
+  /** hex */
+  hash: string;
+}
+
+export type AuditProblemKind =
+  /** The entry's content (or seq, time, link) does not match its keyed hash: edited or forged. */
+  | 'hash_mismatch'
+  /** The entry's prev_hash is not the hash of the entry before it: one was removed, added or moved. */
+  | 'broken_link'
+  /** The entry's seq does not follow the one before: entries were deleted. */
+  | 'sequence_gap'
+  /** The oldest entry is not seq 1: the start of the log was deleted. */
+  | 'not_first'
+  /** The entry at a head recorded earlier has another hash now: the log was rewritten. */
+  | 'recorded_head_mismatch'
+  /** A head recorded earlier is no longer in the log: the log was truncated. */
+  | 'recorded_head_missing';
+
+/** What each problem means, in words for an operator. */
+export const auditProblemDescriptions: Record<AuditProblemKind, string> = {
+  hash_mismatch: 'the entry does not match its hash (edited, forged, or moved to another seq)',
+  broken_link: 'the entry does not link to the entry before it (one was removed, added or moved)',
+  sequence_gap: 'entries before this one are missing (deleted)',
+  not_first: 'the oldest entry is not seq 1 (the start of the log was deleted)',
+  recorded_head_mismatch: 'the entry at the recorded head has another hash now (the log was rewritten)',
+  recorded_head_missing: 'the recorded head is no longer in the log (the log was truncated)',
+};
+
+export interface AuditProblem {
+  seq: number;
+  problem: AuditProblemKind;
+}
+
+export type AuditVerification =
+  | { ok: true; entries: number; head: AuditHead | null }
+  | {
+      ok: false;
+      entries: number;
+      head: AuditHead | null;
+      /** The first `maxProblems` problems, in seq order. */
+      problems: AuditProblem[];
+      /** All problems found, including those not listed. */
+      problemCount: number;
+    };
+
+export interface AuditListQuery {
+  /** Only entries older than this seq (the last seq of the previous page). */
+  before?: number | undefined;
+  limit: number;
+  action?: string | undefined;
+  actorId?: string | undefined;
+}
+
+// Any constant will do, as long as nothing else uses it: it serialises appends across
+// connections and processes. (The migration lock is 7_351_002_611.)
+const appendLockId = 7_351_002_612;
+const zeroHash = Buffer.alloc(32);
+const maxListLimit = 500;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `at` as hashed: the stored timestamptz printed by the database itself, in UTC with all six
+ * fractional digits, so that the hash input is exactly what is stored, to the microsecond, on
+ * PGlite and on pg alike (a JS Date would drop the microseconds).
+ */
+const atText = (column: SQL | typeof auditLog.at): SQL<string> =>
+  sql<string>`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** JSON with object keys sorted at every level: one serialisation per value. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const object = value as Record<string, unknown>;
+    return `{${Object.keys(object)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson(object[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+interface Chained {
+  seq: number;
+  at: string;
+  actorId: string | null;
+  actor: string;
+  action: string;
+  objectType: string | null;
+  objectId: string | null;
+  details: Record<string, unknown>;
+  prevHash: Buffer;
+}
+
+/**
+ * The append-only, hash-chained audit log of the console. Each entry's hash is an HMAC (under
+ * the 'audit-chain' subkey of the data key, which lives outside the database) of its content
+ * and of the previous entry's hash, so whoever holds only the database can delete or edit rows
+ * (with the trigger disabled) but cannot make the chain verify again.
+ */
+export class AuditLog {
+  constructor(
+    private readonly database: Database,
+    private readonly keyring: Keyring,
+  ) {}
+
+  #hash(entry: Chained): Buffer {
+    return this.keyring.mac(
+      'audit-chain',
+      canonicalJson({
+        seq: entry.seq,
+        at: entry.at,
+        actorId: entry.actorId,
+        actor: entry.actor,
+        action: entry.action,
+        objectType: entry.objectType,
+        objectId: entry.objectId,
+        details: entry.details,
+        prevHash: entry.prevHash.toString('hex'),
+      }),
+    );
+  }
+
+  /**
+   * Appends one entry inside the caller's transaction: the action and its audit entry commit or
+   * roll back together, and a rollback leaves no gap. The advisory lock is held until the
+   * caller's transaction ends, so every other append waits for it: append as late in the
+   * transaction as possible. Under READ COMMITTED (the default) the head read after the lock
+   * sees the previous append; in a REPEATABLE READ transaction that already read something, it
+   * may not, and the insert then fails on the seq key rather than forking the chain.
+   */
+  async append(tx: Tx, entry: AuditEntry): Promise<AuditHead> {
+    const content = normalise(entry);
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${appendLockId})`);
+    const [head] = await tx
+      .select({ seq: auditLog.seq, hash: auditLog.hash })
+      .from(auditLog)
+      .orderBy(desc(auditLog.seq))
+      .limit(1);
+    // The database's clock, read after the lock: one clock for all processes, and entries' times
+    // follow their seq.
+    const [clock] = await tx.select({ at: atText(sql`clock_timestamp()`) }).from(sql`(SELECT 1) AS clock`);
+    const chained: Chained = {
+      ...content,
+      seq: (head?.seq ?? 0) + 1,
+      at: clock!.at,
+      prevHash: head?.hash ?? zeroHash,
+    };
+    const hash = this.#hash(chained);
+    await tx.insert(auditLog).values({
+      ...chained,
+      at: sql`${chained.at}::timestamptz`,
+      hash,
+    });
+    return { seq: chained.seq, hash: hash.toString('hex') };
+  }
+
+  /** Appends one entry in a transaction of its own (for actions that write nothing else). */
+  appendNow(entry: AuditEntry): Promise<AuditHead> {
+    return this.database.db.transaction((tx) => this.append(tx, entry));
+  }
+
+  /**
+   * Walks the whole log in seq order, a page at a time, and checks every hash, link and seq.
+   * Deleting the newest entries leaves a valid, shorter chain: only a head recorded elsewhere
+   * (`expectHead`) reveals that, so the result always names the current head.
+   */
+  async verify(options: { expectHead?: AuditHead; pageSize?: number; maxProblems?: number } = {}): Promise<AuditVerification> {
+    const pageSize = options.pageSize ?? 1000;
+    const maxProblems = options.maxProblems ?? 1000;
+    const problems: AuditProblem[] = [];
+    let problemCount = 0;
+    const report = (seq: number, problem: AuditProblemKind) => {
+      problemCount++;
+      if (problems.length < maxProblems) problems.push({ seq, problem });
+    };
+
+    let entries = 0;
+    let previous: { seq: number; hash: Buffer } | undefined;
+    let expectedHeadSeen = false;
+    for (;;) {
+      const page = await this.database.db
+        .select({
+          seq: auditLog.seq,
+          at: atText(auditLog.at),
+          actorId: auditLog.actorId,
+          actor: auditLog.actor,
+          action: auditLog.action,
+          objectType: auditLog.objectType,
+          objectId: auditLog.objectId,
+          details: auditLog.details,
+          prevHash: auditLog.prevHash,
+          hash: auditLog.hash,
+        })
+        .from(auditLog)
+        .where(previous ? gt(auditLog.seq, previous.seq) : undefined)
+        .orderBy(asc(auditLog.seq))
+        .limit(pageSize);
+      for (const row of page) {
+        entries++;
+        if (!previous) {
+          if (row.seq !== 1) report(row.seq, 'not_first');
+          else if (!row.prevHash.equals(zeroHash)) report(row.seq, 'broken_link');
+        } else {
+          if (row.seq !== previous.seq + 1) report(row.seq, 'sequence_gap');
+          if (!row.prevHash.equals(previous.hash)) report(row.seq, 'broken_link');
+        }
+        if (!this.#hash(row).equals(row.hash)) report(row.seq, 'hash_mismatch');
+        if (options.expectHead && row.seq === options.expectHead.seq) {
+          expectedHeadSeen = true;
+          if (row.hash.toString('hex') !== options.expectHead.hash.toLowerCase()) {
+            report(row.seq, 'recorded_head_mismatch');
+          }
+        }
+        previous = { seq: row.seq, hash: row.hash };
+      }
+      if (page.length < pageSize) break;
+    }
+    if (options.expectHead && !expectedHeadSeen) report(options.expectHead.seq, 'recorded_head_missing');
+
+    const head = previous ? { seq: previous.seq, hash: previous.hash.toString('hex') } : null;
+    return problemCount === 0 ? { ok: true, entries, head } : { ok: false, entries, head, problems, problemCount };
+  }
+
+  /** Entries newest first, for the auditors' view; page with `before` = the last seq shown. */
+  async list(query: AuditListQuery): Promise<AuditRecord[]> {
+    // Not a uuid: no entry can match (and PostgreSQL would refuse the comparison).
+    if (query.actorId !== undefined && !uuidPattern.test(query.actorId)) return [];
+    const limit = Math.min(Math.max(Math.trunc(query.limit), 1), maxListLimit);
+    const rows = await this.database.db
+      .select({
+        seq: auditLog.seq,
+        at: auditLog.at,
+        actorId: auditLog.actorId,
+        actor: auditLog.actor,
+        action: auditLog.action,
+        objectType: auditLog.objectType,
+        objectId: auditLog.objectId,
+        details: auditLog.details,
+        hash: auditLog.hash,
+      })
+      .from(auditLog)
+      .where(
+        and(
+          query.before === undefined ? undefined : lt(auditLog.seq, query.before),
+          query.action === undefined ? undefined : eq(auditLog.action, query.action),
+          query.actorId === undefined ? undefined : eq(auditLog.actorId, query.actorId),
+        ),
+      )
+      .orderBy(desc(auditLog.seq))
+      .limit(limit);
+    return rows.map((row) => ({ ...row, hash: row.hash.toString('hex') }));
+  }
+}
+
+/**
+ * Brings an entry to the exact form the database will store and give back, since that is what
+ * verify() hashes: a lower-case uuid, NULL for a missing object, and details as plain JSON
+ * (what JSON.stringify keeps; jsonb's key order is undone by the canonical serialisation).
+ */
+function normalise(entry: AuditEntry): Omit<Chained, 'seq' | 'at' | 'prevHash'> {
+  if (entry.actorId !== null && !uuidPattern.test(entry.actorId)) {
+    throw new HifazatError('internal', 'An audit entry needs a uuid or null as actorId.');
+  }
+  if (!entry.actor || !entry.action) throw new HifazatError('internal', 'An audit entry needs an actor and an action.');
+  const details: unknown = JSON.parse(JSON.stringify(entry.details ?? {}));
+  if (details === null || typeof details !== 'object' || Array.isArray(details)) {
+    throw new HifazatError('internal', 'Audit details must be an object.');
+  }
+  return {
+    actorId: entry.actorId?.toLowerCase() ?? null,
+    actor: entry.actor,
+    action: entry.action,
+    objectType: entry.objectType ?? null,
+    objectId: entry.objectId ?? null,
+    details: details as Record<string, unknown>,
+  };
+}

@@ -1,0 +1,362 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { and, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { generateSecret, generateURI, verify as verifyTotp } from 'otplib';
+import QRCode from 'qrcode';
+import { HifazatError } from '../domain/errors.ts';
+import {
+  maxSignInFailuresPerHour, sessionAbsoluteHours, sessionIdleMinutes, signInDelaySeconds, staffRoles, type StaffRole,
+} from '../domain/staff.ts';
+import type { Language } from '../domain/report.ts';
+import type { Database } from '../store/database.ts';
+import { signInFailures, staffRecoveryCodes, staffSessions, staffUsers } from '../store/schema.ts';
+import type { AuditLog } from './audit.ts';
+import type { Keyring } from './keys.ts';
+import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
+
+export interface StaffMember {
+  id: string;
+  email: string;
+  displayName: string;
+  role: StaffRole;
+  language: Language;
+}
+
+export interface Session {
+  staff: StaffMember;
+  /** The hash under which the session is stored, to end just this one. */
+  idHash: Buffer;
+}
+
+const enrolmentHours = 72;
+const recoveryCodeCount = 10;
+const totpContext = (userId: string) => `staff_users/${userId}/totp_secret`;
+const sha256 = (value: string) => createHash('sha256').update(value).digest();
+/** A 128-bit or longer random token, URL- and cookie-safe. */
+const token = (bytes: number) => randomBytes(bytes).toString('base64url');
+
+/** Recovery codes: 10 groups of 4 lower-case letters and digits (about 52 bits each), single use. */
+function newRecoveryCode(): string {
+  const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789';
+  let code = '';
+  for (const byte of randomBytes(10)) code += alphabet[byte % alphabet.length];
+  return `${code.slice(0, 5)}-${code.slice(5)}`;
+}
+
+export class StaffAccounts {
+  constructor(
+    private readonly database: Database,
+    private readonly keyring: Keyring,
+    private readonly audit: AuditLog,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * Creates an account in the 'invited' state and returns a one-time enrolment token, valid
+   * for 72 hours, with which the person sets a password and a second factor.
+   */
+  async invite(
+    actor: { id: string | null; label: string },
+    input: { email: string; displayName: string; role: StaffRole },
+  ): Promise<{ userId: string; enrolmentToken: string }> {
+    const email = input.email.trim().toLowerCase();
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+      throw new HifazatError('validation_failed', 'Not an email address.', { issues: [{ field: 'email', problem: 'invalid_email' }] });
+    }
+    if (!staffRoles.includes(input.role)) {
+      throw new HifazatError('validation_failed', 'Unknown role.', { issues: [{ field: 'role', problem: 'invalid_choice' }] });
+    }
+    const userId = randomUUID();
+    const enrolmentToken = token(32);
+    await this.database.db.transaction(async (tx) => {
+      const inserted = await tx
+        .insert(staffUsers)
+        .values({
+          id: userId,
+          email,
+          displayName: input.displayName.trim() || email,
+          role: input.role,
+          enrolmentTokenHash: sha256(enrolmentToken),
+          enrolmentExpiresAt: new Date(this.now().getTime() + enrolmentHours * 3_600_000),
+        })
+        .onConflictDoNothing()
+        .returning({ id: staffUsers.id });
+      if (inserted.length === 0) {
+        throw new HifazatError('validation_failed', 'This email already has an account.', {
+          issues: [{ field: 'email', problem: 'email_taken' }],
+        });
+      }
+      await this.audit.append(tx, {
+        actorId: actor.id,
+        actor: actor.label,
+        action: 'staff.invite',
+        objectType: 'staff',
+        objectId: userId,
+        details: { role: input.role },
+      });
+    });
+    return { userId, enrolmentToken };
+  }
+
+  async #invitedBy(enrolmentToken: string) {
+    const [user] = await this.database.db
+      .select()
+      .from(staffUsers)
+      .where(
+        and(
+          eq(staffUsers.enrolmentTokenHash, sha256(enrolmentToken)),
+          eq(staffUsers.status, 'invited'),
+          gt(staffUsers.enrolmentExpiresAt, this.now()),
+        ),
+      );
+    if (!user) throw new HifazatError('not_found', 'This enrolment link is not valid or has expired.');
+    return user;
+  }
+
+  /**
+   * The first step of enrolment: a TOTP secret for the person's authenticator app, kept
+   * encrypted on the account until a code from it is confirmed. Returns what the page shows.
+   */
+  async beginEnrolment(enrolmentToken: string): Promise<{ email: string; secret: string; qrSvg: string }> {
+    const user = await this.#invitedBy(enrolmentToken);
+    // The same secret until enrolment completes: reloading the page must not undo a scan.
+    let secret = user.totpSecret ? this.keyring.decrypt(user.totpSecret, totpContext(user.id)) : undefined;
+    if (!secret) {
+      secret = generateSecret();
+      await this.database.db
+        .update(staffUsers)
+        .set({ totpSecret: this.keyring.encrypt(secret, totpContext(user.id)), updatedAt: this.now() })
+        .where(eq(staffUsers.id, user.id));
+    }
+    const uri = generateURI({ issuer: 'Hifazat', label: user.email, secret });
+    const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+    return { email: user.email, secret, qrSvg };
+  }
+
+  /**
+   * Completes enrolment: the password (NIST rules) and a current code from the new
+   * authenticator. Returns the ten recovery codes, shown once.
+   */
+  async completeEnrolment(enrolmentToken: string, password: string, code: string): Promise<{ recoveryCodes: string[] }> {
+    const user = await this.#invitedBy(enrolmentToken);
+    const problem = passwordProblem(password, user.email);
+    if (problem) throw new HifazatError('validation_failed', 'Choose another password.', { issues: [{ field: 'password', problem }] });
+    if (!user.totpSecret) throw new HifazatError('validation_failed', 'Start enrolment again.', { issues: [{ field: 'code', problem: 'code_wrong' }] });
+    const timeStep = await this.#totpStep(this.keyring.decrypt(user.totpSecret, totpContext(user.id)), code, 0);
+    if (timeStep === undefined) {
+      throw new HifazatError('validation_failed', 'That code is not right.', { issues: [{ field: 'code', problem: 'code_wrong' }] });
+    }
+    const recoveryCodes = Array.from({ length: recoveryCodeCount }, newRecoveryCode);
+    const passwordHash = await hashPassword(password);
+    await this.database.db.transaction(async (tx) => {
+      await tx
+        .update(staffUsers)
+        .set({
+          passwordHash,
+          status: 'active',
+          totpLastStep: timeStep,
+          enrolmentTokenHash: null,
+          enrolmentExpiresAt: null,
+          updatedAt: this.now(),
+        })
+        .where(eq(staffUsers.id, user.id));
+      await tx.delete(staffRecoveryCodes).where(eq(staffRecoveryCodes.userId, user.id));
+      await tx
+        .insert(staffRecoveryCodes)
+        .values(recoveryCodes.map((c) => ({ userId: user.id, codeHash: this.keyring.mac('recovery-code', c) })));
+      await this.audit.append(tx, { actorId: user.id, actor: user.email, action: 'staff.enrol', objectType: 'staff', objectId: user.id });
+    });
+    return { recoveryCodes };
+  }
+
+  /**
+   * Signs in with email, password and a TOTP code (or one recovery code). Every failure looks
+   * the same to the caller; failures per account name are counted and slow the next attempt.
+   * Returns the session token for the cookie.
+   */
+  async signIn(input: { email: string; password: string; code: string }): Promise<{ token: string; staff: StaffMember }> {
+    const email = input.email.trim().toLowerCase();
+    await this.#assertSignInAllowed(email);
+    const [user] = await this.database.db.select().from(staffUsers).where(eq(staffUsers.email, email));
+    const active = user?.status === 'active' ? user : undefined;
+    const passwordOk = await verifyPassword(active?.passwordHash ?? null, input.password);
+    const secondFactor = active && passwordOk ? await this.#checkSecondFactor(active, input.code) : undefined;
+    if (!active || !secondFactor) {
+      await this.#recordFailure(email);
+      await this.audit.appendNow({
+        actorId: active?.id ?? null,
+        actor: email.slice(0, 254),
+        action: 'sign_in.failed',
+        objectType: 'staff',
+        objectId: active?.id,
+      });
+      throw new HifazatError('sign_in_failed', 'The email, password or code is not right.');
+    }
+    const sessionToken = token(32);
+    const now = this.now();
+    await this.database.db.transaction(async (tx) => {
+      await tx.insert(staffSessions).values({
+        idHash: sha256(sessionToken),
+        userId: active.id,
+        createdAt: now,
+        lastSeenAt: now,
+        expiresAt: new Date(now.getTime() + sessionAbsoluteHours * 3_600_000),
+      });
+      await this.audit.append(tx, {
+        actorId: active.id,
+        actor: active.email,
+        action: 'sign_in',
+        objectType: 'staff',
+        objectId: active.id,
+        details: { secondFactor },
+      });
+    });
+    return { token: sessionToken, staff: toStaff(active) };
+  }
+
+  /** 'totp' or 'recovery_code' when the code is right and unused; undefined otherwise. */
+  async #checkSecondFactor(
+    user: typeof staffUsers.$inferSelect,
+    code: string,
+  ): Promise<'totp' | 'recovery_code' | undefined> {
+    const cleaned = code.trim().toLowerCase();
+    if (/^\d{6}$/.test(cleaned.replace(/\s/g, '')) && user.totpSecret) {
+      const timeStep = await this.#totpStep(this.keyring.decrypt(user.totpSecret, totpContext(user.id)), cleaned, user.totpLastStep);
+      if (timeStep === undefined) return undefined;
+      // Claim the time step atomically: of two sign-ins racing with one code, only one wins.
+      const claimed = await this.database.db
+        .update(staffUsers)
+        .set({ totpLastStep: timeStep })
+        .where(and(eq(staffUsers.id, user.id), lt(staffUsers.totpLastStep, timeStep)))
+        .returning({ id: staffUsers.id });
+      return claimed.length === 1 ? 'totp' : undefined;
+    }
+    const used = await this.database.db
+      .update(staffRecoveryCodes)
+      .set({ usedAt: this.now() })
+      .where(
+        and(
+          eq(staffRecoveryCodes.userId, user.id),
+          eq(staffRecoveryCodes.codeHash, this.keyring.mac('recovery-code', cleaned.replace(/\s/g, ''))),
+          isNull(staffRecoveryCodes.usedAt),
+        ),
+      )
+      .returning({ userId: staffRecoveryCodes.userId });
+    return used.length === 1 ? 'recovery_code' : undefined;
+  }
+
+  /**
+   * The time step of a valid TOTP code (one step of clock drift either way), or undefined.
+   * Codes of steps up to `afterStep` were already used and are refused.
+   */
+  async #totpStep(secret: string, code: string, afterStep: number): Promise<number | undefined> {
+    const result = await verifyTotp({
+      secret,
+      token: code.replace(/\s/g, ''),
+      epochTolerance: 30,
+      epoch: Math.floor(this.now().getTime() / 1000),
+      afterTimeStep: afterStep,
+    });
+    return result.valid && 'timeStep' in result ? result.timeStep : undefined;
+  }
+
+  #windowStart(): Date {
+    const hour = 3_600_000;
+    return new Date(Math.floor(this.now().getTime() / hour) * hour);
+  }
+
+  async #assertSignInAllowed(account: string): Promise<void> {
+    const [row] = await this.database.db
+      .select()
+      .from(signInFailures)
+      .where(and(eq(signInFailures.account, account), eq(signInFailures.windowStart, this.#windowStart())));
+    if (!row) return;
+    const hourEnds = this.#windowStart().getTime() + 3_600_000;
+    if (row.failures >= maxSignInFailuresPerHour) {
+      throw new HifazatError('too_many_attempts', 'Too many failed sign-ins for this account.', {
+        retryAfter: Math.ceil((hourEnds - this.now().getTime()) / 1000),
+      });
+    }
+    const wait = row.lastFailureAt.getTime() + signInDelaySeconds(row.failures) * 1000 - this.now().getTime();
+    if (wait > 0) {
+      throw new HifazatError('too_many_attempts', 'Wait before trying again.', { retryAfter: Math.ceil(wait / 1000) });
+    }
+  }
+
+  async #recordFailure(account: string): Promise<void> {
+    await this.database.db
+      .insert(signInFailures)
+      .values({ account, windowStart: this.#windowStart(), failures: 1, lastFailureAt: this.now() })
+      .onConflictDoUpdate({
+        target: [signInFailures.account, signInFailures.windowStart],
+        set: { failures: sql`${signInFailures.failures} + 1`, lastFailureAt: this.now() },
+      });
+  }
+
+  /**
+   * The staff member behind a session cookie, or undefined when it is unknown or expired (idle
+   * for 30 minutes, or 12 hours old). A valid session's idle clock restarts.
+   */
+  async session(sessionToken: string | undefined): Promise<Session | undefined> {
+    if (!sessionToken || sessionToken.length > 100) return undefined;
+    const idHash = sha256(sessionToken);
+    const now = this.now();
+    const [row] = await this.database.db
+      .select({ session: staffSessions, user: staffUsers })
+      .from(staffSessions)
+      .innerJoin(staffUsers, eq(staffUsers.id, staffSessions.userId))
+      .where(eq(staffSessions.idHash, idHash));
+    if (!row) return undefined;
+    const idleLimit = row.session.lastSeenAt.getTime() + sessionIdleMinutes * 60_000;
+    if (now >= row.session.expiresAt || now.getTime() >= idleLimit || row.user.status !== 'active') {
+      await this.database.db.delete(staffSessions).where(eq(staffSessions.idHash, idHash));
+      return undefined;
+    }
+    await this.database.db.update(staffSessions).set({ lastSeenAt: now }).where(eq(staffSessions.idHash, idHash));
+    return { staff: toStaff(row.user), idHash };
+  }
+
+  async signOut(session: Session): Promise<void> {
+    await this.database.db.transaction(async (tx) => {
+      await tx.delete(staffSessions).where(eq(staffSessions.idHash, session.idHash));
+      await this.audit.append(tx, { actorId: session.staff.id, actor: session.staff.email, action: 'sign_out', objectType: 'staff', objectId: session.staff.id });
+    });
+  }
+
+  /** Ends every session of this staff member, on every device. */
+  async signOutEverywhere(session: Session): Promise<void> {
+    await this.database.db.transaction(async (tx) => {
+      await tx.delete(staffSessions).where(eq(staffSessions.userId, session.staff.id));
+      await this.audit.append(tx, {
+        actorId: session.staff.id,
+        actor: session.staff.email,
+        action: 'sign_out.everywhere',
+        objectType: 'staff',
+        objectId: session.staff.id,
+      });
+    });
+  }
+
+  async list(): Promise<(StaffMember & { status: string })[]> {
+    const rows = await this.database.db.select().from(staffUsers).orderBy(staffUsers.email);
+    return rows.map((u) => ({ ...toStaff(u), status: u.status }));
+  }
+
+  /** Removes sessions past their absolute expiry or idle limit, and old failure counters. */
+  async purgeExpired(): Promise<void> {
+    const now = this.now();
+    await this.database.db
+      .delete(staffSessions)
+      .where(sql`${staffSessions.expiresAt} <= ${now} OR ${staffSessions.lastSeenAt} <= ${new Date(now.getTime() - sessionIdleMinutes * 60_000)}`);
+    await this.database.db.delete(signInFailures).where(lt(signInFailures.windowStart, new Date(now.getTime() - 2 * 3_600_000)));
+  }
+}
+
+function toStaff(user: typeof staffUsers.$inferSelect): StaffMember {
+  return {
+    id: user.id,
+    email: user.email,
+    displayName: user.displayName,
+    role: user.role as StaffRole,
+    language: user.language as Language,
+  };
+}

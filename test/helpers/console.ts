@@ -1,0 +1,74 @@
+import { generate } from 'otplib';
+import type { StaffRole } from '../../src/domain/staff.ts';
+import type { TestApp } from './app.ts';
+import { formEncode, formHeaders } from './forms.ts';
+
+export interface EnrolledStaff {
+  id: string;
+  email: string;
+  password: string;
+  secret: string;
+  role: StaffRole;
+  recoveryCodes: string[];
+}
+
+/** A TOTP code for `secret` at the time `at` (defaults to now). */
+export function totp(secret: string, at: Date = new Date()): Promise<string> {
+  return generate({ secret, epoch: Math.floor(at.getTime() / 1000) });
+}
+
+/** Invites and fully enrols a member of staff through the real enrolment path. */
+export async function enrolStaff(t: TestApp, role: StaffRole, at: () => Date = () => new Date()): Promise<EnrolledStaff> {
+  const email = `${role}.${Math.random().toString(36).slice(2, 8)}@hotline.example.org`;
+  const password = 'river lantern copper meadow';
+  const { userId, enrolmentToken } = await t.services.staff.invite({ id: null, label: 'test' }, { email, displayName: `Test ${role}`, role });
+  const { secret } = await t.services.staff.beginEnrolment(enrolmentToken);
+  // The code of the step before, so that the first sign-in (this step) is not a replay.
+  const { recoveryCodes } = await t.services.staff.completeEnrolment(enrolmentToken, password, await totp(secret, new Date(at().getTime() - 30_000)));
+  return { id: userId, email, password, secret, role, recoveryCodes };
+}
+
+/** A browser's cookie jar, just enough for the console's two cookies. */
+export class Browser {
+  cookies: Record<string, string> = {};
+  constructor(private readonly t: TestApp) {}
+
+  #remember(setCookie: string | string[] | undefined) {
+    for (const line of [setCookie ?? []].flat()) {
+      const [pair = ''] = line.split(';');
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq);
+      const value = pair.slice(eq + 1);
+      if (/Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(line) || value === '') delete this.cookies[name];
+      else this.cookies[name] = value;
+    }
+  }
+
+  async get(url: string) {
+    const response = await this.t.app.inject({ method: 'GET', url, cookies: this.cookies });
+    this.#remember(response.headers['set-cookie']);
+    return response;
+  }
+
+  /** Posts a form the way a page would: with the CSRF token of a page just loaded from `formPage`. */
+  async post(url: string, fields: Record<string, string>, options: { formPage?: string; csrf?: boolean } = {}) {
+    let token: string | undefined;
+    if (options.csrf !== false) {
+      const page = await this.get(options.formPage ?? url.replace(/\/console\/(en|ur)\/.*/, '/console/$1/sign-in'));
+      token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
+    }
+    const response = await this.t.app.inject({
+      method: 'POST',
+      url,
+      cookies: this.cookies,
+      headers: formHeaders,
+      payload: formEncode({ ...fields, ...(token ? { _csrf: token } : {}) }),
+    });
+    this.#remember(response.headers['set-cookie']);
+    return response;
+  }
+
+  async signIn(staff: EnrolledStaff, at: Date = new Date(), lang = 'en') {
+    return this.post(`/console/${lang}/sign-in`, { email: staff.email, password: staff.password, code: await totp(staff.secret, at) });
+  }
+}

@@ -219,8 +219,8 @@ const system: Auditor = { id: null, label: 'system' };
  * role (domain/staff.ts) and their reach over the object: supervisors reach every case; analysts
  * the cases assigned to them and unassigned 'new' ones (working on one takes it: it is assigned to
  * them, audited); auditors read every case and change nothing; administrators read no case content.
- * Every change is audited in its own transaction; reading report content and revealing a URL or
- * contact details are audited too.
+ * Every change is audited in the transaction that makes it; reading report or case content and
+ * revealing a URL or contact details are audited too.
  */
 export class CaseWork {
   constructor(
@@ -515,7 +515,7 @@ export class CaseWork {
         .set({
           category: c.category,
           // undefined leaves the column as the reporter answered it.
-          victimSex: c.victimSex,
+          victimSex: c.victimSex === 'unknown' ? undefined : c.victimSex,
           ageBand: c.victimAgeBand === 'unknown' ? undefined : c.victimAgeBand,
           updatedAt: this.now(),
         })
@@ -991,17 +991,16 @@ export class CaseWork {
     return this.reports.submit(input, {
       source: 'staff',
       filedBy: actor.id,
-      alsoInTransaction: (tx, reportId) =>
-        this.audit
-          .append(tx, {
-            actorId: actor.id,
-            actor: actor.email,
-            action: 'report.file',
-            objectType: 'report',
-            objectId: reportId,
-            details: { channel: filing.channel },
-          })
-          .then(() => {}),
+      alsoInTransaction: async (tx, reportId) => {
+        await this.audit.append(tx, {
+          actorId: actor.id,
+          actor: actor.email,
+          action: 'report.file',
+          objectType: 'report',
+          objectId: reportId,
+          details: { channel: filing.channel },
+        });
+      },
     });
   }
 

@@ -1,3 +1,5 @@
+import type { Widen } from './en.ts';
+
 /** The analysts' console in English. Staff-facing words may be technical (triage, FIR). */
 export const consoleEn = {
   title: 'Hifazat console',
@@ -202,11 +204,5 @@ export const consoleEn = {
   forbidden: 'Your role does not allow this.',
   csrf: 'This form has expired. Go back, reload the page and try again.',
 };
-
-type Widen<T> = T extends string
-  ? string
-  : T extends (...args: infer A) => string
-    ? (...args: A) => string
-    : { readonly [K in keyof T]: Widen<T[K]> };
 
 export type ConsoleMessages = Widen<typeof consoleEn>;

@@ -218,7 +218,8 @@ export const en = {
   },
 };
 
-type Widen<T> = T extends string
+/** A catalogue's shape with every text widened to string, so that another language can fill it. */
+export type Widen<T> = T extends string
   ? string
   : T extends (...args: infer A) => string
     ? (...args: A) => string

@@ -28,6 +28,8 @@ const environment = z.object({
   UNVERIFIED_REPORTS_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000_000).default(300),
   /** Reports accepted per hour from one client address, counted by each process in memory. */
   CLIENT_REPORTS_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000_000).default(30),
+  /** Matching-API requests per API key per minute, counted by each process in memory. */
+  MATCH_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000_000).default(60_000),
 });
 
 export interface Config {
@@ -42,6 +44,7 @@ export interface Config {
   https: boolean;
   unverifiedReportsPerHour: number;
   clientReportsPerHour: number;
+  matchRequestsPerMinute: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -64,5 +67,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     https: e.HTTPS,
     unverifiedReportsPerHour: e.UNVERIFIED_REPORTS_PER_HOUR,
     clientReportsPerHour: e.CLIENT_REPORTS_PER_HOUR,
+    matchRequestsPerMinute: e.MATCH_REQUESTS_PER_MINUTE,
   };
 }

@@ -8,6 +8,7 @@ import { lockDataDir } from './store/data-dir-lock.ts';
 import { migrate, openDatabase, type Database } from './store/database.ts';
 
 const maintenanceIntervalMs = 10 * 60 * 1000;
+const indexRefreshIntervalMs = 10 * 1000;
 
 export interface Opened {
   database: Database;
@@ -53,12 +54,19 @@ export async function start(config: Config): Promise<{ app: FastifyInstance; url
     trustProxy: config.trustProxy,
     https: config.https,
     clientRateLimit: { reportsPerHour: config.clientReportsPerHour, followUpsPerTenMinutes: 30 },
+    matchRequestsPerMinute: config.matchRequestsPerMinute,
   });
   const timer = setInterval(() => {
     services.maintain().catch((error: unknown) => app.log.error({ err: error }, 'maintenance failed'));
   }, maintenanceIntervalMs);
   timer.unref();
+  // Bank entries added or disabled by other instances reach this one's index within seconds.
+  const indexTimer = setInterval(() => {
+    services.matchIndex.refresh().catch((error: unknown) => app.log.error({ err: error }, 'match index refresh failed'));
+  }, indexRefreshIntervalMs);
+  indexTimer.unref();
   await services.maintain();
+  await services.matchIndex.ensureLoaded();
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -70,6 +78,7 @@ export async function start(config: Config): Promise<{ app: FastifyInstance; url
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(timer);
+        clearInterval(indexTimer);
         await app.close();
         await storage.close();
       })()),

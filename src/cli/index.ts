@@ -4,6 +4,7 @@ import { HifazatError } from '../domain/errors.ts';
 import { openStorage, start } from '../main.ts';
 import { AuditLog, auditProblemDescriptions } from '../services/audit.ts';
 import { StaffAccounts } from '../services/staff.ts';
+import { apiKeyCommand, bankCommand, hashCommand, matchCommand } from './signals.ts';
 
 const help = `Hifazat: anonymous, bilingual reporting of child sexual abuse.
 
@@ -16,6 +17,15 @@ Commands:
              Create an administrator account and print its one-time enrolment link
              (valid 72 hours). BASE_URL is how staff reach Hifazat (default
              http://HOST:PORT).
+  hash [--dihedral] FILE|DIR...
+             Print PDQ (with quality), MD5 and SHA-256 of images, one JSON line each.
+  bank list | bank import NAME FILE [--source TEXT] | bank export NAME
+             Hash banks: list them, import a file (Hifazat CSV, ThreatExchange/HMA signal
+             lines, or PDQ tool output), or export one as CSV.
+  match [--bank NAME] [--distance T] FILE|HASH...
+             Match images or hashes against the banks (PDQ within distance T, default 31).
+  apikey create --name NAME --banks BANK[,BANK...]
+             Create an API key for a platform, scoped to banks; printed once.
   audit verify [--head SEQ:HASH]
              Check the audit log's hash chain (and that it still holds a head recorded
              earlier); exit 0 when intact, 1 when not.
@@ -38,6 +48,11 @@ async function main(argv: string[]): Promise<number> {
       email: { type: 'string' },
       name: { type: 'string' },
       url: { type: 'string' },
+      dihedral: { type: 'boolean' },
+      source: { type: 'string' },
+      bank: { type: 'string' },
+      banks: { type: 'string' },
+      distance: { type: 'string' },
     },
   });
   const command = values.help ? 'help' : (positionals[0] ?? 'help');
@@ -55,6 +70,20 @@ async function main(argv: string[]): Promise<number> {
       if (positionals[1] === 'create' && values.email) return createAdministrator(values.email, values.name, values.url);
       process.stderr.write(`Usage: hifazat admin create --email EMAIL [--name NAME] [--url BASE_URL]\n`);
       return 2;
+    case 'hash':
+      return hashCommand(positionals.slice(1), { dihedral: values.dihedral ?? false });
+    case 'bank':
+      return bankCommand(loadConfig(), positionals.slice(1), { source: values.source });
+    case 'match': {
+      const distance = values.distance === undefined ? undefined : Number(values.distance);
+      if (distance !== undefined && (!Number.isInteger(distance) || distance < 0 || distance > 64)) {
+        process.stderr.write('--distance must be a whole number from 0 to 64.\n');
+        return 2;
+      }
+      return matchCommand(loadConfig(), positionals.slice(1), { bank: values.bank, distance });
+    }
+    case 'apikey':
+      return apiKeyCommand(loadConfig(), positionals.slice(1), { name: values.name, banks: values.banks });
     case 'audit':
       if (positionals[1] === 'verify') return auditVerify(values.head);
       process.stderr.write(`Unknown command: ${positionals.join(' ')}\n\n${help}`);

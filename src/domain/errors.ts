@@ -15,6 +15,10 @@ export const errorCodes = [
   /** The object is not in a state that allows this (e.g. approving a closure nobody requested). */
   'invalid_state',
   'payload_too_large',
+  /** Not an image Hifazat can decode, or a truncated one. */
+  'image_unreadable',
+  /** More pixels than the decompression-bomb limit. */
+  'image_too_large',
   'unsupported_media_type',
   'malformed_body',
   'not_found',

@@ -11,6 +11,7 @@ import { parseFormBody } from './form-input.ts';
 import { loggerOptions } from './logging.ts';
 import { apiRoutes } from './routes/api.ts';
 import { consoleRoutes } from './routes/console.ts';
+import { matchApiRoutes } from './routes/match-api.ts';
 import { healthRoutes } from './routes/health.ts';
 import { portalRoutes } from './routes/portal.ts';
 
@@ -28,6 +29,8 @@ export interface HttpOptions {
   https: boolean;
   /** Per-client request limits, counted in this process's memory only and never logged. */
   clientRateLimit: { reportsPerHour: number; followUpsPerTenMinutes: number };
+  /** Matching API requests per API key per minute (in this process's memory). */
+  matchRequestsPerMinute: number;
 }
 
 /**
@@ -132,6 +135,7 @@ export async function buildApp(services: Services, options: HttpOptions): Promis
   await app.register(healthRoutes(services));
   await app.register(portalRoutes(services, options));
   await app.register(apiRoutes(services, options), { prefix: '/api/v1' });
+  await app.register(matchApiRoutes(services, { requestsPerMinute: options.matchRequestsPerMinute }), { prefix: '/api/v1' });
   await app.register(consoleRoutes(services, options));
   return app;
 }

@@ -20,6 +20,8 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   idempotency_conflict: 422,
   invalid_state: 409,
   payload_too_large: 413,
+  image_unreadable: 422,
+  image_too_large: 413,
   unsupported_media_type: 415,
   too_many_attempts: 429,
   rate_limited: 429,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { followUpSchema, reporterMessageSchema, reportInputSchema, publicStatuses } from '../domain/report.ts';
+import { bulkMatchRequestSchema, matchFeedbackSchema, matchRequestSchema } from '../domain/signals.ts';
 
 /**
  * The OpenAPI document is generated from the same zod schemas that validate requests, so the
@@ -39,6 +40,18 @@ const thread = {
   },
 };
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+const hex = { type: 'string', pattern: '^[0-9a-f]+$' };
+const signals = {
+  type: 'object',
+  properties: { pdq: hex, quality: { type: 'integer', minimum: 0, maximum: 100 }, md5: hex, sha256: hex, pdqDihedral: { type: 'object', additionalProperties: hex } },
+};
+const match = {
+  type: 'object',
+  properties: {
+    entryId: { type: 'integer' }, bank: { type: 'string' }, label: { type: ['string', 'null'] }, signalType: { enum: ['pdq', 'md5', 'sha256'] },
+    signal: hex, quality: { type: ['integer', 'null'] }, distance: { type: 'integer' },
+  },
+};
 
 let document: object | undefined;
 
@@ -50,6 +63,7 @@ export function openApiDocument(): object {
       version: '1',
       description: 'Anonymous reporting of child sexual abuse and child sexual abuse material. No IP address is stored.',
     },
+    components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key from `hifazat apikey create`.' } } },
     paths: {
       '/api/v1/reports': {
         post: {
@@ -91,6 +105,54 @@ export function openApiDocument(): object {
             '400': { description: 'Invalid fields.', ...json(fieldErrors) },
             '404': { description: 'No report has this receipt.', ...json(errorBody) },
             '429': { description: 'Too many failed attempts.', ...json(errorBody) },
+          },
+        },
+      },
+      '/api/v1/hash': {
+        post: {
+          summary: 'Hash an image in memory (never stored): PDQ with quality, MD5, SHA-256; ?dihedral=true adds the 8 PDQ variants.',
+          security: [{ apiKey: [] }],
+          requestBody: { required: true, content: { 'image/*': { schema: { type: 'string', format: 'binary' } } } },
+          responses: {
+            '200': { description: 'The signals.', ...json(signals) },
+            '401': { description: 'No valid API key.', ...json(errorBody) },
+            '413': { description: 'Too large (bytes or pixels).', ...json(errorBody) },
+            '422': { description: 'Not an image, or a truncated one.', ...json(errorBody) },
+          },
+        },
+      },
+      '/api/v1/match': {
+        post: {
+          summary: 'Match a hash (pdq, md5 or sha256), or an image, against the banks the API key reaches.',
+          security: [{ apiKey: [] }],
+          requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(matchRequestSchema) }, 'image/*': { schema: { type: 'string', format: 'binary' } } } },
+          responses: {
+            '200': { description: 'Matches, nearest first.', ...json({ type: 'object', properties: { matches: { type: 'array', items: match } } }) },
+            '400': { description: 'Invalid fields.', ...json(fieldErrors) },
+            '401': { description: 'No valid API key.', ...json(errorBody) },
+          },
+        },
+      },
+      '/api/v1/match/bulk': {
+        post: {
+          summary: 'Match up to 1,000 hashes in one request.',
+          security: [{ apiKey: [] }],
+          requestBody: { required: true, ...json(jsonSchema(bulkMatchRequestSchema)) },
+          responses: {
+            '200': { description: 'One result per query, in order.', ...json({ type: 'object', properties: { results: { type: 'array', items: { type: 'object', properties: { index: { type: 'integer' }, matches: { type: 'array', items: match } } } } } }) },
+            '400': { description: 'Invalid fields.', ...json(fieldErrors) },
+            '401': { description: 'No valid API key.', ...json(errorBody) },
+          },
+        },
+      },
+      '/api/v1/match/feedback': {
+        post: {
+          summary: 'Report a match as a true or false positive; a confirmed false positive disables the entry.',
+          security: [{ apiKey: [] }],
+          requestBody: { required: true, ...json(jsonSchema(matchFeedbackSchema)) },
+          responses: {
+            '201': { description: 'Recorded.', ...json({ type: 'object', properties: { recorded: { const: true }, entryDisabled: { type: 'boolean' } } }) },
+            '404': { description: 'No such entry in the banks this key reaches.', ...json(errorBody) },
           },
         },
       },

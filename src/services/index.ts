@@ -1,6 +1,7 @@
 import type { Database } from '../store/database.ts';
 import { AuditLog } from './audit.ts';
 import { CaseWork } from './cases.ts';
+import { ApiKeys, HashBanks, MatchIndex } from './hash-banks.ts';
 import { DistrictDirectory } from './districts.ts';
 import type { Keyring } from './keys.ts';
 import { ReportService } from './reports.ts';
@@ -31,6 +32,9 @@ export interface Services {
   audit: AuditLog;
   staff: StaffAccounts;
   cases: CaseWork;
+  banks: HashBanks;
+  matchIndex: MatchIndex;
+  apiKeys: ApiKeys;
   /** Deletes what is kept only for a while: closed cases past retention, expired sessions, idempotency answers, spent challenges, old counters. */
   maintain(): Promise<void>;
 }
@@ -60,6 +64,9 @@ export function createServices(
   const audit = new AuditLog(database, keyring);
   const staff = new StaffAccounts(database, keyring, audit, clock);
   const cases = new CaseWork(database, keyring, audit, reports, clock);
+  // The index follows the banks: a change made here is applied as soon as it commits.
+  const banks: HashBanks = new HashBanks(database, () => matchIndex.refresh());
+  const matchIndex = new MatchIndex(banks);
   return {
     database,
     reports,
@@ -68,6 +75,9 @@ export function createServices(
     audit,
     staff,
     cases,
+    banks,
+    matchIndex,
+    apiKeys: new ApiKeys(database, banks),
     async maintain() {
       await cases.purgeClosedCases();
       await staff.purgeExpired();

@@ -267,3 +267,49 @@ export const settings = pgTable('settings', {
   value: jsonb('value').notNull(),
   updatedAt: timestamptz('updated_at').notNull().default(sql`now()`),
 });
+
+export const hashBanks = pgTable('hash_banks', {
+  id: uuid('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  description: text('description'),
+  createdAt: createdAt(),
+});
+
+export const hashBankEntries = pgTable('hash_bank_entries', {
+  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  bankId: uuid('bank_id').notNull(),
+  signalType: text('signal_type').notNull(),
+  signal: text('signal').notNull(),
+  quality: smallint('quality'),
+  label: text('label'),
+  source: text('source'),
+  addedAt: timestamptz('added_at').notNull().default(sql`now()`),
+  disabledAt: timestamptz('disabled_at'),
+  disabledReason: text('disabled_reason'),
+  changedAt: timestamptz('changed_at').notNull().default(sql`clock_timestamp()`),
+});
+
+export const apiKeys = pgTable('api_keys', {
+  id: uuid('id').primaryKey(),
+  name: text('name').notNull(),
+  keyHash: bytea('key_hash').notNull().unique(),
+  createdAt: createdAt(),
+  revokedAt: timestamptz('revoked_at'),
+});
+
+export const apiKeyBanks = pgTable(
+  'api_key_banks',
+  {
+    apiKeyId: uuid('api_key_id').notNull(),
+    bankId: uuid('bank_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.apiKeyId, t.bankId] })],
+);
+
+export const matchFeedback = pgTable('match_feedback', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  entryId: integer('entry_id').notNull(),
+  apiKeyId: uuid('api_key_id'),
+  verdict: text('verdict').notNull(),
+  createdAt: createdAt(),
+});

@@ -43,6 +43,7 @@ export async function testApp(
     trustProxy: false,
     https: false,
     clientRateLimit: { reportsPerHour: 10_000, followUpsPerTenMinutes: 10_000 },
+    matchRequestsPerMinute: 10_000,
     ...overrides.http,
   });
   await app.ready();

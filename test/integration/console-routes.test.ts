@@ -11,7 +11,9 @@ import { formEncode, formHeaders } from '../helpers/forms.ts';
  * use it. 'public' means anyone, signed in or not.
  */
 const everyone = 'public';
-const matrix: Record<string, typeof everyone | readonly StaffRole[]> = {
+/** Platforms' matching API: an API key, never a staff session. */
+const apiKey = 'api key';
+const matrix: Record<string, typeof everyone | typeof apiKey | readonly StaffRole[]> = {
   'GET /console': everyone,
   'GET /console/:lang/sign-in': everyone,
   'POST /console/:lang/sign-in': everyone,
@@ -58,6 +60,10 @@ const matrix: Record<string, typeof everyone | readonly StaffRole[]> = {
   'POST /api/v1/reports': everyone,
   'POST /api/v1/follow-up': everyone,
   'POST /api/v1/follow-up/messages': everyone,
+  'POST /api/v1/hash': apiKey,
+  'POST /api/v1/match': apiKey,
+  'POST /api/v1/match/bulk': apiKey,
+  'POST /api/v1/match/feedback': apiKey,
   'GET /healthz': everyone,
   'GET /readyz': everyone,
   'GET /assets/*': everyone,
@@ -124,7 +130,7 @@ test('no console route succeeds for a role it is not meant for, nor without a se
   for (const route of consoleRoutes) {
     const [method, url] = route.split(' ') as ['GET' | 'POST', string];
     const allowed = matrix[`${method} ${pattern(url)}`];
-    if (allowed === everyone) continue;
+    if (allowed === everyone || allowed === apiKey) continue;
     const concrete = url
       .replace(':id', url.includes('/reports/') ? reportId : caseId)
       .replace(':position', '0')
@@ -187,4 +193,16 @@ test('staff file a report for a caller: consent is required, and the caller gets
   );
   assert.equal(row!.source, 'staff');
   assert.equal(row!.filed_by, enrolled.get('analyst')!.id);
+});
+
+test('the matching API refuses every request without a valid API key, staff sessions included', async () => {
+  const routes = t.app.hifazatRoutes.filter((r) => matrix[`${r.method} ${pattern(r.url)}`] === apiKey);
+  assert.ok(routes.length >= 4);
+  const supervisor = await signedInAgain('supervisor');
+  for (const route of routes) {
+    for (const headers of [{}, { authorization: 'Bearer hz_not_a_key' }]) {
+      const response = await t.app.inject({ method: route.method as 'POST', url: route.url, headers: { 'content-type': 'application/json', ...headers }, cookies: supervisor.cookies, payload: '{}' });
+      assert.equal(response.statusCode, 401, `${route.method} ${route.url}`);
+    }
+  }
 });

@@ -32,6 +32,15 @@ function tristate(value: string | string[] | undefined): boolean | null {
   return v === 'true' ? true : v === 'false' ? false : null;
 }
 
+/**
+ * A datetime-local field has no time zone: its value is the wall clock of the staff member,
+ * in Pakistan (UTC+5, no daylight saving). Read without a zone it would be taken in the
+ * server's zone (often UTC), and shown five hours off in the console, which shows Pakistan time.
+ */
+function pakistanDateTime(value: string | undefined): string | undefined {
+  return value && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(value) ? `${value}+05:00` : value;
+}
+
 function classificationInput(f: Fields) {
   return {
     category: single(f.category),
@@ -73,7 +82,11 @@ export function registerCaseRoutes(
     return send(reply, reportPage(ctx(request, reply, `/reports/${report.id}`), { report, duplicates, staff, ...extra }), status);
   };
 
-  const renderCase = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, issues?: { form: string; error: HifazatError }) => {
+  const renderCase = async (
+    request: FastifyRequest<{ Params: Params }>,
+    reply: FastifyReply,
+    issues?: { form: string; error: HifazatError; typed: Fields },
+  ) => {
     const actor = staffOf(request);
     const view = await services.cases.viewCase(actor, request.params.id);
     const page = casePage(ctx(request, reply, `/cases/${view.id}`), {
@@ -82,6 +95,7 @@ export function registerCaseRoutes(
       agencies: can(actor.role, 'workCases') ? await services.cases.listAgencies(actor) : [],
       issues: issues?.error.issues,
       issuesFor: issues?.form,
+      typed: issues?.typed,
     });
     return send(reply, page, issues ? 400 : 200);
   };
@@ -100,8 +114,8 @@ export function registerCaseRoutes(
       } catch (error) {
         if (!(error instanceof HifazatError) || error.code !== 'validation_failed') throw error;
         return page === 'report'
-          ? renderReport(request, reply, { issues: error.issues, issuesFor: form, typed: f as Record<string, string> }, 400)
-          : renderCase(request, reply, { form, error });
+          ? renderReport(request, reply, { issues: error.issues, issuesFor: form, typed: f }, 400)
+          : renderCase(request, reply, { form, error, typed: f });
       }
       return reply.redirect(after(request), 303);
     };
@@ -208,7 +222,7 @@ export function registerCaseRoutes(
       (request, f) =>
         services.cases.addReferral(staffOf(request), request.params.id, {
           agencyId: single(f.agencyId) ?? '',
-          referredAt: single(f.referredAt) ?? '',
+          referredAt: pakistanDateTime(single(f.referredAt)) ?? '',
           method: (single(f.method) ?? '') as never,
           firStatus: (single(f.firStatus) ?? '') as never,
           followUpOn: single(f.followUpOn) ?? null,

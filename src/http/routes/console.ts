@@ -12,7 +12,7 @@ import { messages, negotiateLanguage } from '../i18n/index.ts';
 import type { Html } from '../views/html.ts';
 import { enrolDonePage, enrolPage, messagePage, signInPage, staffPage } from '../views/console/account-pages.ts';
 import { auditPage } from '../views/console/audit-page.ts';
-import { consolePath, type ConsoleContext } from '../views/console/layout.ts';
+import { consolePath, homePage, type ConsoleContext } from '../views/console/layout.ts';
 import { registerCaseRoutes } from './console-cases.ts';
 
 /**
@@ -87,9 +87,9 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
       app.post(`/console/${lang}/sign-in`, { config: { consoleAccess: 'public' } }, async (request, reply) => {
         const { email = '', password = '', code = '' } = body(request);
         try {
-          const { token } = await services.staff.signIn({ email, password, code });
+          const { token, staff } = await services.staff.signIn({ email, password, code });
           reply.setCookie(sessionCookie, token, { ...cookieBase, maxAge: sessionAbsoluteHours * 3600 });
-          return reply.redirect(consolePath(lang), 303);
+          return reply.redirect(consolePath(lang, homePage(staff)), 303);
         } catch (error) {
           if (!(error instanceof HifazatError)) throw error;
           if (error.code === 'too_many_attempts') {

@@ -35,6 +35,15 @@ function summaryOf(ctx: ConsoleContext, issues: readonly FieldIssue[] | undefine
 const postForm = (ctx: ConsoleContext, action: string, body: Html, className = 'stack') =>
   html`<form method="post" action="${consolePath(ctx.lang, action)}" class="${className}">${csrfField(ctx)}${body}</form>`;
 
+/** An ISO date (2025-03-01), kept left to right: in Urdu text the bidi algorithm would reorder its parts. */
+const isoDate = (date: string) => html`<bdi dir="ltr">${date}</bdi>`;
+
+/** What a rejected form had in it, to show it again as typed (lists for repeated names). */
+type Typed = Record<string, string | string[] | undefined>;
+const one = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+const many = (value: string | string[] | undefined) => (value === undefined ? [] : [value].flat());
+const yesNo = (value: string | string[] | undefined) => (one(value) === 'true' ? true : one(value) === 'false' ? false : null);
+
 function staffName(staff: readonly StaffMember[], id: string | null, fallback: string): string {
   return id ? (staff.find((s) => s.id === id)?.displayName ?? id) : fallback;
 }
@@ -58,12 +67,12 @@ ${selectField({ id: 'f-state', name: 'state', label: q.filter, value: state.filt
 </section>
 ${queue.overdueTasks.length
   ? html`<section aria-labelledby="tasks-heading"><h2 id="tasks-heading">${q.overdueTasks}</h2><ul>${queue.overdueTasks.map(
-      (task) => html`<li><a href="${consolePath(ctx.lang, `/cases/${task.caseId}`)}"><bdi dir="ltr">${task.reference}</bdi></a>: ${task.title} (${task.dueOn})</li>`,
+      (task) => html`<li><a href="${consolePath(ctx.lang, `/cases/${task.caseId}`)}"><bdi dir="ltr">${task.reference}</bdi></a>: ${task.title} (${isoDate(task.dueOn)})</li>`,
     )}</ul></section>`
   : ''}
 ${queue.overdueFollowUps.length
   ? html`<section aria-labelledby="followups-heading"><h2 id="followups-heading">${q.overdueFollowUps}</h2><ul>${queue.overdueFollowUps.map(
-      (f) => html`<li><a href="${consolePath(ctx.lang, `/cases/${f.caseId}`)}"><bdi dir="ltr">${f.reference}</bdi></a>: ${f.agency}, ${e.firStatuses[f.firStatus]} (${f.followUpOn})</li>`,
+      (f) => html`<li><a href="${consolePath(ctx.lang, `/cases/${f.caseId}`)}"><bdi dir="ltr">${f.reference}</bdi></a>: ${f.agency}, ${e.firStatuses[f.firStatus]} (${isoDate(f.followUpOn)})</li>`,
     )}</ul></section>`
   : ''}
 ${queue.items.length === 0
@@ -90,11 +99,36 @@ function choiceName(names: Record<string, string>, value: string | null | undefi
   return value && value !== 'unknown' ? (names[value] ?? value) : unknown;
 }
 
+/** The values a classification form shows: the saved classification, or what was just typed. */
+interface ClassificationShown {
+  category?: string | undefined;
+  legalBases: readonly string[];
+  interpolBaseline: boolean | null;
+  tags: readonly string[];
+  victimAgeBand?: string | undefined;
+  victimSex?: string | undefined;
+  materialViewed: boolean | null;
+  viewedBy?: string | undefined;
+}
+
+function typedClassification(typed: Typed): ClassificationShown {
+  return {
+    category: one(typed.category),
+    legalBases: many(typed.legalBases),
+    interpolBaseline: yesNo(typed.interpolBaseline),
+    tags: many(typed.tags),
+    victimAgeBand: one(typed.victimAgeBand),
+    victimSex: one(typed.victimSex),
+    materialViewed: yesNo(typed.materialViewed),
+    viewedBy: one(typed.viewedBy),
+  };
+}
+
 function classificationForm(
   ctx: ConsoleContext,
   action: string,
   prefix: string,
-  current: ClassificationView | null,
+  current: ClassificationShown | null,
   issues: readonly FieldIssue[] | undefined,
   legend: string,
 ): Html {
@@ -139,7 +173,7 @@ export interface ReportPageState {
   issues?: readonly FieldIssue[] | undefined;
   /** Which form the issues belong to. */
   issuesFor?: string | undefined;
-  typed?: Record<string, string> | undefined;
+  typed?: Typed | undefined;
 }
 
 export function reportPage(ctx: ConsoleContext, state: ReportPageState): Html {
@@ -150,11 +184,11 @@ export function reportPage(ctx: ConsoleContext, state: ReportPageState): Html {
   const time = timeFormat(ctx);
   const canWork = !!ctx.staff && can(ctx.staff.role, 'workCases') && report.case.state !== 'closed';
   const unknown = ch.unknown;
-  const facts: [string, string][] = [
+  const facts: [string, string | Html][] = [
     [r.fields.kind, choiceName(e.kinds, report.kind, unknown)],
     [r.fields.source, choiceName(e.sources, report.source, unknown)],
     [r.fields.received, time.format(report.receivedAt)],
-    [r.fields.occurredOn, report.occurredOn ?? unknown],
+    [r.fields.occurredOn, report.occurredOn ? isoDate(report.occurredOn) : unknown],
     [r.fields.danger, report.inDangerNow === true ? ch.yes : report.inDangerNow === false ? ch.no : unknown],
     [r.fields.province, choiceName(ch.provinces, report.province, unknown)],
     [r.fields.district, report.district ?? unknown],
@@ -168,6 +202,8 @@ export function reportPage(ctx: ConsoleContext, state: ReportPageState): Html {
   ];
   const base = `/reports/${report.id}`;
   const issuesFor = (form: string) => (state.issuesFor === form ? state.issues : undefined);
+  const shown = (form: string, saved: ClassificationView | null) =>
+    state.issuesFor === form && state.typed ? typedClassification(state.typed) : saved;
   return consoleLayout(
     ctx,
     r.title(report.case.reference),
@@ -177,8 +213,8 @@ ${report.inDangerNow ? html`<p class="danger-reminder"><strong>${ctx.c.queue.dan
 <section aria-labelledby="facts-heading">
 <h2 id="facts-heading">${r.facts}</h2>
 <dl class="facts">${facts.map(([term, value]) => html`<dt>${term}</dt><dd>${value}</dd>`)}</dl>
-${report.site ? html`<h3>${r.site}</h3><p class="user-text">${report.site}</p>` : ''}
-${report.description ? html`<h3>${r.narrative}</h3><p class="user-text">${report.description}</p>` : ''}
+${report.site ? html`<h3>${r.site}</h3><p class="user-text" dir="auto">${report.site}</p>` : ''}
+${report.description ? html`<h3>${r.narrative}</h3><p class="user-text" dir="auto">${report.description}</p>` : ''}
 </section>
 <section aria-labelledby="urls-heading">
 <h2 id="urls-heading">${r.urls}</h2>
@@ -191,7 +227,7 @@ ${state.copied?.position === u.position
   ? html`<div class="notice"><label for="copy-${u.position}">${r.copyHeading}</label><p>${r.copyWarning}</p><textarea id="copy-${u.position}" readonly rows="2" dir="ltr">${state.copied.url}</textarea></div>`
   : postForm(ctx, `${base}/copy-url`, html`<input type="hidden" name="position" value="${u.position}"><button type="submit" class="secondary">${r.copyUrl}</button>`, 'inline')}
 ${canWork
-  ? html`<details><summary>${r.classifyUrl(u.position + 1)}</summary>${classificationForm(ctx, `${base}/urls/${u.position}/classify`, `u${u.position}`, u.classification, issuesFor(`url-${u.position}`), r.classifyUrl(u.position + 1))}</details>`
+  ? html`<details${attrs({ open: !!issuesFor(`url-${u.position}`) })}><summary>${r.classifyUrl(u.position + 1)}</summary>${classificationForm(ctx, `${base}/urls/${u.position}/classify`, `u${u.position}`, shown(`url-${u.position}`, u.classification), issuesFor(`url-${u.position}`), r.classifyUrl(u.position + 1))}</details>`
   : ''}</li>`,
     )}</ol>`}
 </section>
@@ -203,19 +239,19 @@ ${!report.hasContact
     ? html`<dl class="facts"><dt>${ctx.t.report.reporter.nameLabel}</dt><dd><bdi>${state.contact.name ?? ''}</bdi></dd><dt>${ctx.t.report.reporter.phoneLabel}</dt><dd><bdi dir="ltr">${state.contact.phone ?? ''}</bdi></dd><dt>${ctx.t.report.reporter.emailLabel}</dt><dd><bdi dir="ltr">${state.contact.email ?? ''}</bdi></dd></dl>`
     : html`<p>${r.contactHidden}</p>${ctx.staff && can(ctx.staff.role, 'revealContact') ? postForm(ctx, `${base}/reveal-contact`, html`<button type="submit" class="secondary">${r.revealContact}</button>`, 'inline') : ''}`}
 </section>
-${canWork ? html`<section aria-labelledby="classify-heading"><h2 id="classify-heading">${r.classify}</h2>${summaryOf(ctx, issuesFor('report'), 'c')}${classificationForm(ctx, `${base}/classify`, 'c', report.classification, issuesFor('report'), r.classify)}</section>` : ''}
+${canWork ? html`<section aria-labelledby="classify-heading"><h2 id="classify-heading">${r.classify}</h2>${summaryOf(ctx, issuesFor('report'), 'c')}${classificationForm(ctx, `${base}/classify`, 'c', shown('report', report.classification), issuesFor('report'), r.classify)}</section>` : ''}
 <section aria-labelledby="messages-heading">
 <h2 id="messages-heading">${r.messages}</h2>
 ${report.messages.length === 0
   ? html`<p>${r.noMessages}</p>`
   : html`<ol class="thread">${report.messages.map(
-      (m) => html`<li class="message from-${m.author}"><p class="meta">${m.author === 'staff' ? `${r.fromStaff} (${staffName(state.staff, m.staffId, r.fromStaff)})` : r.fromReporter} · ${time.format(m.createdAt)}</p><p class="body user-text">${m.body}</p></li>`,
+      (m) => html`<li class="message from-${m.author}"><p class="meta">${m.author === 'staff' ? `${r.fromStaff} (${staffName(state.staff, m.staffId, r.fromStaff)})` : r.fromReporter} · ${time.format(m.createdAt)}</p><p class="body user-text" dir="auto">${m.body}</p></li>`,
     )}</ol>`}
 ${canWork
   ? html`${summaryOf(ctx, issuesFor('message'), 'm')}${postForm(
       ctx,
       `${base}/messages`,
-      html`${textArea({ id: 'm-body', name: 'body', label: r.ask, value: state.issuesFor === 'message' ? state.typed?.body : undefined, maxlength: 5000, problems: problems(ctx), issue: issuesFor('message')?.find((i) => i.field === 'body') })}<button type="submit">${r.send}</button>`,
+      html`${textArea({ id: 'm-body', name: 'body', label: r.ask, value: state.issuesFor === 'message' ? one(state.typed?.body) : undefined, maxlength: 5000, problems: problems(ctx), issue: issuesFor('message')?.find((i) => i.field === 'body') })}<button type="submit">${r.send}</button>`,
     )}`
   : ''}
 </section>
@@ -237,6 +273,8 @@ export interface CasePageState {
   agencies: readonly Agency[];
   issues?: readonly FieldIssue[] | undefined;
   issuesFor?: string | undefined;
+  /** What the refused form had in it. */
+  typed?: Typed | undefined;
 }
 
 export function casePage(ctx: ConsoleContext, state: CasePageState): Html {
@@ -251,6 +289,7 @@ export function casePage(ctx: ConsoleContext, state: CasePageState): Html {
   const supervising = can(staff.role, 'superviseCases');
   const issuesFor = (form: string) => (state.issuesFor === form ? state.issues : undefined);
   const issue = (form: string, field: string) => issuesFor(form)?.find((i) => i.field === field);
+  const typed = (form: string, field: string) => (state.issuesFor === form ? one(state.typed?.[field]) : undefined);
   const base = `/cases/${view.id}`;
   const nextStates = caseStates.filter((s) => s !== 'closed' && canMoveCase(view.state, s));
   const analysts = state.staff.filter((s) => s.role === 'analyst' || s.role === 'supervisor');
@@ -268,7 +307,7 @@ ${supervising && open
   ? postForm(ctx, `${base}/assign`, html`${selectField({ id: 'assign-staffId', name: 'staffId', label: k.assignTo, value: view.assignedTo ?? undefined, placeholder: k.nobody, choices: analysts.map((s) => [s.id, s.displayName] as const), problems: p })}<button type="submit" class="secondary">${k.assign}</button>`, 'inline')
   : ''}
 ${canWork && nextStates.length
-  ? postForm(ctx, `${base}/state`, html`${selectField({ id: 'state-state', name: 'state', label: k.move, value: undefined, placeholder: ctx.t.report.choices.notSelected, choices: pairs(nextStates, e.states), problems: p, issue: issue('state', 'state') })}<button type="submit" class="secondary">${k.move}</button>`, 'inline')
+  ? postForm(ctx, `${base}/state`, html`${selectField({ id: 'state-state', name: 'state', label: k.move, value: typed('state', 'state'), placeholder: ctx.t.report.choices.notSelected, choices: pairs(nextStates, e.states), problems: p, issue: issue('state', 'state') })}<button type="submit" class="secondary">${k.move}</button>`, 'inline')
   : ''}
 <section aria-labelledby="reports-heading"><h2 id="reports-heading">${k.reports}</h2>
 <ul>${view.reports.map((r) => html`<li><a href="${consolePath(ctx.lang, `/reports/${r.id}`)}">${(e.kinds as Record<string, string>)[r.kind] ?? r.kind}, ${time.format(r.receivedAt)}</a>${r.inDangerNow ? html` <strong class="danger-flag">${ctx.c.queue.danger}</strong>` : ''}</li>`)}</ul>
@@ -277,35 +316,35 @@ ${canWork && nextStates.length
 ${view.referrals.length
   ? html`<div class="table-scroll" tabindex="0" role="region" aria-label="${k.referrals}"><table><thead><tr><th scope="col">${k.agency}</th><th scope="col">${k.referredAt}</th><th scope="col">${k.method}</th><th scope="col">${k.agencyReference}</th><th scope="col">${k.firStatus}</th><th scope="col">${k.followUpOn}</th></tr></thead><tbody>${view.referrals.map(
       (r) => html`<tr${attrs({ class: r.followUpOverdue ? 'overdue' : undefined })}><td>${r.agency}</td><td>${time.format(r.referredAt)}</td><td>${e.methods[r.method as keyof typeof e.methods] ?? r.method}</td><td><bdi dir="ltr">${r.agencyReference ?? ''}</bdi></td><td>${e.firStatuses[r.firStatus]}
-${canWork ? postForm(ctx, `${base}/referrals/${r.id}`, html`${selectField({ id: `ref${r.id}-firStatus`, name: 'firStatus', label: k.firStatus, value: r.firStatus, placeholder: ctx.t.report.choices.notSelected, choices: pairs(firStatuses, e.firStatuses), problems: p })}<button type="submit" class="secondary">${k.updateReferral}</button>`, 'inline') : ''}</td><td>${r.followUpOn ?? ''}${r.followUpOverdue ? html` <strong class="danger-flag">${ctx.c.queue.overdue}</strong>` : ''}</td></tr>`,
+${canWork ? postForm(ctx, `${base}/referrals/${r.id}`, html`${selectField({ id: `ref${r.id}-firStatus`, name: 'firStatus', label: k.firStatus, value: r.firStatus, placeholder: ctx.t.report.choices.notSelected, choices: pairs(firStatuses, e.firStatuses), problems: p })}<button type="submit" class="secondary">${k.updateReferral}</button>`, 'inline') : ''}</td><td>${r.followUpOn ? isoDate(r.followUpOn) : ''}${r.followUpOverdue ? html` <strong class="danger-flag">${ctx.c.queue.overdue}</strong>` : ''}</td></tr>`,
     )}</tbody></table></div>`
   : ''}
 ${canWork
   ? postForm(ctx, `${base}/referrals`, html`<fieldset><legend>${k.addReferral}</legend>
-${selectField({ id: 'referral-agencyId', name: 'agencyId', label: k.agency, value: undefined, placeholder: ctx.t.report.choices.notSelected, choices: state.agencies.map((a) => [a.id, a.name] as const), problems: p, issue: issue('referral', 'agencyId') })}
-${textField({ id: 'referral-referredAt', name: 'referredAt', type: 'datetime-local', label: k.referredAt, value: undefined, dir: 'ltr', problems: p, issue: issue('referral', 'referredAt') })}
-${selectField({ id: 'referral-method', name: 'method', label: k.method, value: undefined, placeholder: ctx.t.report.choices.notSelected, choices: pairs(referralMethods, e.methods), problems: p, issue: issue('referral', 'method') })}
-${textField({ id: 'referral-agencyReference', name: 'agencyReference', label: k.agencyReference, value: undefined, dir: 'ltr', problems: p, issue: issue('referral', 'agencyReference') })}
-${selectField({ id: 'referral-firStatus', name: 'firStatus', label: k.firStatus, value: undefined, placeholder: ctx.t.report.choices.notSelected, choices: pairs(firStatuses, e.firStatuses), problems: p, issue: issue('referral', 'firStatus') })}
-${textField({ id: 'referral-followUpOn', name: 'followUpOn', type: 'date', label: k.followUpOn, value: undefined, dir: 'ltr', problems: p, issue: issue('referral', 'followUpOn') })}
-${textArea({ id: 'referral-notes', name: 'notes', label: k.referralNotes, value: undefined, maxlength: 10_000, problems: p, issue: issue('referral', 'notes') })}
+${selectField({ id: 'referral-agencyId', name: 'agencyId', label: k.agency, value: typed('referral', 'agencyId'), placeholder: ctx.t.report.choices.notSelected, choices: state.agencies.map((a) => [a.id, a.name] as const), problems: p, issue: issue('referral', 'agencyId') })}
+${textField({ id: 'referral-referredAt', name: 'referredAt', type: 'datetime-local', label: k.referredAt, value: typed('referral', 'referredAt'), dir: 'ltr', problems: p, issue: issue('referral', 'referredAt') })}
+${selectField({ id: 'referral-method', name: 'method', label: k.method, value: typed('referral', 'method'), placeholder: ctx.t.report.choices.notSelected, choices: pairs(referralMethods, e.methods), problems: p, issue: issue('referral', 'method') })}
+${textField({ id: 'referral-agencyReference', name: 'agencyReference', label: k.agencyReference, value: typed('referral', 'agencyReference'), dir: 'ltr', problems: p, issue: issue('referral', 'agencyReference') })}
+${selectField({ id: 'referral-firStatus', name: 'firStatus', label: k.firStatus, value: typed('referral', 'firStatus'), placeholder: ctx.t.report.choices.notSelected, choices: pairs(firStatuses, e.firStatuses), problems: p, issue: issue('referral', 'firStatus') })}
+${textField({ id: 'referral-followUpOn', name: 'followUpOn', type: 'date', label: k.followUpOn, value: typed('referral', 'followUpOn'), dir: 'ltr', problems: p, issue: issue('referral', 'followUpOn') })}
+${textArea({ id: 'referral-notes', name: 'notes', label: k.referralNotes, value: typed('referral', 'notes'), maxlength: 10_000, problems: p, issue: issue('referral', 'notes') })}
 <button type="submit">${k.addReferral}</button></fieldset>`)
   : ''}
 </section>
 <section aria-labelledby="tasks-heading"><h2 id="tasks-heading">${k.tasks}</h2>
 <ul>${view.tasks.map(
-      (task) => html`<li>${task.title} (${task.dueOn})${task.doneAt ? html` — ${k.done}` : task.overdue ? html` <strong class="danger-flag">${ctx.c.queue.overdue}</strong>` : ''}
+      (task) => html`<li>${task.title} (${isoDate(task.dueOn)})${task.doneAt ? html` — ${k.done}` : task.overdue ? html` <strong class="danger-flag">${ctx.c.queue.overdue}</strong>` : ''}
 ${canWork && !task.doneAt ? postForm(ctx, `${base}/tasks/${task.id}/done`, html`<button type="submit" class="secondary">${k.markDone}</button>`, 'inline') : ''}</li>`,
     )}</ul>
 ${canWork
-  ? postForm(ctx, `${base}/tasks`, html`${textField({ id: 'task-title', name: 'title', label: k.taskTitle, value: undefined, problems: p, issue: issue('task', 'title') })}
-${textField({ id: 'task-dueOn', name: 'dueOn', type: 'date', label: k.dueOn, value: undefined, dir: 'ltr', problems: p, issue: issue('task', 'dueOn') })}
+  ? postForm(ctx, `${base}/tasks`, html`${textField({ id: 'task-title', name: 'title', label: k.taskTitle, value: typed('task', 'title'), problems: p, issue: issue('task', 'title') })}
+${textField({ id: 'task-dueOn', name: 'dueOn', type: 'date', label: k.dueOn, value: typed('task', 'dueOn'), dir: 'ltr', problems: p, issue: issue('task', 'dueOn') })}
 <button type="submit" class="secondary">${k.addTask}</button>`)
   : ''}
 </section>
 <section aria-labelledby="notes-heading"><h2 id="notes-heading">${k.notes}</h2>
-<ol class="thread">${view.notes.map((n) => html`<li class="message"><p class="meta">${staffName(state.staff, n.authorId, '')} · ${time.format(n.createdAt)}</p><p class="body user-text">${n.body}</p></li>`)}</ol>
-${canWork ? postForm(ctx, `${base}/notes`, html`${textArea({ id: 'note-body', name: 'body', label: k.addNote, value: undefined, maxlength: 10_000, problems: p, issue: issue('note', 'body') })}<button type="submit" class="secondary">${k.addNote}</button>`) : ''}
+<ol class="thread">${view.notes.map((n) => html`<li class="message"><p class="meta">${staffName(state.staff, n.authorId, '')} · ${time.format(n.createdAt)}</p><p class="body user-text" dir="auto">${n.body}</p></li>`)}</ol>
+${canWork ? postForm(ctx, `${base}/notes`, html`${textArea({ id: 'note-body', name: 'body', label: k.addNote, value: typed('note', 'body'), maxlength: 10_000, problems: p, issue: issue('note', 'body') })}<button type="submit" class="secondary">${k.addNote}</button>`) : ''}
 </section>
 <section aria-labelledby="closure-heading"><h2 id="closure-heading">${k.closure}</h2>
 ${view.state === 'closed'
@@ -316,7 +355,7 @@ ${supervising && view.closureRequest.requestedBy !== staff.id
   ? html`${postForm(ctx, `${base}/approve-closure`, html`<button type="submit">${k.approve}</button>`, 'inline')} ${postForm(ctx, `${base}/reject-closure`, html`<button type="submit" class="secondary">${k.reject}</button>`, 'inline')}`
   : ''}`
     : canWork
-      ? postForm(ctx, `${base}/request-closure`, html`${selectField({ id: 'closure-reason', name: 'reason', label: k.reason, value: undefined, placeholder: ctx.t.report.choices.notSelected, choices: pairs(closureReasons, e.closureReasons), problems: p, issue: issue('closure', 'reason') })}<button type="submit" class="secondary">${k.requestClosure}</button>`)
+      ? postForm(ctx, `${base}/request-closure`, html`${selectField({ id: 'closure-reason', name: 'reason', label: k.reason, value: typed('closure', 'reason'), placeholder: ctx.t.report.choices.notSelected, choices: pairs(closureReasons, e.closureReasons), problems: p, issue: issue('closure', 'reason') })}<button type="submit" class="secondary">${k.requestClosure}</button>`)
       : ''}
 </section>`,
   );

@@ -18,6 +18,13 @@ export interface ConsoleContext {
 
 export const consolePath = (lang: Language, page = '/') => `/console/${lang}${page}`;
 
+/**
+ * The page a member of staff starts from: the queue, or the staff page for administrators,
+ * who may not read cases (the queue would refuse them).
+ */
+export const homePage = (staff: StaffMember | undefined): string =>
+  staff && !can(staff.role, 'readCases') && can(staff.role, 'administer') ? '/staff' : '/';
+
 export function csrfField(ctx: ConsoleContext): Html {
   return html`<input type="hidden" name="_csrf" value="${ctx.csrf}">`;
 }
@@ -40,7 +47,7 @@ export function consoleLayout(ctx: ConsoleContext, title: string, main: Html): H
 <body class="console">
 <a class="skip-link" href="#main">${ctx.t.skipToContent}</a>
 <header class="site-header">
-  <a class="site-name" href="${consolePath(lang)}">${c.title}</a>
+  <a class="site-name" href="${consolePath(lang, homePage(staff))}">${c.title}</a>
   <nav aria-label="${c.nav.label}">
     <ul>
       ${staff && can(staff.role, 'readCases') ? link('/', c.nav.queue) : ''}

@@ -1,0 +1,324 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { and, asc, eq, gt, gte, inArray, isNull, sql } from 'drizzle-orm';
+import { HifazatError } from '../domain/errors.ts';
+import {
+  formatBankFile, minimumPdqQuality, parseBankFile, type BankEntryInput, type CsvProblem, type SignalType,
+} from '../domain/signals.ts';
+import { DEFAULT_MAX_DISTANCE, HammingIndex } from '../pdq/hamming-index.ts';
+import type { Database } from '../store/database.ts';
+import { apiKeyBanks, apiKeys, hashBankEntries, hashBanks, matchFeedback } from '../store/schema.ts';
+
+export interface Bank {
+  id: string;
+  name: string;
+  description: string | null;
+  entries: number;
+  disabled: number;
+}
+
+export interface ImportResult {
+  layout: string | undefined;
+  added: number;
+  /** Already in the bank (the same signal type and value). */
+  alreadyPresent: number;
+  problems: CsvProblem[];
+}
+
+export interface Match {
+  entryId: number;
+  bank: string;
+  signalType: SignalType;
+  signal: string;
+  label: string | null;
+  quality: number | null;
+  /** Hamming distance for PDQ; 0 for an exact digest match. */
+  distance: number;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  bankIds: string[];
+}
+
+const importBatch = 1000;
+const sha256 = (value: string) => createHash('sha256').update(value).digest();
+
+/**
+ * Named banks of known-image signals, kept in the database. Entries are never deleted by a
+ * match: a false positive is disabled (with its reason) and can be enabled again.
+ */
+export class HashBanks {
+  constructor(
+    private readonly database: Database,
+    /** Called after a change commits, so that this process's index sees it at once. */
+    private readonly onChange: () => Promise<void> = async () => {},
+  ) {}
+
+  async list(): Promise<Bank[]> {
+    const rows = await this.database.db
+      .select({
+        id: hashBanks.id,
+        name: hashBanks.name,
+        description: hashBanks.description,
+        entries: sql<number>`count(${hashBankEntries.id})::int`,
+        disabled: sql<number>`count(${hashBankEntries.disabledAt})::int`,
+      })
+      .from(hashBanks)
+      .leftJoin(hashBankEntries, eq(hashBankEntries.bankId, hashBanks.id))
+      .groupBy(hashBanks.id)
+      .orderBy(asc(hashBanks.name));
+    return rows;
+  }
+
+  async byName(name: string): Promise<{ id: string; name: string }> {
+    const [bank] = await this.database.db.select({ id: hashBanks.id, name: hashBanks.name }).from(hashBanks).where(eq(hashBanks.name, name));
+    if (!bank) throw new HifazatError('not_found', `No bank named "${name}".`);
+    return bank;
+  }
+
+  async create(name: string, description: string | null = null): Promise<string> {
+    if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(name)) {
+      throw new HifazatError('validation_failed', 'Bank names are lower-case letters, digits, - and _.', { issues: [{ field: 'name', problem: 'invalid' }] });
+    }
+    const id = randomUUID();
+    const inserted = await this.database.db.insert(hashBanks).values({ id, name, description }).onConflictDoNothing().returning({ id: hashBanks.id });
+    if (inserted.length === 0) throw new HifazatError('validation_failed', `A bank named "${name}" exists.`, { issues: [{ field: 'name', problem: 'taken' }] });
+    return id;
+  }
+
+  /**
+   * Imports a bank file (Hifazat CSV, ThreatExchange/HMA signal lines, or PDQ tool output).
+   * Good lines are added in one transaction; bad lines are reported with their line numbers
+   * and nothing of theirs is stored.
+   */
+  async import(bankName: string, text: string, source: string | null = null): Promise<ImportResult> {
+    const bank = await this.byName(bankName);
+    const { layout, entries, problems } = parseBankFile(text, { source });
+    let added = 0;
+    await this.database.db.transaction(async (tx) => {
+      for (let i = 0; i < entries.length; i += importBatch) {
+        const batch = entries.slice(i, i + importBatch);
+        const inserted = await tx
+          .insert(hashBankEntries)
+          .values(batch.map((e) => entryValues(bank.id, e)))
+          .onConflictDoNothing()
+          .returning({ id: hashBankEntries.id });
+        added += inserted.length;
+      }
+    });
+    if (added > 0) await this.onChange();
+    return { layout, added, alreadyPresent: entries.length - added, problems };
+  }
+
+  async add(bankName: string, entry: BankEntryInput): Promise<number | undefined> {
+    const bank = await this.byName(bankName);
+    const [row] = await this.database.db.insert(hashBankEntries).values(entryValues(bank.id, entry)).onConflictDoNothing().returning({ id: hashBankEntries.id });
+    if (row) await this.onChange();
+    return row?.id;
+  }
+
+  /** The bank's enabled entries as Hifazat CSV (disabled ones are known false positives). */
+  async export(bankName: string): Promise<string> {
+    const bank = await this.byName(bankName);
+    const rows = await this.database.db
+      .select()
+      .from(hashBankEntries)
+      .where(and(eq(hashBankEntries.bankId, bank.id), isNull(hashBankEntries.disabledAt)))
+      .orderBy(asc(hashBankEntries.id));
+    return formatBankFile(
+      rows.map((r) => ({ type: r.signalType as SignalType, value: r.signal, quality: r.quality, label: r.label, source: r.source })),
+    );
+  }
+
+  async setDisabled(entryId: number, reason: string | null): Promise<void> {
+    const updated = await this.database.db
+      .update(hashBankEntries)
+      .set({ disabledAt: reason === null ? null : sql`now()`, disabledReason: reason, changedAt: sql`clock_timestamp()` })
+      .where(eq(hashBankEntries.id, entryId))
+      .returning({ id: hashBankEntries.id });
+    if (updated.length === 0) throw new HifazatError('not_found', 'No such bank entry.');
+    await this.onChange();
+  }
+
+  /**
+   * Records a platform's verdict on a match. A false positive its reviewer confirmed disables
+   * the entry at once; unconfirmed ones are kept for analysts to review.
+   */
+  async feedback(apiKey: ApiKey, input: { entryId: number; verdict: 'true_positive' | 'false_positive'; confirmed: boolean }): Promise<{ disabled: boolean }> {
+    const [entry] = await this.database.db
+      .select({ id: hashBankEntries.id, bankId: hashBankEntries.bankId })
+      .from(hashBankEntries)
+      .where(eq(hashBankEntries.id, input.entryId));
+    if (!entry || !apiKey.bankIds.includes(entry.bankId)) throw new HifazatError('not_found', 'No such entry in the banks this key reaches.');
+    await this.database.db.insert(matchFeedback).values({ entryId: entry.id, apiKeyId: apiKey.id, verdict: input.verdict });
+    if (input.verdict === 'false_positive' && input.confirmed) {
+      await this.setDisabled(entry.id, `false positive confirmed by API key "${apiKey.name}"`);
+      return { disabled: true };
+    }
+    return { disabled: false };
+  }
+
+  /** Entries changed at or after `since`, oldest change first, for the indexes to catch up. */
+  changesSince(since: Date | null, afterId = 0, limit = 50_000) {
+    const columns = {
+      id: hashBankEntries.id,
+      bankId: hashBankEntries.bankId,
+      signalType: hashBankEntries.signalType,
+      signal: hashBankEntries.signal,
+      quality: hashBankEntries.quality,
+      disabled: sql<boolean>`${hashBankEntries.disabledAt} IS NOT NULL`,
+      changedAt: hashBankEntries.changedAt,
+    };
+    const query = this.database.db.select(columns).from(hashBankEntries);
+    return since === null
+      ? query.where(and(isNull(hashBankEntries.disabledAt), gt(hashBankEntries.id, afterId))).orderBy(asc(hashBankEntries.id)).limit(limit)
+      : query.where(gte(hashBankEntries.changedAt, since)).orderBy(asc(hashBankEntries.changedAt), asc(hashBankEntries.id)).limit(limit);
+  }
+
+  async describe(entryIds: number[]): Promise<Map<number, { bank: string; label: string | null; signal: string; signalType: string; quality: number | null }>> {
+    if (entryIds.length === 0) return new Map();
+    const rows = await this.database.db
+      .select({ id: hashBankEntries.id, bank: hashBanks.name, label: hashBankEntries.label, signal: hashBankEntries.signal, signalType: hashBankEntries.signalType, quality: hashBankEntries.quality })
+      .from(hashBankEntries)
+      .innerJoin(hashBanks, eq(hashBanks.id, hashBankEntries.bankId))
+      .where(inArray(hashBankEntries.id, entryIds));
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+}
+
+function entryValues(bankId: string, e: BankEntryInput) {
+  return { bankId, signalType: e.signal.type, signal: e.signal.value, quality: e.quality, label: e.label, source: e.source };
+}
+
+/**
+ * The in-memory index of every enabled entry: PDQ hashes in a HammingIndex, digests in maps.
+ * Loaded on first use, then kept current from the database's change times, so that entries
+ * added or disabled by another process reach this one too.
+ */
+export class MatchIndex {
+  #pdq = new HammingIndex();
+  #digests = new Map<string, number[]>();
+  /** Bank of each entry id, as a small integer (bank ids are few). */
+  #bankOf = new Map<number, string>();
+  #syncedTo: Date | null = null;
+  #loading: Promise<void> | undefined;
+  #refreshing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly banks: HashBanks) {}
+
+  get size(): number {
+    return this.#bankOf.size;
+  }
+
+  #add(row: { id: number; bankId: string; signalType: string; signal: string; quality: number | null }) {
+    if (this.#bankOf.has(row.id)) return;
+    // Low-quality PDQ hashes match noise; matching systems leave them out.
+    if (row.signalType === 'pdq') {
+      if ((row.quality ?? 100) < minimumPdqQuality) return;
+      this.#pdq.add(row.id, row.signal);
+    } else {
+      const key = `${row.signalType}:${row.signal}`;
+      this.#digests.set(key, [...(this.#digests.get(key) ?? []), row.id]);
+    }
+    this.#bankOf.set(row.id, row.bankId);
+  }
+
+  #remove(row: { id: number; signalType: string; signal: string }) {
+    if (!this.#bankOf.delete(row.id)) return;
+    if (row.signalType === 'pdq') this.#pdq.remove(row.id);
+    else {
+      const key = `${row.signalType}:${row.signal}`;
+      const ids = (this.#digests.get(key) ?? []).filter((id) => id !== row.id);
+      if (ids.length) this.#digests.set(key, ids);
+      else this.#digests.delete(key);
+    }
+  }
+
+  ensureLoaded(): Promise<void> {
+    this.#loading ??= (async () => {
+      const started = new Date(Date.now() - 1000);
+      let afterId = 0;
+      for (;;) {
+        const page = await this.banks.changesSince(null, afterId);
+        if (page.length === 0) break;
+        for (const row of page) this.#add(row);
+        afterId = page.at(-1)!.id;
+      }
+      // Changes made while loading are picked up by the first refresh.
+      this.#syncedTo = started;
+    })();
+    return this.#loading;
+  }
+
+  /** Applies every change since the last sync. Calls are serialised. */
+  refresh(): Promise<void> {
+    this.#refreshing = this.#refreshing.then(async () => {
+      await this.ensureLoaded();
+      const since = this.#syncedTo;
+      const rows = await this.banks.changesSince(since);
+      for (const row of rows) {
+        if (row.disabled) this.#remove(row);
+        else this.#add(row);
+      }
+      const last = rows.at(-1);
+      // Keep a little overlap: a change committed late with an earlier time is not missed.
+      if (last) this.#syncedTo = new Date(last.changedAt.getTime() - 1000);
+    });
+    return this.#refreshing;
+  }
+
+  /** Entry ids matching the signals, with distances, in the given banks only. */
+  async match(
+    query: { pdq?: string[]; md5?: string; sha256?: string },
+    options: { bankIds: readonly string[]; maxDistance?: number },
+  ): Promise<{ entryId: number; distance: number }[]> {
+    await this.ensureLoaded();
+    const allowed = new Set(options.bankIds);
+    const found = new Map<number, number>();
+    if (query.pdq?.length) {
+      for (const m of this.#pdq.searchVariants(query.pdq, options.maxDistance ?? DEFAULT_MAX_DISTANCE)) found.set(m.id, m.distance);
+    }
+    for (const [type, value] of [['md5', query.md5], ['sha256', query.sha256]] as const) {
+      if (value) for (const id of this.#digests.get(`${type}:${value}`) ?? []) found.set(id, 0);
+    }
+    return [...found]
+      .filter(([id]) => allowed.has(this.#bankOf.get(id) ?? ''))
+      .map(([entryId, distance]) => ({ entryId, distance }))
+      .sort((a, b) => a.distance - b.distance || a.entryId - b.entryId);
+  }
+}
+
+/** API keys for platforms, scoped to banks. Only a hash of each key is stored. */
+export class ApiKeys {
+  constructor(private readonly database: Database, private readonly banks: HashBanks) {}
+
+  async create(name: string, bankNames: string[]): Promise<{ id: string; secret: string }> {
+    if (bankNames.length === 0) throw new HifazatError('validation_failed', 'Name at least one bank.', { issues: [{ field: 'banks', problem: 'required' }] });
+    const bankIds = await Promise.all(bankNames.map(async (n) => (await this.banks.byName(n)).id));
+    const id = randomUUID();
+    const secret = `hz_${randomBytes(32).toString('base64url')}`;
+    await this.database.db.transaction(async (tx) => {
+      await tx.insert(apiKeys).values({ id, name, keyHash: sha256(secret) });
+      await tx.insert(apiKeyBanks).values(bankIds.map((bankId) => ({ apiKeyId: id, bankId })));
+    });
+    return { id, secret };
+  }
+
+  async authenticate(secret: string | undefined): Promise<ApiKey | undefined> {
+    if (!secret || secret.length > 200) return undefined;
+    const rows = await this.database.db
+      .select({ id: apiKeys.id, name: apiKeys.name, bankId: apiKeyBanks.bankId })
+      .from(apiKeys)
+      .innerJoin(apiKeyBanks, eq(apiKeyBanks.apiKeyId, apiKeys.id))
+      .where(and(eq(apiKeys.keyHash, sha256(secret)), isNull(apiKeys.revokedAt)));
+    if (rows.length === 0) return undefined;
+    return { id: rows[0]!.id, name: rows[0]!.name, bankIds: rows.map((r) => r.bankId) };
+  }
+
+  async revoke(id: string): Promise<void> {
+    await this.database.db.update(apiKeys).set({ revokedAt: sql`now()` }).where(eq(apiKeys.id, id));
+  }
+}
+

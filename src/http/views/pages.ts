@@ -109,7 +109,7 @@ ${state.replyIssues?.length ? errorSummary(ctx, state.replyIssues, { body: 'f-bo
   ${view.messages.length === 0
     ? html`<p>${f.noMessages}</p>`
     : html`<ol class="thread">${view.messages.map(
-        (m) => html`<li class="message from-${m.author}"><p class="meta">${m.author === 'staff' ? f.fromStaff : f.fromYou} · ${dateFormat.format(m.createdAt)}</p><p class="body">${m.body}</p></li>`,
+        (m) => html`<li class="message from-${m.author}"><p class="meta">${m.author === 'staff' ? f.fromStaff : f.fromYou} · ${dateFormat.format(m.createdAt)}</p><p class="body" dir="auto">${m.body}</p></li>`,
       )}</ol>`}
   <form method="post" action="/${ctx.lang}/follow-up/reply" class="stack" novalidate>
     <input type="hidden" name="receipt" value="${state.receipt ?? ''}">

@@ -35,8 +35,11 @@ function summaryOf(ctx: ConsoleContext, issues: readonly FieldIssue[] | undefine
 const postForm = (ctx: ConsoleContext, action: string, body: Html, className = 'stack') =>
   html`<form method="post" action="${consolePath(ctx.lang, action)}" class="${className}">${csrfField(ctx)}${body}</form>`;
 
-/** An ISO date (2025-03-01), kept left to right: in Urdu text the bidi algorithm would reorder its parts. */
-const isoDate = (date: string) => html`<bdi dir="ltr">${date}</bdi>`;
+/**
+ * An ISO date (2025-03-01), kept left to right (in Urdu text the bidi algorithm would reorder
+ * its parts) and on one line (not broken at a hyphen in a narrow column).
+ */
+const isoDate = (date: string) => html`<bdi dir="ltr" class="date">${date}</bdi>`;
 
 /** What a rejected form had in it, to show it again as typed (lists for repeated names). */
 type Typed = Record<string, string | string[] | undefined>;
@@ -300,7 +303,7 @@ export function casePage(ctx: ConsoleContext, state: CasePageState): Html {
 ${state.issues?.length ? summaryOf(ctx, state.issues, `${state.issuesFor}`) : ''}
 <dl class="facts">
 <dt>${k.state}</dt><dd>${e.states[view.state]}${view.closureReason ? html` (${e.closureReasons[view.closureReason]})` : ''}</dd>
-<dt>${k.assignTo}</dt><dd>${staffName(state.staff, view.assignedTo, k.nobody)}</dd>
+<dt>${ctx.c.queue.assigned}</dt><dd>${staffName(state.staff, view.assignedTo, k.nobody)}</dd>
 </dl>
 ${view.unreadReporterMessages > 0 && canWork ? postForm(ctx, `${base}/mark-read`, html`<p><strong>${ctx.c.queue.unread}</strong> <button type="submit" class="secondary">${k.markRead}</button></p>`, 'inline') : ''}
 ${supervising && open

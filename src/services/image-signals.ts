@@ -16,6 +16,10 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { DIHEDRAL_NAMES, pdqHash, pdqHashWithDihedrals, type DihedralName, type PixelImage } from '../pdq/index.ts';
 
+// Images sent to be matched may be abuse material: libvips must not keep decoded pixels in
+// its operation cache after an image is hashed.
+sharp.cache(false);
+
 export type ImageDecodeErrorCode = 'image_unreadable' | 'image_truncated' | 'image_too_large';
 
 export class ImageDecodeError extends Error {

@@ -298,8 +298,8 @@ class IndexedSegment {
       const positions = this.positions[table]!;
       const bucketCount = weightStart[Math.min(halfRadius, HALF_BITS) + 1]!;
       // JS has no prefetch instruction. Reading the first entry of every bucket in a tight loop
-      // lets the CPU overlap those cache misses rather than stall on each bucket in turn;
-      // measured 20% (10M entries) to 50% (1M) faster.
+      // lets the CPU overlap those cache misses rather than stall on each bucket in turn; it
+      // took a fifth (10M entries) to a half (1M) off the query time.
       let touched = 0;
       for (let m = 0; m < bucketCount; m++) {
         touched += otherHalves[starts[queryHalf ^ masksByWeight[m]!]!] ?? 0;

@@ -5,6 +5,7 @@ import { openStorage, start } from '../main.ts';
 import { AuditLog, auditProblemDescriptions } from '../services/audit.ts';
 import { StaffAccounts } from '../services/staff.ts';
 import { apiKeyCommand, bankCommand, hashCommand, matchCommand } from './signals.ts';
+import { mediaCommand, statsCommand } from './statistics.ts';
 
 const help = `Hifazat: anonymous, bilingual reporting of child sexual abuse.
 
@@ -26,6 +27,13 @@ Commands:
              Match images or hashes against the banks (PDQ within distance T, default 31).
   apikey create --name NAME --banks BANK[,BANK...]
              Create an API key for a platform, scoped to banks; printed once.
+  media import FILE.csv
+             Import newspaper reports for statistics (columns in README.md), all or
+             nothing: prints every problem by row and column; exits 1 when any row is
+             rejected, and then imports nothing.
+  stats publish --from YYYY-MM-DD --to YYYY-MM-DD [--k 5]
+             Publish the statistics of a period (counts below k withheld); prints the
+             release's id.
   audit verify [--head SEQ:HASH]
              Check the audit log's hash chain (and that it still holds a head recorded
              earlier); exit 0 when intact, 1 when not.
@@ -53,6 +61,9 @@ async function main(argv: string[]): Promise<number> {
       bank: { type: 'string' },
       banks: { type: 'string' },
       distance: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      k: { type: 'string' },
     },
   });
   const command = values.help ? 'help' : (positionals[0] ?? 'help');
@@ -84,6 +95,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'apikey':
       return apiKeyCommand(loadConfig(), positionals.slice(1), { name: values.name, banks: values.banks });
+    case 'media':
+      return mediaCommand(loadConfig(), positionals.slice(1));
+    case 'stats':
+      return statsCommand(loadConfig(), positionals.slice(1), { from: values.from, to: values.to, k: values.k });
     case 'audit':
       if (positionals[1] === 'verify') return auditVerify(values.head);
       process.stderr.write(`Unknown command: ${positionals.join(' ')}\n\n${help}`);

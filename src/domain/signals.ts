@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { stringify as stringifyCsv } from 'csv-stringify/sync';
+import { csvLine } from './csv.ts';
 
 /**
  * Signals: what is known of an image without the image. PDQ (a 256-bit perceptual hash, 64 hex
@@ -122,7 +122,7 @@ function readRecord(layout: BankFileLayout, cells: string[], defaults: { source:
 
 /** The bank CSV Hifazat writes (and reads back): header, then one entry per row. */
 export function formatBankFile(rows: readonly { type: SignalType; value: string; quality: number | null; label: string | null; source: string | null }[]): string {
-  return stringifyCsv([bankCsvHeader.split(','), ...rows.map((r) => [r.type, r.value, r.quality ?? '', r.label ?? '', r.source ?? ''])]);
+  return [bankCsvHeader.split(','), ...rows.map((r) => [r.type, r.value, r.quality, r.label, r.source])].map(csvLine).join('');
 }
 
 const hex = (length: number) =>

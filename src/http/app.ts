@@ -14,6 +14,7 @@ import { consoleRoutes } from './routes/console.ts';
 import { matchApiRoutes } from './routes/match-api.ts';
 import { healthRoutes } from './routes/health.ts';
 import { portalRoutes } from './routes/portal.ts';
+import { statisticsRoutes } from './routes/statistics.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -134,6 +135,7 @@ export async function buildApp(services: Services, options: HttpOptions): Promis
 
   await app.register(healthRoutes(services));
   await app.register(portalRoutes(services, options));
+  await app.register(statisticsRoutes(services));
   await app.register(apiRoutes(services, options), { prefix: '/api/v1' });
   await app.register(matchApiRoutes(services, { requestsPerMinute: options.matchRequestsPerMinute }), { prefix: '/api/v1' });
   await app.register(consoleRoutes(services, options));

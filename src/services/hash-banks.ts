@@ -5,6 +5,7 @@ import {
   formatBankFile, minimumPdqQuality, parseBankFile, type BankEntryInput, type CsvProblem, type SignalType,
 } from '../domain/signals.ts';
 import { DEFAULT_MAX_DISTANCE, HammingIndex } from '../pdq/hamming-index.ts';
+import { Hash256 } from '../pdq/hash256.ts';
 import type { Database } from '../store/database.ts';
 import { apiKeyBanks, apiKeys, hashBankEntries, hashBanks, matchFeedback } from '../store/schema.ts';
 
@@ -200,8 +201,13 @@ function entryValues(bankId: string, e: BankEntryInput) {
 export class MatchIndex {
   #pdq = new HammingIndex();
   #digests = new Map<string, number[]>();
-  /** Bank of each entry id, as a small integer (bank ids are few). */
-  #bankOf = new Map<number, string>();
+  /**
+   * The bank of each live entry, by entry id (ids are dense): an ordinal into #banks plus one,
+   * 0 for no live entry. Two bytes an entry, where a Map would take dozens.
+   */
+  #bankOfId = new Uint16Array(1024);
+  #banks: string[] = [];
+  #size = 0;
   #syncedTo: Date | null = null;
   #loading: Promise<void> | undefined;
   #refreshing: Promise<void> = Promise.resolve();
@@ -209,24 +215,58 @@ export class MatchIndex {
   constructor(private readonly banks: HashBanks) {}
 
   get size(): number {
-    return this.#bankOf.size;
+    return this.#size;
   }
 
-  #add(row: { id: number; bankId: string; signalType: string; signal: string; quality: number | null }) {
-    if (this.#bankOf.has(row.id)) return;
-    // Low-quality PDQ hashes match noise; matching systems leave them out.
-    if (row.signalType === 'pdq') {
-      if ((row.quality ?? 100) < minimumPdqQuality) return;
-      this.#pdq.add(row.id, row.signal);
-    } else {
-      const key = `${row.signalType}:${row.signal}`;
-      this.#digests.set(key, [...(this.#digests.get(key) ?? []), row.id]);
+  #bankOf(id: number): string | undefined {
+    const ordinal = id < this.#bankOfId.length ? this.#bankOfId[id]! : 0;
+    return ordinal === 0 ? undefined : this.#banks[ordinal - 1];
+  }
+
+  #setBank(id: number, bankId: string | undefined): void {
+    if (id >= this.#bankOfId.length) {
+      const grown = new Uint16Array(Math.max(id + 1, this.#bankOfId.length * 2));
+      grown.set(this.#bankOfId);
+      this.#bankOfId = grown;
     }
-    this.#bankOf.set(row.id, row.bankId);
+    let ordinal = 0;
+    if (bankId !== undefined) {
+      ordinal = this.#banks.indexOf(bankId) + 1;
+      if (ordinal === 0) ordinal = this.#banks.push(bankId);
+    }
+    this.#size += (ordinal === 0 ? 0 : 1) - (this.#bankOfId[id] === 0 ? 0 : 1);
+    this.#bankOfId[id] = ordinal;
+  }
+
+  /**
+   * Adds a page of entries; PDQ hashes go into the index in one batch (one rebuild at most,
+   * instead of one every few thousand single adds).
+   */
+  #addAll(rows: readonly { id: number; bankId: string; signalType: string; signal: string; quality: number | null }[]) {
+    const pdqIds: number[] = [];
+    const pdqWords: Uint32Array[] = [];
+    for (const row of rows) {
+      if (this.#bankOf(row.id) !== undefined) continue;
+      if (row.signalType === 'pdq') {
+        // Low-quality PDQ hashes match noise; matching systems leave them out.
+        if ((row.quality ?? 100) < minimumPdqQuality) continue;
+        pdqIds.push(row.id);
+        pdqWords.push(Hash256.fromHex(row.signal).toWords());
+      } else {
+        const key = `${row.signalType}:${row.signal}`;
+        this.#digests.set(key, [...(this.#digests.get(key) ?? []), row.id]);
+      }
+      this.#setBank(row.id, row.bankId);
+    }
+    if (pdqIds.length === 0) return;
+    const words = new Uint32Array(pdqIds.length * 8);
+    pdqWords.forEach((w, i) => words.set(w, i * 8));
+    this.#pdq.addMany(Uint32Array.from(pdqIds), words);
   }
 
   #remove(row: { id: number; signalType: string; signal: string }) {
-    if (!this.#bankOf.delete(row.id)) return;
+    if (this.#bankOf(row.id) === undefined) return;
+    this.#setBank(row.id, undefined);
     if (row.signalType === 'pdq') this.#pdq.remove(row.id);
     else {
       const key = `${row.signalType}:${row.signal}`;
@@ -236,6 +276,25 @@ export class MatchIndex {
     }
   }
 
+  /**
+   * Adds PDQ entries of one bank in bulk from typed arrays, without reading the database: `ids`
+   * are `hash_bank_entries` ids, `words` their hashes, 8 words per id in `Hash256.toWords()`
+   * order. The caller vouches that each is an enabled entry of that bank, with that hash and a
+   * quality of at least `minimumPdqQuality`: nothing is checked against the database, rows that
+   * loading or refreshing reads later with these ids are skipped as already indexed, and an entry
+   * disabled before the index's first load is not removed. For filling a large index quickly
+   * (from a snapshot of the banks, or in a benchmark): the whole batch costs one rebuild of the
+   * tables, where adding rows one at a time rebuilds them every 8,192 rows. All or nothing:
+   * throws, adding none, if an id is repeated or already indexed.
+   */
+  addPdqEntries(bankId: string, ids: Uint32Array, words: Uint32Array): void {
+    for (const id of ids) {
+      if (this.#bankOf(id) !== undefined) throw new Error(`duplicate id ${id}`);
+    }
+    this.#pdq.addMany(ids, words);
+    for (const id of ids) this.#setBank(id, bankId);
+  }
+
   ensureLoaded(): Promise<void> {
     this.#loading ??= (async () => {
       const started = new Date(Date.now() - 1000);
@@ -243,7 +302,7 @@ export class MatchIndex {
       for (;;) {
         const page = await this.banks.changesSince(null, afterId);
         if (page.length === 0) break;
-        for (const row of page) this.#add(row);
+        this.#addAll(page);
         afterId = page.at(-1)!.id;
       }
       // Changes made while loading are picked up by the first refresh.
@@ -258,10 +317,8 @@ export class MatchIndex {
       await this.ensureLoaded();
       const since = this.#syncedTo;
       const rows = await this.banks.changesSince(since);
-      for (const row of rows) {
-        if (row.disabled) this.#remove(row);
-        else this.#add(row);
-      }
+      for (const row of rows) if (row.disabled) this.#remove(row);
+      this.#addAll(rows.filter((row) => !row.disabled));
       const last = rows.at(-1);
       // Keep a little overlap: a change committed late with an earlier time is not missed.
       if (last) this.#syncedTo = new Date(last.changedAt.getTime() - 1000);
@@ -284,7 +341,7 @@ export class MatchIndex {
       if (value) for (const id of this.#digests.get(`${type}:${value}`) ?? []) found.set(id, 0);
     }
     return [...found]
-      .filter(([id]) => allowed.has(this.#bankOf.get(id) ?? ''))
+      .filter(([id]) => allowed.has(this.#bankOf(id) ?? ''))
       .map(([entryId, distance]) => ({ entryId, distance }))
       .sort((a, b) => a.distance - b.distance || a.entryId - b.entryId);
   }

@@ -6,6 +6,7 @@ import { DistrictDirectory } from './districts.ts';
 import type { Keyring } from './keys.ts';
 import { ReportService } from './reports.ts';
 import { StaffAccounts } from './staff.ts';
+import { StatisticsService } from './statistics.ts';
 import { SubmissionGate } from './submission-gate.ts';
 import { purgeOldThrottleWindows, Throttle } from './throttle.ts';
 
@@ -35,6 +36,7 @@ export interface Services {
   banks: HashBanks;
   matchIndex: MatchIndex;
   apiKeys: ApiKeys;
+  statistics: StatisticsService;
   /** Deletes what is kept only for a while: closed cases past retention, expired sessions, idempotency answers, spent challenges, old counters. */
   maintain(): Promise<void>;
 }
@@ -78,6 +80,7 @@ export function createServices(
     banks,
     matchIndex,
     apiKeys: new ApiKeys(database, banks),
+    statistics: new StatisticsService(database, audit, districts, clock),
     async maintain() {
       await cases.purgeClosedCases();
       await staff.purgeExpired();

@@ -372,7 +372,7 @@ describe("analysts' console in a browser", { skip: skipWithoutBrowser }, () => {
       await ap.getByRole('link', { name: r.openCase }).click();
       await ap.waitForURL(`**/console/en/cases/${caseId}`);
       assert.equal(await ap.getByRole('heading', { level: 1 }).innerText(), k.title(reference));
-      assert.equal(await fact(ap, k.assignTo), 'Test analyst');
+      assert.equal(await fact(ap, q.assigned), 'Test analyst');
       await press(ap, ap.getByRole('button', { name: k.markRead }));
       assert.equal(await ap.getByRole('button', { name: k.markRead }).count(), 0);
       await ap.goto('/console/en/');

@@ -46,6 +46,14 @@ const matrix: Record<string, typeof everyone | typeof apiKey | readonly StaffRol
   'POST /console/:lang/cases/:id/reject-closure': ['supervisor'],
   'POST /console/:lang/cases/:id/mark-read': ['supervisor', 'analyst'],
   'POST /console/:lang/cases/:id/link': ['supervisor', 'analyst'],
+  // Statistics over unpublished data: those who read cases; newspaper reports: those who work them; publishing: supervisors.
+  'GET /console/:lang/statistics': ['supervisor', 'analyst', 'auditor'],
+  'GET /console/:lang/statistics/export': ['supervisor', 'analyst', 'auditor'],
+  'POST /console/:lang/statistics/publish': ['supervisor'],
+  'GET /console/:lang/statistics/media': ['supervisor', 'analyst'],
+  'POST /console/:lang/statistics/media': ['supervisor', 'analyst'],
+  'POST /console/:lang/statistics/media/:id/remove': ['supervisor', 'analyst'],
+  'POST /console/:lang/statistics/media/import': ['supervisor', 'analyst'],
   // Public portal and API: open to all by design.
   'GET /': everyone,
   'GET /:lang': everyone,
@@ -64,6 +72,11 @@ const matrix: Record<string, typeof everyone | typeof apiKey | readonly StaffRol
   'POST /api/v1/match': apiKey,
   'POST /api/v1/match/bulk': apiKey,
   'POST /api/v1/match/feedback': apiKey,
+  // Published statistics: releases only, never live counts.
+  'GET /:lang/statistics': everyone,
+  'GET /:lang/statistics/report': everyone,
+  'GET /api/v1/statistics/releases': everyone,
+  'GET /api/v1/statistics/releases/:id': everyone,
   'GET /healthz': everyone,
   'GET /readyz': everyone,
   'GET /assets/*': everyone,

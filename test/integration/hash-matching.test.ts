@@ -95,7 +95,7 @@ forEachEngine('hash banks and the matching API', (engine) => {
     assert.equal(tool.added, 1);
 
     const exported = await t.services.banks.export('test');
-    assert.ok(exported.startsWith('signal_type,signal,quality,label,source\n'));
+    assert.ok(exported.startsWith('signal_type,signal,quality,label,source\r\n'));
     assert.ok(exported.includes('"a label, with a comma"'));
     const roundTrip = await t.services.banks.import('self-reported', exported);
     assert.equal(roundTrip.added, 3);

@@ -1,3 +1,4 @@
+import { consoleStatisticsEn } from './console-statistics-en.ts';
 import type { Widen } from './en.ts';
 
 /** The analysts' console in English. Staff-facing words may be technical (triage, FIR). */
@@ -201,6 +202,7 @@ export const consoleEn = {
     handOver: 'Give the person this receipt code now (read it out or write it down for them). It is shown only once.',
     openReport: 'Open the report',
   },
+  statistics: consoleStatisticsEn,
   forbidden: 'Your role does not allow this.',
   csrf: 'This form has expired. Go back, reload the page and try again.',
 };

@@ -1,3 +1,4 @@
+import { consoleStatisticsUr } from './console-statistics-ur.ts';
 import type { ConsoleMessages } from './console-en.ts';
 
 /** The analysts' console in Urdu. */
@@ -201,6 +202,7 @@ export const consoleUr: ConsoleMessages = {
     handOver: 'اس شخص کو ابھی یہ رسید کوڈ دیں (پڑھ کر سنائیں یا لکھ کر دیں)۔ یہ صرف ایک بار دکھایا جاتا ہے۔',
     openReport: 'رپورٹ کھولیں',
   },
+  statistics: consoleStatisticsUr,
   forbidden: 'آپ کا کردار اس کی اجازت نہیں دیتا۔',
   csrf: 'اس فارم کی مدت ختم ہو گئی ہے۔ واپس جائیں، صفحہ دوبارہ لوڈ کریں اور پھر کوشش کریں۔',
 };

@@ -1,3 +1,5 @@
+import { statisticsEn } from './statistics-en.ts';
+
 /**
  * English interface text. Reporter-facing words are plain, at a primary-school reading level,
  * and never suggest blame (see ../shared/context/language.md). ur.ts must have the same shape.
@@ -205,6 +207,7 @@ export const en = {
     unknownReceipt: 'We could not find a report with this code. Please check it and try again.',
     tooManyAttempts: 'There have been too many attempts. Please wait a few minutes and try again.',
   },
+  statistics: statisticsEn,
   errors: {
     notFoundTitle: 'Page not found',
     notFound: 'This page does not exist.',

@@ -1,3 +1,4 @@
+import { statisticsUr } from './statistics-ur.ts';
 import type { Messages } from './en.ts';
 
 /**
@@ -207,6 +208,7 @@ export const ur: Messages = {
     unknownReceipt: 'اس کوڈ کی کوئی رپورٹ نہیں ملی۔ براہ کرم کوڈ دیکھ کر دوبارہ کوشش کریں۔',
     tooManyAttempts: 'بہت زیادہ کوششیں ہو چکی ہیں۔ براہ کرم چند منٹ انتظار کر کے دوبارہ کوشش کریں۔',
   },
+  statistics: statisticsUr,
   errors: {
     notFoundTitle: 'صفحہ نہیں ملا',
     notFound: 'یہ صفحہ موجود نہیں۔',

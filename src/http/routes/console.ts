@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import csrfProtection from '@fastify/csrf-protection';
+import fastifyMultipart from '@fastify/multipart';
+import { mediaLimits } from '../../domain/media.ts';
 import { HifazatError } from '../../domain/errors.ts';
 import { languages, type Language } from '../../domain/report.ts';
 import { can, sessionAbsoluteHours, type Permission, type StaffRole } from '../../domain/staff.ts';
@@ -14,6 +16,7 @@ import { enrolDonePage, enrolPage, messagePage, signInPage, staffPage } from '..
 import { auditPage } from '../views/console/audit-page.ts';
 import { consolePath, homePage, type ConsoleContext } from '../views/console/layout.ts';
 import { registerCaseRoutes } from './console-cases.ts';
+import { registerStatisticsRoutes } from './console-statistics.ts';
 
 /**
  * Every console route names what it needs: 'public' (sign-in, enrolment) or a permission.
@@ -54,6 +57,14 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
       }
     });
 
+    // The one file upload (a CSV of newspaper reports). Its fields are in the body before the
+    // CSRF check below, which must therefore be added after this plugin.
+    await app.register(fastifyMultipart, {
+      attachFieldsToBody: 'keyValues',
+      limits: { fileSize: mediaLimits.maxBytes, files: 1, fields: 5, parts: 6 },
+      throwFileSizeLimit: true,
+    });
+
     // Forms are checked once their body is parsed (CSRF token in the body).
     app.addHook('preValidation', (request, reply, done) => {
       if (request.method === 'GET' || request.method === 'HEAD') return done();
@@ -79,6 +90,7 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
       const c = consoleMessages[lang];
 
       registerCaseRoutes(app, services, lang, ctx);
+      registerStatisticsRoutes(app, services, lang, ctx);
 
       app.get(`/console/${lang}/sign-in`, { config: { consoleAccess: 'public' } }, async (request, reply) =>
         send(reply, signInPage(ctx(request, reply, '/sign-in'))),

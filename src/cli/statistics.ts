@@ -1,0 +1,64 @@
+import { readFile } from 'node:fs/promises';
+import type { Config } from '../config.ts';
+import { HifazatError } from '../domain/errors.ts';
+import { openStorage } from '../main.ts';
+import { createServices } from '../services/index.ts';
+import { importReport } from '../services/statistics.ts';
+
+/**
+ * `hifazat media import FILE.csv`: imports newspaper reports, all or nothing, and prints the
+ * validation report (row, column, problem); exits 1 when any row was rejected (nothing is then
+ * imported), 2 on wrong usage. Recorded in the audit log as 'cli'.
+ */
+export async function mediaCommand(config: Config, args: string[]): Promise<number> {
+  const [action, file, ...rest] = args;
+  if (action !== 'import' || !file || rest.length) {
+    process.stderr.write('Usage: hifazat media import FILE.csv\n');
+    return 2;
+  }
+  const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+    throw new HifazatError('not_found', `Cannot read ${file}: ${error.code ?? error.message}`);
+  });
+  const storage = await openStorage(config);
+  try {
+    const result = await createServices(storage.database, storage.keyring).statistics.importMedia('cli', bytes);
+    process.stdout.write(importReport(result));
+    return result.problems.length ? 1 : 0;
+  } finally {
+    await storage.close();
+  }
+}
+
+/**
+ * `hifazat stats publish --from YYYY-MM-DD --to YYYY-MM-DD [--k 5]`: publishes a release of
+ * every source and province for the period and prints its id. Recorded as 'cli'.
+ */
+export async function statsCommand(
+  config: Config,
+  args: string[],
+  options: { from: string | undefined; to: string | undefined; k: string | undefined },
+): Promise<number> {
+  if (args[0] !== 'publish' || args.length !== 1 || !options.from || !options.to) {
+    process.stderr.write('Usage: hifazat stats publish --from YYYY-MM-DD --to YYYY-MM-DD [--k 5]\n');
+    return 2;
+  }
+  const k = options.k === undefined ? undefined : Number(options.k);
+  if (k !== undefined && !/^\d+$/.test(options.k!)) {
+    process.stderr.write('--k must be a whole number (the smallest count published, 2 to 100).\n');
+    return 2;
+  }
+  const storage = await openStorage(config);
+  try {
+    const id = await createServices(storage.database, storage.keyring).statistics.publish('cli', { from: options.from, to: options.to, k });
+    process.stdout.write(`${id}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof HifazatError && error.code === 'validation_failed') {
+      process.stderr.write(`${error.message} ${error.issues.map((i) => `--${i.field}: ${i.problem}`).join(', ')}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await storage.close();
+  }
+}

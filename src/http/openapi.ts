@@ -156,6 +156,16 @@ export function openApiDocument(): object {
           },
         },
       },
+      '/api/v1/statistics/releases': {
+        get: { summary: 'Published statistics releases, newest first.', responses: { '200': { description: 'The releases: id, period, k, publication time.' } } },
+      },
+      '/api/v1/statistics/releases/{id}': {
+        get: {
+          summary: "A release's tables: each with its dimension, rows and cells; a withheld cell is {\"value\": null, \"suppressed\": true}. Append .csv to the id for CSV.",
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'The tables.' }, '404': { description: 'No such release.', ...json(errorBody) } },
+        },
+      },
       '/api/v1/pow-challenge': { get: { summary: 'A proof-of-work challenge (ALTCHA).', responses: { '200': { description: 'The challenge.' } } } },
       '/healthz': { get: { summary: 'The process is up.', responses: { '200': { description: 'Up.' } } } },
       '/readyz': { get: { summary: 'The database answers.', responses: { '200': { description: 'Ready.' }, '503': { description: 'Not ready.' } } } },

@@ -37,6 +37,7 @@ ${(options.scripts ?? []).map((src) => html`<script type="module" src="${src}"><
     <ul>
       <li><a href="/${lang}/report"${attrs({ 'aria-current': ctx.page === '/report' ? 'page' : undefined })}>${t.nav.report}</a></li>
       <li><a href="/${lang}/follow-up"${attrs({ 'aria-current': ctx.page === '/follow-up' ? 'page' : undefined })}>${t.nav.followUp}</a></li>
+      <li><a href="/${lang}/statistics"${attrs({ 'aria-current': ctx.page === '/statistics' ? 'page' : undefined })}>${t.statistics.title}</a></li>
       <li><a class="language-switch" href="/${other}${ctx.page}" hreflang="${other}"><span class="visually-hidden">${t.otherLanguageLabel}: </span><span lang="${other}">${t.otherLanguage}</span></a></li>
     </ul>
   </nav>

@@ -242,26 +242,23 @@ export class MatchIndex {
    * Adds a page of entries; PDQ hashes go into the index in one batch (one rebuild at most,
    * instead of one every few thousand single adds).
    */
-  #addAll(rows: readonly { id: number; bankId: string; signalType: string; signal: string; quality: number | null }[]) {
-    const pdqIds: number[] = [];
-    const pdqWords: Uint32Array[] = [];
+  /**
+   * Adds rows: digests at once, PDQ hashes into `batch` (which the caller hands to the index
+   * in one addMany, so that a load costs one rebuild of its tables, not one per page).
+   */
+  #addAll(rows: readonly { id: number; bankId: string; signalType: string; signal: string; quality: number | null }[], batch: PdqBatch) {
     for (const row of rows) {
       if (this.#bankOf(row.id) !== undefined) continue;
       if (row.signalType === 'pdq') {
         // Low-quality PDQ hashes match noise; matching systems leave them out.
         if ((row.quality ?? 100) < minimumPdqQuality) continue;
-        pdqIds.push(row.id);
-        pdqWords.push(Hash256.fromHex(row.signal).toWords());
+        batch.push(row.id, Hash256.fromHex(row.signal).toWords());
       } else {
         const key = `${row.signalType}:${row.signal}`;
         this.#digests.set(key, [...(this.#digests.get(key) ?? []), row.id]);
       }
       this.#setBank(row.id, row.bankId);
     }
-    if (pdqIds.length === 0) return;
-    const words = new Uint32Array(pdqIds.length * 8);
-    pdqWords.forEach((w, i) => words.set(w, i * 8));
-    this.#pdq.addMany(Uint32Array.from(pdqIds), words);
   }
 
   #remove(row: { id: number; signalType: string; signal: string }) {
@@ -282,10 +279,9 @@ export class MatchIndex {
    * order. The caller vouches that each is an enabled entry of that bank, with that hash and a
    * quality of at least `minimumPdqQuality`: nothing is checked against the database, rows that
    * loading or refreshing reads later with these ids are skipped as already indexed, and an entry
-   * disabled before the index's first load is not removed. For filling a large index quickly
-   * (from a snapshot of the banks, or in a benchmark): the whole batch costs one rebuild of the
-   * tables, where adding rows one at a time rebuilds them every 8,192 rows. All or nothing:
-   * throws, adding none, if an id is repeated or already indexed.
+   * disabled before the index's first load is not removed. For filling a large index without
+   * the database (from a snapshot of the banks, or in a benchmark). All or nothing: throws,
+   * adding none, if an id is repeated or already indexed.
    */
   addPdqEntries(bankId: string, ids: Uint32Array, words: Uint32Array): void {
     for (const id of ids) {
@@ -299,12 +295,15 @@ export class MatchIndex {
     this.#loading ??= (async () => {
       const started = new Date(Date.now() - 1000);
       let afterId = 0;
+      const batch = new PdqBatch();
       for (;;) {
         const page = await this.banks.changesSince(null, afterId);
         if (page.length === 0) break;
-        this.#addAll(page);
+        this.#addAll(page, batch);
         afterId = page.at(-1)!.id;
       }
+      const { ids, words } = batch.arrays();
+      this.#pdq.addMany(ids, words);
       // Changes made while loading are picked up by the first refresh.
       this.#syncedTo = started;
     })();
@@ -318,7 +317,10 @@ export class MatchIndex {
       const since = this.#syncedTo;
       const rows = await this.banks.changesSince(since);
       for (const row of rows) if (row.disabled) this.#remove(row);
-      this.#addAll(rows.filter((row) => !row.disabled));
+      const batch = new PdqBatch();
+      this.#addAll(rows.filter((row) => !row.disabled), batch);
+      const { ids, words } = batch.arrays();
+      this.#pdq.addMany(ids, words);
       const last = rows.at(-1);
       // Keep a little overlap: a change committed late with an earlier time is not missed.
       if (last) this.#syncedTo = new Date(last.changedAt.getTime() - 1000);
@@ -344,6 +346,31 @@ export class MatchIndex {
       .filter(([id]) => allowed.has(this.#bankOf(id) ?? ''))
       .map(([entryId, distance]) => ({ entryId, distance }))
       .sort((a, b) => a.distance - b.distance || a.entryId - b.entryId);
+  }
+}
+
+/** PDQ entries gathered for one addMany, in typed arrays that grow by doubling. */
+class PdqBatch {
+  #ids = new Uint32Array(1024);
+  #words = new Uint32Array(1024 * 8);
+  #count = 0;
+
+  push(id: number, words: Uint32Array): void {
+    if (this.#count === this.#ids.length) {
+      const ids = new Uint32Array(this.#ids.length * 2);
+      ids.set(this.#ids);
+      this.#ids = ids;
+      const grown = new Uint32Array(this.#words.length * 2);
+      grown.set(this.#words);
+      this.#words = grown;
+    }
+    this.#ids[this.#count] = id;
+    this.#words.set(words, this.#count * 8);
+    this.#count++;
+  }
+
+  arrays(): { ids: Uint32Array; words: Uint32Array } {
+    return { ids: this.#ids.subarray(0, this.#count), words: this.#words.subarray(0, this.#count * 8) };
   }
 }
 

@@ -14,12 +14,13 @@ import { defangUrl } from '../domain/url.ts';
 import type { Database, Tx } from '../store/database.ts';
 import {
   agencies, caseNotes, cases, caseTasks, incidentRecords, referrals, reportClassifications, reportMessages, reports,
-  reportUrlClassifications, reportUrls, settings, staffUsers,
+  reportUrlClassifications, reportUrls, staffUsers,
 } from '../store/schema.ts';
 import type { AuditEntry, AuditLog } from './audit.ts';
 import type { Keyring } from './keys.ts';
 import { reportContexts, type ReportService, type Submitted } from './reports.ts';
 import type { StaffMember } from './staff.ts';
+import { readRetentionDays } from './settings.ts';
 
 type CaseRow = typeof cases.$inferSelect;
 type ReportRow = typeof reports.$inferSelect;
@@ -191,7 +192,6 @@ export interface Agency {
 type Access = 'read' | 'work';
 const permissionFor: Record<Access, Permission> = { read: 'readCases', work: 'workCases' };
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const defaultRetentionDays = 365;
 const maxDuplicateSuggestions = 50;
 /** How far apart two reports' incident dates may be to suggest the same incident. */
 const sameIncidentDays = 3;
@@ -1096,8 +1096,3 @@ async function assertActiveStaff(tx: Tx, staffId: string, field: string): Promis
   }
 }
 
-async function readRetentionDays(tx: Tx): Promise<number> {
-  const [row] = await tx.select({ value: settings.value }).from(settings).where(eq(settings.key, 'retention_days'));
-  const days = Number(row?.value);
-  return Number.isInteger(days) && days > 0 ? days : defaultRetentionDays;
-}

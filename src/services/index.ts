@@ -5,6 +5,7 @@ import { ApiKeys, HashBanks, MatchIndex } from './hash-banks.ts';
 import { DistrictDirectory } from './districts.ts';
 import type { Keyring } from './keys.ts';
 import { ReportService } from './reports.ts';
+import { Settings } from './settings.ts';
 import { StaffAccounts } from './staff.ts';
 import { StatisticsService } from './statistics.ts';
 import { SubmissionGate } from './submission-gate.ts';
@@ -33,6 +34,7 @@ export interface Services {
   audit: AuditLog;
   staff: StaffAccounts;
   cases: CaseWork;
+  settings: Settings;
   banks: HashBanks;
   matchIndex: MatchIndex;
   apiKeys: ApiKeys;
@@ -77,6 +79,7 @@ export function createServices(
     audit,
     staff,
     cases,
+    settings: new Settings(database, audit),
     banks,
     matchIndex,
     apiKeys: new ApiKeys(database, banks),

@@ -578,6 +578,10 @@ describe("analysts' console in a browser", { skip: skipWithoutBrowser }, () => {
         await field(page, c.staff.role).selectOption({ label: c.roles.supervisor });
         assert.equal(await press(page, page.getByRole('button', { name: c.staff.invite })), 200);
         await check(page, `${lang} staff page with an enrolment link`);
+        await go(page, lang, '/settings', 'settings page');
+        await field(page, c.settings.retention).fill('5');
+        assert.equal(await press(page, page.getByRole('button', { name: c.settings.save })), 400);
+        await check(page, `${lang} settings page with an error`);
       }
     };
 

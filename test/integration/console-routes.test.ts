@@ -24,6 +24,8 @@ const matrix: Record<string, typeof everyone | typeof apiKey | readonly StaffRol
   'GET /console/:lang/staff': ['administrator'],
   'POST /console/:lang/staff': ['administrator'],
   'GET /console/:lang/audit': ['administrator', 'auditor'],
+  'GET /console/:lang/settings': ['administrator'],
+  'POST /console/:lang/settings': ['administrator'],
   'GET /console/:lang/': ['supervisor', 'analyst', 'auditor'],
   'GET /console/:lang/reports/:id': ['supervisor', 'analyst', 'auditor'],
   'POST /console/:lang/reports/:id/copy-url': ['supervisor', 'analyst'],
@@ -218,4 +220,18 @@ test('the matching API refuses every request without a valid API key, staff sess
       assert.equal(response.statusCode, 401, `${route.method} ${route.url}`);
     }
   }
+});
+
+test('an administrator changes the retention period; bad values are refused; the change is audited', async () => {
+  const admin = await signedInAgain('administrator');
+  const bad = await admin.post('/console/en/settings', { retentionDays: '7' }, { formPage: '/console/en/settings' });
+  assert.equal(bad.statusCode, 400);
+  assert.match(bad.body, /id="f-retentionDays-error">Give a whole number of days from 30 to 3650/);
+  assert.match(bad.body, /value="7"/);
+  const saved = await admin.post('/console/en/settings', { retentionDays: '730' }, { formPage: '/console/en/settings' });
+  assert.equal(saved.statusCode, 303);
+  assert.match((await admin.get('/console/en/settings?saved=1')).body, /value="730"/);
+  assert.equal(await t.services.settings.retentionDays(), 730);
+  const [entry] = await t.services.audit.list({ limit: 1, action: 'setting.change' });
+  assert.deepEqual(entry?.details, { from: 365, to: 730 });
 });

@@ -4,7 +4,7 @@ import type { Widen } from './en.ts';
 /** The analysts' console in English. Staff-facing words may be technical (triage, FIR). */
 export const consoleEn = {
   title: 'Hifazat console',
-  nav: { label: 'Console', queue: 'Queue', staff: 'Staff', audit: 'Audit log', fileReport: 'File a report' },
+  nav: { label: 'Console', queue: 'Queue', staff: 'Staff', audit: 'Audit log', fileReport: 'File a report', settings: 'Settings' },
   signedInAs: 'Signed in as',
   signOut: 'Sign out',
   signOutEverywhere: 'Sign out everywhere',
@@ -42,6 +42,7 @@ export const consoleEn = {
     passwords_differ: 'The two passwords are not the same.',
     code_wrong: 'That code is not right. Check the time on your phone and try the newest code.',
     email_taken: 'This email already has an account.',
+    retention_range: 'Give a whole number of days from 30 to 3650.',
     invalid_email: 'Enter an email address.',
     invalid_choice: 'Choose one of the options.',
     required: 'Answer this.',
@@ -203,6 +204,13 @@ export const consoleEn = {
     openReport: 'Open the report',
   },
   statistics: consoleStatisticsEn,
+  settings: {
+    title: 'Settings',
+    retention: 'Keep closed cases for (days)',
+    retentionHint: 'Then the case, its reports, notes, messages and referrals are deleted; only the anonymous statistical record stays. Between 30 and 3650 days.',
+    save: 'Save settings',
+    saved: 'Settings saved.',
+  },
   forbidden: 'Your role does not allow this.',
   csrf: 'This form has expired. Go back, reload the page and try again.',
 };

@@ -4,7 +4,7 @@ import type { ConsoleMessages } from './console-en.ts';
 /** The analysts' console in Urdu. */
 export const consoleUr: ConsoleMessages = {
   title: 'حفاظت کنسول',
-  nav: { label: 'کنسول', queue: 'قطار', staff: 'عملہ', audit: 'آڈٹ لاگ', fileReport: 'رپورٹ درج کریں' },
+  nav: { label: 'کنسول', queue: 'قطار', staff: 'عملہ', audit: 'آڈٹ لاگ', fileReport: 'رپورٹ درج کریں', settings: 'ترتیبات' },
   signedInAs: 'سائن ان:',
   signOut: 'سائن آؤٹ',
   signOutEverywhere: 'ہر جگہ سے سائن آؤٹ',
@@ -42,6 +42,7 @@ export const consoleUr: ConsoleMessages = {
     passwords_differ: 'دونوں پاس ورڈ ایک جیسے نہیں۔',
     code_wrong: 'یہ کوڈ درست نہیں۔ فون کا وقت دیکھیں اور تازہ ترین کوڈ آزمائیں۔',
     email_taken: 'اس ای میل کا اکاؤنٹ پہلے سے موجود ہے۔',
+    retention_range: '30 سے 3650 تک دنوں کی پوری تعداد لکھیں۔',
     invalid_email: 'ای میل ایڈریس لکھیں۔',
     invalid_choice: 'دیے گئے جوابوں میں سے ایک چنیں۔',
     required: 'اس کا جواب دیں۔',
@@ -203,6 +204,13 @@ export const consoleUr: ConsoleMessages = {
     openReport: 'رپورٹ کھولیں',
   },
   statistics: consoleStatisticsUr,
+  settings: {
+    title: 'ترتیبات',
+    retention: 'بند کیس کتنے دن رکھے جائیں',
+    retentionHint: 'اس کے بعد کیس، اس کی رپورٹیں، نوٹس، پیغامات اور حوالگیاں مٹا دی جاتی ہیں؛ صرف گمنام شماریاتی ریکارڈ باقی رہتا ہے۔ 30 سے 3650 دن۔',
+    save: 'ترتیبات محفوظ کریں',
+    saved: 'ترتیبات محفوظ ہو گئیں۔',
+  },
   forbidden: 'آپ کا کردار اس کی اجازت نہیں دیتا۔',
   csrf: 'اس فارم کی مدت ختم ہو گئی ہے۔ واپس جائیں، صفحہ دوبارہ لوڈ کریں اور پھر کوشش کریں۔',
 };

@@ -12,7 +12,7 @@ import type { HttpOptions } from '../app.ts';
 import { consoleMessages } from '../i18n/console.ts';
 import { messages, negotiateLanguage } from '../i18n/index.ts';
 import type { Html } from '../views/html.ts';
-import { enrolDonePage, enrolPage, messagePage, signInPage, staffPage } from '../views/console/account-pages.ts';
+import { enrolDonePage, enrolPage, messagePage, settingsPage, signInPage, staffPage } from '../views/console/account-pages.ts';
 import { auditPage } from '../views/console/audit-page.ts';
 import { consolePath, homePage, type ConsoleContext } from '../views/console/layout.ts';
 import { registerCaseRoutes } from './console-cases.ts';
@@ -184,6 +184,21 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
           });
           return send(reply, page, 400);
         }
+      });
+
+      app.get<{ Querystring: { saved?: string } }>(`/console/${lang}/settings`, { config: { consoleAccess: 'administer' } }, async (request, reply) =>
+        send(reply, settingsPage(ctx(request, reply, '/settings'), { retentionDays: String(await services.settings.retentionDays()), saved: request.query.saved === '1' })),
+      );
+
+      app.post(`/console/${lang}/settings`, { config: { consoleAccess: 'administer' } }, async (request, reply) => {
+        const typed = body(request).retentionDays ?? '';
+        try {
+          await services.settings.setRetentionDays(request.staffSession!.staff, /^\d{1,5}$/.test(typed) ? Number(typed) : Number.NaN);
+        } catch (error) {
+          if (!(error instanceof HifazatError) || error.code !== 'validation_failed') throw error;
+          return send(reply, settingsPage(ctx(request, reply, '/settings'), { retentionDays: typed, issues: error.issues }), 400);
+        }
+        return reply.redirect(consolePath(lang, '/settings?saved=1'), 303);
       });
 
       app.get<{ Querystring: { before?: string } }>(`/console/${lang}/audit`, { config: { consoleAccess: 'readAudit' } }, async (request, reply) => {

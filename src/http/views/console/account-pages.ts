@@ -102,3 +102,24 @@ ${selectField({ id: 'f-role', name: 'role', label: s.role, value: state.values?.
 </form>`,
   );
 }
+
+export function settingsPage(
+  ctx: ConsoleContext,
+  state: { retentionDays: string; issues?: readonly FieldIssue[]; saved?: boolean },
+): Html {
+  const s = ctx.c.settings;
+  const problems = problemsOf(ctx);
+  const issue = state.issues?.find((i) => i.field === 'retentionDays');
+  return consoleLayout(
+    ctx,
+    s.title,
+    html`<h1>${s.title}</h1>
+${state.saved ? html`<p class="notice" role="status">${s.saved}</p>` : ''}
+${state.issues?.length ? errorSummary(ctx, state.issues, (f) => `f-${f}`, problems) : ''}
+<form method="post" action="${consolePath(ctx.lang, '/settings')}" class="stack narrow">
+${csrfField(ctx)}
+${textField({ id: 'f-retentionDays', name: 'retentionDays', type: 'number', label: s.retention, hint: s.retentionHint, value: state.retentionDays, dir: 'ltr', inputmode: 'numeric', problems, issue, required: true })}
+<button type="submit">${s.save}</button>
+</form>`,
+  );
+}

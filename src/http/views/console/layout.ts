@@ -54,6 +54,7 @@ export function consoleLayout(ctx: ConsoleContext, title: string, main: Html): H
       ${staff && can(staff.role, 'workCases') ? link('/file-report', c.nav.fileReport) : ''}
       ${staff && can(staff.role, 'readCases') ? link('/statistics', c.statistics.nav) : ''}
       ${staff && can(staff.role, 'administer') ? link('/staff', c.nav.staff) : ''}
+      ${staff && can(staff.role, 'administer') ? link('/settings', c.nav.settings) : ''}
       ${staff && can(staff.role, 'readAudit') ? link('/audit', c.nav.audit) : ''}
       <li><a class="language-switch" href="${consolePath(other, ctx.page)}" hreflang="${other}"><span class="visually-hidden">${ctx.t.otherLanguageLabel}: </span><span lang="${other}">${ctx.t.otherLanguage}</span></a></li>
     </ul>

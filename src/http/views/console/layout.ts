@@ -43,6 +43,7 @@ export function consoleLayout(ctx: ConsoleContext, title: string, main: Html): H
 <title>${title} · ${c.title}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/site.css">
+<link rel="stylesheet" href="/assets/console.css">
 </head>
 <body class="console">
 <a class="skip-link" href="#main">${ctx.t.skipToContent}</a>

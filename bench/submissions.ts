@@ -1,0 +1,428 @@
+/**
+ * Durable report submissions per second through the JSON API, with latency percentiles.
+ *
+ *   npx tsx bench/submissions.ts [--engine pglite|postgres] [--seconds 10] [--concurrency 10]
+ *                                [--warmup 3] [--database-url postgresql://…] [--pool-size N] [--cpu-prof]
+ *
+ * Starts the real server (`node bin/hifazat.mjs start`) as a child process on a fresh database
+ * (a temporary PGlite data directory, or a new database on the PostgreSQL server at
+ * --database-url / BENCH_DATABASE_URL / TEST_DATABASE_URL, dropped afterwards) and drives
+ * `POST /api/v1/reports` over loopback from this process with a fixed number of requests in
+ * flight: first --warmup seconds unmeasured, then --seconds measured. A submission counts only
+ * when it got its 201 and receipt, which the server sends after the commit; at the end the
+ * reports in the database are counted against the receipts received.
+ *
+ * Every report goes through the shared budget for reports without proof of work (as the
+ * no-JavaScript form and API clients do), so the server runs with UNVERIFIED_REPORTS_PER_HOUR
+ * and CLIENT_REPORTS_PER_HOUR raised far above the default 300 and 30. --cpu-prof writes a V8
+ * CPU profile of the server and prints where its time went. Without --engine, runs PGlite, and
+ * PostgreSQL too when a server URL is known.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import http from 'node:http';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { openDatabase } from '../src/store/database.ts';
+
+const { values } = parseArgs({
+  options: {
+    engine: { type: 'string' },
+    seconds: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    'database-url': { type: 'string' },
+    'pool-size': { type: 'string' },
+    'cpu-prof': { type: 'boolean', default: false },
+  },
+});
+
+type Engine = 'pglite' | 'postgres';
+const seconds = Number(values.seconds);
+const concurrency = Number(values.concurrency);
+const warmupSeconds = Number(values.warmup);
+const serverUrl = values['database-url'] ?? process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+if (!(seconds > 0) || !(concurrency >= 1) || !(warmupSeconds >= 0)) {
+  throw new Error('--seconds and --concurrency must be positive numbers, --warmup zero or more');
+}
+if (values.engine !== undefined && values.engine !== 'pglite' && values.engine !== 'postgres') {
+  throw new Error('--engine must be pglite or postgres');
+}
+const engines: Engine[] = values.engine ? [values.engine as Engine] : serverUrl ? ['pglite', 'postgres'] : ['pglite'];
+if (engines.includes('postgres') && !serverUrl) {
+  throw new Error('PostgreSQL needs a server: --database-url postgresql://user@host:5432/db (or BENCH_DATABASE_URL)');
+}
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const clockTicks = 100; // USER_HZ on Linux, the unit of /proc/<pid>/stat times
+
+// ---------------------------------------------------------------- machine and CPU accounting
+
+function cpuModel(): string {
+  return os.cpus()[0]?.model.trim() ?? 'unknown';
+}
+
+/** CPU seconds (user + system, all threads) of a process, from /proc; 0 where unavailable. */
+function processCpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return 0;
+  }
+}
+
+/** Busy, interrupt-handling (loopback networking runs there) and total jiffies of the whole machine. */
+function machineTicks(): { busy: number; interrupts: number; total: number } {
+  try {
+    const [, ...numbers] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+    const v = numbers.map(Number);
+    const total = v.reduce((a, b) => a + b, 0);
+    return { busy: total - (v[3] ?? 0) - (v[4] ?? 0), interrupts: (v[5] ?? 0) + (v[6] ?? 0), total };
+  } catch {
+    return { busy: 0, interrupts: 0, total: 0 };
+  }
+}
+
+// ---------------------------------------------------------------- the server process
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (!address || typeof address !== 'object') throw new Error('no free port');
+  return address.port;
+}
+
+interface Server {
+  child: ChildProcess;
+  pid: number;
+  base: string;
+  port: number;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+function startServer(env: NodeJS.ProcessEnv, port: number, nodeFlags: string[]): Server {
+  const child = spawn(process.execPath, [...nodeFlags, join(root, 'bin/hifazat.mjs'), 'start'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-8000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, pid: child.pid!, base: `http://127.0.0.1:${port}`, port, output: () => output, exited };
+}
+
+async function waitReady(server: Server): Promise<number> {
+  const started = performance.now();
+  let exited = false;
+  void server.exited.then(() => (exited = true));
+  while (performance.now() - started < 120_000) {
+    if (exited) throw new Error(`the server exited before it was ready:\n${server.output()}`);
+    try {
+      const response = await fetch(`${server.base}/readyz`);
+      await response.arrayBuffer();
+      if (response.status === 200) return performance.now() - started;
+    } catch {
+      // not listening yet
+    }
+    await sleep(20);
+  }
+  throw new Error(`the server was not ready within 120 s:\n${server.output()}`);
+}
+
+// ---------------------------------------------------------------- the client
+
+let sequence = 0;
+function reportBody(): string {
+  const n = sequence++;
+  return JSON.stringify(
+    n % 2 === 0
+      ? {
+          kind: 'online_material',
+          language: 'en',
+          urls: [`https://example.com/bench/${n}`, `https://example.org/mirror/${n}`],
+          site: 'a video site',
+          reporterRelationship: 'other',
+        }
+      : {
+          kind: 'abuse',
+          language: 'ur',
+          description: `ہمسایہ بچے کو تنگ کرتا ہے، وہ روز اسکول کے راستے میں کھڑا ہوتا ہے (${n})`,
+          province: 'punjab',
+          district: 'ملتان',
+          childAgeBand: '6-10',
+          childSex: 'girl',
+          abuserRelationship: 'neighbour',
+          inDangerNow: true,
+        },
+  );
+}
+
+function post(agent: http.Agent, port: number, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/api/v1/reports',
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'idempotency-key': randomUUID(),
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (c: Buffer) => chunks.push(c));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+interface Phase {
+  created: number;
+  latencies: number[];
+  failures: Map<string, number>;
+  elapsedMs: number;
+}
+
+/** Keeps `concurrency` submissions in flight for `durationMs`. */
+async function drive(agent: http.Agent, port: number, durationMs: number): Promise<Phase> {
+  const phase: Phase = { created: 0, latencies: [], failures: new Map(), elapsedMs: 0 };
+  const started = performance.now();
+  const deadline = started + durationMs;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      let outcome: string;
+      try {
+        const { status, text } = await post(agent, port, reportBody());
+        if (status === 201) {
+          phase.created++;
+          phase.latencies.push(performance.now() - t0);
+          continue;
+        }
+        outcome = `${status} ${text.slice(0, 120)}`;
+      } catch (error) {
+        outcome = String(error);
+      }
+      phase.failures.set(outcome, (phase.failures.get(outcome) ?? 0) + 1);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  phase.elapsedMs = performance.now() - started;
+  return phase;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+// ---------------------------------------------------------------- CPU profile summary
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+function summariseProfile(path: string): string {
+  const profile = JSON.parse(readFileSync(path, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const area = (frame: ProfileNode['callFrame']): string => {
+    if (frame.functionName.startsWith('(')) return frame.functionName;
+    const url = frame.url;
+    if (!url) return '(native)';
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+    if (pkg) return pkg[1]!;
+    if (url.startsWith('node:')) return url.split('/')[0]!;
+    if (url.includes('/src/')) return `src/${url.split('/src/')[1]!.split('/')[0]!}`;
+    if (url.startsWith('wasm://')) return 'wasm';
+    return url;
+  };
+  const byArea = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  let total = 0;
+  for (const [id, micros] of self) {
+    const frame = nodes.get(id)!.callFrame;
+    total += micros;
+    byArea.set(area(frame), (byArea.get(area(frame)) ?? 0) + micros);
+    const name = `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/src\//, 'src/')}:${frame.lineNumber + 1}`;
+    byFunction.set(name, (byFunction.get(name) ?? 0) + micros);
+  }
+  const busy = total - (byArea.get('(idle)') ?? 0);
+  const line = ([name, micros]: [string, number]) =>
+    `    ${((100 * micros) / busy).toFixed(1).padStart(5)} %  ${name}`;
+  return [
+    `  server CPU profile (${path}): ${(busy / 1e6).toFixed(1)} s busy of ${(total / 1e6).toFixed(1)} s sampled; self time of the busy part`,
+    '  by package or area:',
+    ...[...byArea].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, 18).map(line),
+    '  by function:',
+    ...[...byFunction].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 20).map(line),
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------- one run
+
+async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function databaseUrl(name: string): string {
+  const url = new URL(serverUrl!);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function run(engine: Engine): Promise<void> {
+  const workDir = mkdtempSync(join(os.tmpdir(), `hifazat-bench-${engine}-`));
+  const database = engine === 'postgres' ? `hifazat_bench_${randomBytes(4).toString('hex')}` : undefined;
+  const port = await freePort();
+  const profileDir = join(workDir, 'profile');
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
+    DATA_DIR: join(workDir, 'data'),
+    HIFAZAT_KEY_FILE: join(workDir, 'data.key'),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    UNVERIFIED_REPORTS_PER_HOUR: '1000000000',
+    CLIENT_REPORTS_PER_HOUR: '1000000000',
+    ...(database ? { DATABASE_URL: databaseUrl(database) } : {}),
+    ...(values['pool-size'] ? { DATABASE_POOL_SIZE: values['pool-size'] } : {}),
+  };
+  if (database) await withAdmin((c) => c.query(`CREATE DATABASE "${database}"`));
+  const server = startServer(env, port, values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  try {
+    const readyMs = await waitReady(server);
+    const warmup = warmupSeconds > 0 ? await drive(agent, port, warmupSeconds * 1000) : undefined;
+
+    const backends = database
+      ? await withAdmin(async (c) =>
+          // This database's connections, and the server's own processes (WAL writer, checkpointer, …).
+          (
+            await c.query<{ pid: number }>(
+              "SELECT pid FROM pg_stat_activity WHERE datname = $1 OR (backend_type <> 'client backend' AND backend_type NOT LIKE 'autovacuum worker')",
+              [database],
+            )
+          ).rows.map((r) => r.pid),
+        )
+      : [];
+    const before = {
+      server: processCpuSeconds(server.pid),
+      backends: backends.reduce((s, pid) => s + processCpuSeconds(pid), 0),
+      bench: process.cpuUsage(),
+      machine: machineTicks(),
+      load: os.loadavg()[0]!,
+    };
+    const measured = await drive(agent, port, seconds * 1000);
+    const wall = measured.elapsedMs / 1000;
+    const after = {
+      server: processCpuSeconds(server.pid),
+      backends: backends.reduce((s, pid) => s + processCpuSeconds(pid), 0),
+      bench: process.cpuUsage(before.bench),
+      machine: machineTicks(),
+    };
+
+    agent.destroy();
+    server.child.kill('SIGTERM');
+    const code = await server.exited;
+    if (code !== 0) throw new Error(`the server did not stop cleanly (exit ${code}):\n${server.output()}`);
+
+    // Every 201 is a report in the database.
+    const received = measured.created + (warmup?.created ?? 0);
+    let stored: number;
+    if (database) {
+      stored = await withAdmin(async (c) => {
+        const db = new pg.Client({ connectionString: databaseUrl(database) });
+        await db.connect();
+        try {
+          return Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM reports')).rows[0]!.n);
+        } finally {
+          await db.end();
+        }
+      });
+    } else {
+      const pglite = await openDatabase({ engine: 'pglite', dataDir: join(workDir, 'data', 'pglite') });
+      stored = (await pglite.rawTransaction((raw) => raw.query<{ n: number }>('SELECT count(*)::int AS n FROM reports')))[0]!.n;
+      await pglite.close();
+    }
+
+    const sorted = [...measured.latencies].sort((a, b) => a - b);
+    const failed = [...measured.failures.values()].reduce((a, b) => a + b, 0);
+    const machineBusy =
+      (100 * (after.machine.busy - before.machine.busy)) / Math.max(1, after.machine.total - before.machine.total);
+    const pct = (cpuSeconds: number) => `${((100 * cpuSeconds) / wall).toFixed(0)} %`;
+    // Everything else: other processes on the machine, in % of one core.
+    const ours =
+      after.server - before.server + (after.backends - before.backends) + (after.bench.user + after.bench.system) / 1e6;
+    const ticks = Math.max(1, after.machine.total - before.machine.total);
+    const interruptsPercent = (100 * os.cpus().length * (after.machine.interrupts - before.machine.interrupts)) / ticks;
+    const othersPercent = Math.max(0, machineBusy * os.cpus().length - (100 * ours) / wall - interruptsPercent);
+    const f = (ms: number) => ms.toFixed(1);
+    process.stdout.write(
+      [
+        `${engine}: ${concurrency} in flight, ${seconds} s measured after ${warmupSeconds} s warm-up (server ready in ${Math.round(readyMs)} ms)`,
+        `  ${(measured.created / wall).toFixed(0)} durable submissions/s (${measured.created} receipts in ${wall.toFixed(1)} s, ${failed} failed)`,
+        `  latency ms: p50 ${f(percentile(sorted, 50))}  p90 ${f(percentile(sorted, 90))}  p99 ${f(percentile(sorted, 99))}  max ${f(sorted.at(-1) ?? Number.NaN)}`,
+        `  CPU (100 % = one core): server ${pct(after.server - before.server)}` +
+          (database ? `, PostgreSQL ${pct(after.backends - before.backends)}` : '') +
+          `, this client ${pct((after.bench.user + after.bench.system) / 1e6)}, interrupts ${interruptsPercent.toFixed(0)} %, ` +
+          `everything else ${othersPercent.toFixed(0)} %; ` +
+          `machine ${machineBusy.toFixed(0)} % busy of ${os.cpus().length} cores (load average ${before.load.toFixed(1)} before)`,
+        `  database: ${stored} reports for ${received} receipts received${stored === received ? '' : '  <-- MISMATCH'}`,
+        ...[...measured.failures].slice(0, 5).map(([what, n]) => `  failure ×${n}: ${what}`),
+      ].join('\n') + '\n',
+    );
+    if (values['cpu-prof']) {
+      const profiles = readdirSync(profileDir)
+        .map((f) => join(profileDir, f))
+        .sort((a, b) => statSync(b).size - statSync(a).size);
+      if (profiles[0]) process.stdout.write(`${summariseProfile(profiles[0])}\n`);
+    }
+    if (stored !== received || failed > 0) process.exitCode = 1;
+  } finally {
+    agent.destroy();
+    if (server.child.exitCode === null && server.child.signalCode === null) {
+      server.child.kill('SIGKILL');
+      await server.exited;
+    }
+    if (database) await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+    if (!values['cpu-prof']) rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+process.stdout.write(
+  `Hifazat submissions benchmark, ${new Date().toISOString()}: ${os.cpus().length} CPUs (nproc ${os.availableParallelism()}), ${cpuModel()}, Node ${process.version}\n`,
+);
+for (const engine of engines) await run(engine);

@@ -51,15 +51,8 @@ export interface StoredRelease extends ReleaseSummary {
   release: Release;
 }
 
-export interface MediaEntry {
+export interface MediaEntry extends Pick<MediaRecord, 'date' | 'newspaper' | 'headline' | 'url' | 'category' | 'province' | 'district'> {
   incidentId: string;
-  date: string;
-  newspaper: string;
-  headline: string;
-  url: string | null;
-  category: string;
-  province: string;
-  district: string | null;
   createdAt: Date;
 }
 

@@ -105,7 +105,7 @@ export async function buildApp(services: Services, options: HttpOptions): Promis
     root: fileURLToPath(new URL('./assets/', import.meta.url)),
     prefix: '/assets/',
     cacheControl: false,
-    setHeaders: (reply) => reply.header('Cache-Control', 'public, max-age=604800'),
+    setHeaders: (res) => res.setHeader('Cache-Control', 'public, max-age=604800'),
   });
 
   // The proof-of-work widget, served from the installed package: no third-party host.
@@ -115,7 +115,7 @@ export async function buildApp(services: Services, options: HttpOptions): Promis
     decorateReply: false,
     cacheControl: false,
     allowedPath: (path) => vendorFiles.has(path),
-    setHeaders: (reply) => reply.header('Cache-Control', 'public, max-age=604800'),
+    setHeaders: (res) => res.setHeader('Cache-Control', 'public, max-age=604800'),
   });
 
   // Nothing dynamic is cached: report and follow-up pages show what only one person should see.

@@ -84,6 +84,7 @@ export function staffPage(
     s.title,
     html`<h1>${s.title}</h1>
 ${state.enrolmentLink ? html`<div class="notice" role="status"><p>${s.inviteLink}</p><p><code dir="ltr" class="break">${state.enrolmentLink}</code></p></div>` : ''}
+<div class="table-scroll" tabindex="0" role="region" aria-label="${s.title}">
 <table>
 <thead><tr><th scope="col">${s.email}</th><th scope="col">${s.name}</th><th scope="col">${s.role}</th><th scope="col">${s.status}</th></tr></thead>
 <tbody>${state.staff.map(
@@ -91,6 +92,7 @@ ${state.enrolmentLink ? html`<div class="notice" role="status"><p>${s.inviteLink
         html`<tr><td><bdi dir="ltr">${m.email}</bdi></td><td><bdi>${m.displayName}</bdi></td><td>${ctx.c.roles[m.role]}</td><td>${(ctx.c.staff.statuses as Record<string, string>)[m.status] ?? m.status}</td></tr>`,
     )}</tbody>
 </table>
+</div>
 <h2>${s.inviteHeading}</h2>
 ${state.issues?.length ? errorSummary(ctx, state.issues, (f) => `f-${f}`, problems) : ''}
 <form method="post" action="${consolePath(ctx.lang, '/staff')}" class="stack narrow">

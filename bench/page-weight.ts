@@ -19,12 +19,12 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { freePort } from '../test/helpers/server-process.ts';
 
 const pageBudget = 30_000;
 const fontBudget = 150_000;
@@ -42,14 +42,6 @@ interface Fetched {
   cacheControl: string;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address !== 'object') throw new Error('no free port');
-  return address.port;
-}
 
 /** GET over HTTP/1.1 without asking for compression: the bytes exactly as Hifazat sends them. */
 function get(port: number, path: string): Promise<Fetched> {

@@ -18,18 +18,16 @@
  * CPU profile of the server and prints where its time went. Without --engine, runs PGlite, and
  * PostgreSQL too when a server URL is known.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { openDatabase } from '../src/store/database.ts';
+import { freePort, startServerProcess, type ServerProcess } from '../test/helpers/server-process.ts';
 
 const { values } = parseArgs({
   options: {
@@ -59,7 +57,6 @@ if (engines.includes('postgres') && !serverUrl) {
   throw new Error('PostgreSQL needs a server: --database-url postgresql://user@host:5432/db (or BENCH_DATABASE_URL)');
 }
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const clockTicks = 100; // USER_HZ on Linux, the unit of /proc/<pid>/stat times
 
 // ---------------------------------------------------------------- machine and CPU accounting
@@ -92,48 +89,12 @@ function machineTicks(): { busy: number; interrupts: number; total: number } {
 
 // ---------------------------------------------------------------- the server process
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address !== 'object') throw new Error('no free port');
-  return address.port;
-}
-
-interface Server {
-  child: ChildProcess;
-  pid: number;
-  base: string;
-  port: number;
-  output(): string;
-  exited: Promise<number | null>;
-}
-
-function startServer(env: NodeJS.ProcessEnv, port: number, nodeFlags: string[]): Server {
-  const child = spawn(process.execPath, [...nodeFlags, join(root, 'bin/hifazat.mjs'), 'start'], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString('utf8')).slice(-8000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, pid: child.pid!, base: `http://127.0.0.1:${port}`, port, output: () => output, exited };
-}
-
-async function waitReady(server: Server): Promise<number> {
+async function waitReady(server: ServerProcess, port: number): Promise<number> {
   const started = performance.now();
-  let exited = false;
-  void server.exited.then(() => (exited = true));
   while (performance.now() - started < 120_000) {
-    if (exited) throw new Error(`the server exited before it was ready:\n${server.output()}`);
+    if (server.hasExited()) throw new Error(`the server exited before it was ready:\n${server.output()}`);
     try {
-      const response = await fetch(`${server.base}/readyz`);
+      const response = await fetch(`http://127.0.0.1:${port}/readyz`);
       await response.arrayBuffer();
       if (response.status === 200) return performance.now() - started;
     } catch {
@@ -321,10 +282,10 @@ async function run(engine: Engine): Promise<void> {
     ...(values['pool-size'] ? { DATABASE_POOL_SIZE: values['pool-size'] } : {}),
   };
   if (database) await withAdmin((c) => c.query(`CREATE DATABASE "${database}"`));
-  const server = startServer(env, port, values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+  const server = startServerProcess(env, values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   try {
-    const readyMs = await waitReady(server);
+    const readyMs = await waitReady(server, port);
     const warmup = warmupSeconds > 0 ? await drive(agent, port, warmupSeconds * 1000) : undefined;
 
     const backends = database
@@ -356,7 +317,7 @@ async function run(engine: Engine): Promise<void> {
 
     agent.destroy();
     server.child.kill('SIGTERM');
-    const code = await server.exited;
+    const { code } = await server.exited;
     if (code !== 0) throw new Error(`the server did not stop cleanly (exit ${code}):\n${server.output()}`);
 
     // Every 201 is a report in the database.

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { freePort } from '../helpers/server-process.ts';
 
 const bin = new URL('../../bin/hifazat.mjs', import.meta.url).pathname;
 const dirs: string[] = [];
@@ -24,13 +24,6 @@ function run(args: string[], env: Record<string, string> = {}) {
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test('hifazat --help lists the commands and the configuration', () => {
   const result = run(['--help']);

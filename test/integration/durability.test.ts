@@ -16,22 +16,20 @@
  * (UNVERIFIED_REPORTS_PER_HOUR, CLIENT_REPORTS_PER_HOUR): the test is about crashes, not floods.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomInt, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { count, inArray } from 'drizzle-orm';
 import { Keyring, loadOrCreateDataKey } from '../../src/services/keys.ts';
 import { openDatabase, type Database } from '../../src/store/database.ts';
 import { reports } from '../../src/store/schema.ts';
 import { forEachEngine, testDatabase, type Engine } from '../helpers/database.ts';
+import { freePort, startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const killsUnderLoad = 20;
 /** Extra kills before the server is ready (during PGlite recovery, migration check, maintenance). */
 const killsDuringStartup = 3;
@@ -56,53 +54,13 @@ interface Unanswered {
   run: number;
 }
 
-interface Server {
-  child: ChildProcess;
-  pid: number;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  hasExited(): boolean;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  assert.ok(address && typeof address === 'object');
-  return address.port;
-}
-
-function startServer(env: NodeJS.ProcessEnv): Server {
-  const child = spawn(process.execPath, [join(root, 'bin/hifazat.mjs'), 'start'], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString('utf8')).slice(-8000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  let exited = false;
-  const exitedPromise = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      exited = true;
-      resolve({ code, signal });
-    }),
-  );
-  assert.ok(child.pid, 'server process started');
-  return { child, pid: child.pid, output: () => output, exited: exitedPromise, hasExited: () => exited };
-}
-
-async function kill(server: Server): Promise<void> {
+async function kill(server: ServerProcess): Promise<void> {
   if (!server.hasExited()) server.child.kill('SIGKILL');
   await server.exited;
 }
 
 /** Polls GET /readyz until it answers 200; returns how long the start took. */
-async function waitReady(server: Server, base: string, startedAt: number, what: string): Promise<number> {
+async function waitReady(server: ServerProcess, base: string, startedAt: number, what: string): Promise<number> {
   const deadline = startedAt + 60_000;
   for (;;) {
     if (server.hasExited()) {
@@ -159,7 +117,7 @@ function postReport(base: string, body: object, key: string): Promise<Response> 
  * started process answers). Every 201 is acknowledged; a request the kill left without an answer
  * is kept for a retry. Anything else (a refusal, an error before the kill) fails the test.
  */
-async function submitUntilKilled(server: Server, base: string, run: number, killAfterMs: number) {
+async function submitUntilKilled(server: ServerProcess, base: string, run: number, killAfterMs: number) {
   const acknowledged: (Acknowledged & { at: number })[] = [];
   const unanswered: Unanswered[] = [];
   let killed = false;
@@ -270,7 +228,7 @@ function seedPgliteDataDir(dataDir: string): void {
 forEachEngine('durability: the server killed with SIGKILL during submissions', (engine: Engine) => {
   let workDir: string;
   let postgres: (Database & { url?: string }) | undefined;
-  let current: Server | undefined;
+  let current: ServerProcess | undefined;
 
   before(async () => {
     workDir = mkdtempSync(join(tmpdir(), `hifazat-durability-${engine}-`));
@@ -317,9 +275,9 @@ forEachEngine('durability: the server killed with SIGKILL during submissions', (
     );
 
     /** Starts the server; `previousPid` is the killed owner of the data-dir lock, if any. */
-    const startAndWait = async (what: string, previousPid: number | undefined): Promise<Server> => {
+    const startAndWait = async (what: string, previousPid: number | undefined): Promise<ServerProcess> => {
       const startedAt = performance.now();
-      current = startServer(env);
+      current = startServerProcess(env);
       startupMs.push(await waitReady(current, base, startedAt, what));
       if (engine === 'pglite') {
         assert.equal(readFileSync(lockFile, 'utf8'), String(current.pid), `${what}: the new process holds the data-dir lock`);
@@ -339,7 +297,7 @@ forEachEngine('durability: the server killed with SIGKILL during submissions', (
       if (startupKillRuns.has(run)) {
         // Kill it again before it is ready: recovery and start-up must survive being interrupted too.
         const typicalStart = median(startupMs);
-        const early = startServer(env);
+        const early = startServerProcess(env);
         current = early;
         await sleep(randomInt(0, Math.max(1, Math.round(typicalStart))));
         await kill(early);

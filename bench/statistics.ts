@@ -7,17 +7,23 @@
  * Fills a fresh database (an in-memory PGlite, or a new database on the PostgreSQL server at
  * --database-url / BENCH_DATABASE_URL / TEST_DATABASE_URL, dropped afterwards) with synthetic
  * incident records from the generator below (eight years, 2017–2024, Sahil-like shares of
- * categories, provinces, districts, sexes and ages), then times, as the median of --runs runs
+ * categories, provinces, districts, sexes and ages), times the first maintenance run (which
+ * makes the monthly counts of every month, all of them stale after the fill), checks that the
+ * counts equal those of every record counted live, then times, as the median of --runs runs
  * after one warm-up:
  *
+ * - counts of one year and of all eight years (and, for comparison, eight years counted live);
  * - the staff dashboard of one year and of all eight years: both periods' counts in SQL (the
  *   period and the same period before), disclosure control, and the HTML page;
- * - the same filtered to one province and to one source;
+ * - the same filtered to one province and to one source, for a period with partial months at
+ *   both edges, and for eight years with one month stale (one record inserted, untimed, before
+ *   each run);
  * - publishing a year (counts, disclosure control, the insert and its audit entry);
  * - the public dashboard page (GET /en/statistics), which reads a stored release.
  *
  * Without --engine, runs PGlite, and PostgreSQL too when a server URL is known.
  */
+import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -30,6 +36,7 @@ import { consoleStatisticsPage } from '../src/http/views/console/statistics-page
 import { createServices } from '../src/services/index.ts';
 import { Keyring } from '../src/services/keys.ts';
 import { migrate, openDatabase, type Database } from '../src/store/database.ts';
+import { incidentRecords } from '../src/store/schema.ts';
 import { categories } from '../src/domain/classification.ts';
 import { abuserRelationships, ageBands, places, policeStatuses } from '../src/domain/report.ts';
 import type { IncidentFacts } from '../src/domain/statistics.ts';
@@ -141,10 +148,13 @@ async function fill(database: Database, n: number): Promise<void> {
 
 // ------------------------------------------------------------------------------- timing
 
-async function median(work: () => Promise<unknown>): Promise<{ median: number; min: number; max: number }> {
+/** `setup`, untimed, runs before each run (and the warm-up). */
+async function median(work: () => Promise<unknown>, setup?: () => Promise<unknown>): Promise<{ median: number; min: number; max: number }> {
+  await setup?.();
   await work();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
+    await setup?.();
     const start = performance.now();
     await work();
     times.push(performance.now() - start);
@@ -189,6 +199,13 @@ for (const engine of engines) {
     await fill(database, recordCount);
     console.log(`\n## ${engine}${engine === 'postgres' ? ` (${(await database.db.execute(sql`SHOW server_version`) as unknown as { rows: { server_version: string }[] }).rows[0]!.server_version})` : ''}: filled in ${((performance.now() - filled) / 1000).toFixed(1)} s`);
     const services = createServices(database, new Keyring(randomBytes(32)));
+    const query = async <Row>(text: string) => (await database.db.execute(sql.raw(text)) as unknown as { rows: Row[] }).rows;
+    const refreshStart = performance.now();
+    await services.maintain();
+    const refreshMs = performance.now() - refreshStart;
+    const [rollup] = await query<{ months: number; rows: number }>('SELECT count(DISTINCT month)::int AS months, count(*)::int AS rows FROM incident_monthly_counts');
+    console.log(`first maintenance run (every month stale): ${(refreshMs / 1000).toFixed(1)} s, ${rollup!.months} months, ${rollup!.rows.toLocaleString('en')} rows of monthly counts`);
+    await database.db.execute(sql`ANALYZE incident_monthly_counts`);
     const app = await buildApp(services, { logLevel: 'silent', trustProxy: false, https: false, clientRateLimit: { reportsPerHour: 1e6, followUpsPerTenMinutes: 1e6 }, matchRequestsPerMinute: 1e6 } as Parameters<typeof buildApp>[1]);
     const releaseId = await services.statistics.publish('cli', { from: '2024-01-01', to: '2024-12-31' });
     const staff = { id: randomUUID(), email: 'bench@hifazat.test', displayName: 'Bench', role: 'supervisor' as const, language: 'en' as const };
@@ -206,25 +223,35 @@ for (const engine of engines) {
     };
     const year = { from: '2024-01-01', to: '2024-12-31' };
     const all = { from: '2017-01-01', to: '2024-12-31' };
-    const rows: [string, () => Promise<unknown>][] = [
+    const edges = { from: '2019-03-15', to: '2023-10-20' };
+    for (const filter of [{ period: all }, { period: edges, province: 'punjab' }, { period: edges, source: 'media' as const }]) {
+      assert.deepEqual(await services.statistics.counts(filter), await services.statistics.liveCounts(filter), JSON.stringify(filter));
+    }
+    const insertOne = () =>
+      database.db.insert(incidentRecords).values({ id: randomUUID(), source: 'media', category: 'rape', reportedOn: '2020-06-15', province: 'punjab', district: 'Lahore' });
+    const rows: [string, () => Promise<unknown>, (() => Promise<unknown>)?][] = [
       ['counts of one year (SQL)', () => services.statistics.counts({ period: year })],
       ['counts of eight years (SQL)', () => services.statistics.counts({ period: all })],
+      ['counts of eight years, every record counted live (as before)', () => services.statistics.liveCounts({ period: all })],
       ['staff dashboard, one year', () => staffDashboard({ period: year })],
       ['staff dashboard, eight years', () => staffDashboard({ period: all })],
       ['staff dashboard, one year, Punjab', () => staffDashboard({ period: year, province: 'punjab' })],
       ['staff dashboard, one year, newspapers', () => staffDashboard({ period: year, source: 'media' })],
+      [`staff dashboard, ${edges.from} to ${edges.to} (partial months at both edges)`, () => staffDashboard({ period: edges })],
+      ['staff dashboard, eight years, one month stale', () => staffDashboard({ period: all }), insertOne],
       ['publish one year', () => services.statistics.publish('cli', year)],
       ['public dashboard (GET /en/statistics)', () => app.inject(`/en/statistics?release=${releaseId}`)],
       ['public release as JSON', () => app.inject(`/api/v1/statistics/releases/${releaseId}`)],
     ];
-    const inYear = Number((await database.db.execute(sql`SELECT count(*)::int AS n FROM incident_records WHERE reported_on BETWEEN '2024-01-01' AND '2024-12-31'`) as unknown as { rows: { n: number }[] }).rows[0]!.n);
-    console.log(`records in 2024: ${inYear.toLocaleString('en')}\n`);
+    const [inYear] = await query<{ n: number }>("SELECT count(*)::int AS n FROM incident_records WHERE reported_on BETWEEN '2024-01-01' AND '2024-12-31'");
+    console.log(`records in 2024: ${inYear!.n.toLocaleString('en')}\n`);
     console.log('| measurement | median ms | min ms | max ms |');
     console.log('|---|---|---|---|');
-    for (const [name, work] of rows) {
-      const t = await median(work);
+    for (const [name, work, setup] of rows) {
+      const t = await median(work, setup);
       console.log(`| ${name} | ${t.median.toFixed(1)} | ${t.min.toFixed(1)} | ${t.max.toFixed(1)} |`);
     }
+    console.log(`\nload average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     await app.close();
   } finally {
     await drop();

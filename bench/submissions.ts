@@ -2,7 +2,8 @@
  * Durable report submissions per second through the JSON API, with latency percentiles.
  *
  *   npx tsx bench/submissions.ts [--engine pglite|postgres] [--seconds 10] [--concurrency 10]
- *                                [--warmup 3] [--database-url postgresql://…] [--pool-size N] [--cpu-prof]
+ *                                [--warmup 3] [--database-url postgresql://…] [--pool-size N] [--servers N]
+ *                                [--client node|wrk] [--cpu-prof]
  *
  * Starts the real server (`node bin/hifazat.mjs start`) as a child process on a fresh database
  * (a temporary PGlite data directory, or a new database on the PostgreSQL server at
@@ -10,7 +11,13 @@
  * `POST /api/v1/reports` over loopback from this process with a fixed number of requests in
  * flight: first --warmup seconds unmeasured, then --seconds measured. A submission counts only
  * when it got its 201 and receipt, which the server sends after the commit; at the end the
- * reports in the database are counted against the receipts received.
+ * reports in the database are counted against the receipts received. With --servers N (PostgreSQL
+ * only) N server processes share the database, as instances behind a load balancer would, and the
+ * client spreads its requests over them in turn. --client wrk drives the load with wrk (Debian
+ * package `wrk`, script bench/submissions.lua: the same reports) instead of Node's http client,
+ * which leaves the server more of the two cores: wrk spends a fraction of Node's CPU per request.
+ * Then each server gets its own wrk process with its share of the connections, and the latency
+ * percentiles shown are the worst of those processes'.
  *
  * Every report goes through the shared budget for reports without proof of work (as the
  * no-JavaScript form and API clients do), so the server runs with UNVERIFIED_REPORTS_PER_HOUR
@@ -18,11 +25,13 @@
  * CPU profile of the server and prints where its time went. Without --engine, runs PGlite, and
  * PostgreSQL too when a server URL is known.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -37,6 +46,8 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '3' },
     'database-url': { type: 'string' },
     'pool-size': { type: 'string' },
+    servers: { type: 'string', default: '1' },
+    client: { type: 'string', default: 'node' },
     'cpu-prof': { type: 'boolean', default: false },
   },
 });
@@ -46,13 +57,16 @@ const seconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
 const warmupSeconds = Number(values.warmup);
 const serverUrl = values['database-url'] ?? process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-if (!(seconds > 0) || !(concurrency >= 1) || !(warmupSeconds >= 0)) {
-  throw new Error('--seconds and --concurrency must be positive numbers, --warmup zero or more');
+const serverCount = Number(values.servers);
+if (!(seconds > 0) || !(concurrency >= 1) || !(warmupSeconds >= 0) || !Number.isInteger(serverCount) || serverCount < 1) {
+  throw new Error('--seconds, --concurrency and --servers must be positive numbers, --warmup zero or more');
 }
 if (values.engine !== undefined && values.engine !== 'pglite' && values.engine !== 'postgres') {
   throw new Error('--engine must be pglite or postgres');
 }
 const engines: Engine[] = values.engine ? [values.engine as Engine] : serverUrl ? ['pglite', 'postgres'] : ['pglite'];
+if (values.client !== 'node' && values.client !== 'wrk') throw new Error('--client must be node or wrk');
+if (serverCount > 1 && engines.includes('pglite')) throw new Error('--servers above 1 needs --engine postgres: PGlite is one process');
 if (engines.includes('postgres') && !serverUrl) {
   throw new Error('PostgreSQL needs a server: --database-url postgresql://user@host:5432/db (or BENCH_DATABASE_URL)');
 }
@@ -162,14 +176,25 @@ function post(agent: http.Agent, port: number, body: string): Promise<{ status: 
 
 interface Phase {
   created: number;
-  latencies: number[];
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
   failures: Map<string, number>;
   elapsedMs: number;
+  /** CPU seconds the load generator used (this process, or the wrk processes). */
+  clientCpuSeconds: number;
 }
 
-/** Keeps `concurrency` submissions in flight for `durationMs`. */
-async function drive(agent: http.Agent, port: number, durationMs: number): Promise<Phase> {
-  const phase: Phase = { created: 0, latencies: [], failures: new Map(), elapsedMs: 0 };
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Node's http client: keeps `concurrency` submissions in flight for `durationMs`, spread over the servers' ports in turn. */
+async function driveWithNode(agent: http.Agent, ports: number[], durationMs: number): Promise<Phase> {
+  let turn = 0;
+  const latencies: number[] = [];
+  const failures = new Map<string, number>();
+  let created = 0;
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const deadline = started + durationMs;
   const worker = async () => {
@@ -177,27 +202,69 @@ async function drive(agent: http.Agent, port: number, durationMs: number): Promi
       const t0 = performance.now();
       let outcome: string;
       try {
-        const { status, text } = await post(agent, port, reportBody());
+        const { status, text } = await post(agent, ports[turn++ % ports.length]!, reportBody());
         if (status === 201) {
-          phase.created++;
-          phase.latencies.push(performance.now() - t0);
+          created++;
+          latencies.push(performance.now() - t0);
           continue;
         }
         outcome = `${status} ${text.slice(0, 120)}`;
       } catch (error) {
         outcome = String(error);
       }
-      phase.failures.set(outcome, (phase.failures.get(outcome) ?? 0) + 1);
+      failures.set(outcome, (failures.get(outcome) ?? 0) + 1);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  phase.elapsedMs = performance.now() - started;
-  return phase;
+  const elapsedMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  latencies.sort((a, b) => a - b);
+  return {
+    created,
+    latencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: latencies.at(-1) ?? Number.NaN },
+    failures,
+    elapsedMs,
+    clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+/** wrk: one process per server, with its share of the connections, for `durationMs`. */
+async function driveWithWrk(ports: number[], durationMs: number, label: string): Promise<Phase> {
+  const script = fileURLToPath(new URL('./submissions.lua', import.meta.url));
+  const started = performance.now();
+  const runs = ports.map((port, i) => {
+    const connections = Math.max(1, Math.floor(concurrency / ports.length) + (i < concurrency % ports.length ? 1 : 0));
+    const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${Math.round(durationMs / 1000)}s`, '-s', script, `http://127.0.0.1:${port}`, '--', `${label}${i}`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    // wrk's CPU is read from /proc while it runs: once it exits, its times are gone.
+    let cpuSeconds = 0;
+    const sampler = setInterval(() => (cpuSeconds = processCpuSeconds(child.pid!) || cpuSeconds), 50);
+    return new Promise<{ output: string; cpuSeconds: number }>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearInterval(sampler);
+        if (code === 0) resolve({ output, cpuSeconds });
+        else reject(new Error(`wrk exited with ${code}:\n${output}`));
+      });
+    });
+  });
+  const results = await Promise.all(runs);
+  const elapsedMs = performance.now() - started;
+  const summaries = results.map((r) => JSON.parse(r.output.trim().split('\n').at(-1)!) as {
+    created: number; failed: number; p50Us: number; p90Us: number; p99Us: number; maxUs: number;
+  });
+  const worst = (key: 'p50Us' | 'p90Us' | 'p99Us' | 'maxUs') => Math.max(...summaries.map((x) => x[key])) / 1000;
+  const failed = summaries.reduce((sum, x) => sum + x.failed, 0);
+  return {
+    created: summaries.reduce((sum, x) => sum + x.created, 0),
+    latencyMs: { p50: worst('p50Us'), p90: worst('p90Us'), p99: worst('p99Us'), max: worst('maxUs') },
+    failures: failed > 0 ? new Map([['not 201 with a receipt (wrk)', failed]]) : new Map(),
+    elapsedMs,
+    clientCpuSeconds: results.reduce((sum, r) => sum + r.cpuSeconds, 0),
+  };
 }
 
 // ---------------------------------------------------------------- CPU profile summary
@@ -266,27 +333,37 @@ function databaseUrl(name: string): string {
 async function run(engine: Engine): Promise<void> {
   const workDir = mkdtempSync(join(os.tmpdir(), `hifazat-bench-${engine}-`));
   const database = engine === 'postgres' ? `hifazat_bench_${randomBytes(4).toString('hex')}` : undefined;
-  const port = await freePort();
+  const ports: number[] = [];
+  for (let i = 0; i < serverCount; i++) ports.push(await freePort());
   const profileDir = join(workDir, 'profile');
-  const env: NodeJS.ProcessEnv = {
+  const env = (i: number): NodeJS.ProcessEnv => ({
     PATH: process.env.PATH,
     ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
-    DATA_DIR: join(workDir, 'data'),
+    DATA_DIR: join(workDir, i === 0 ? 'data' : `data-${i}`),
+    // One data key for all: they read each other's encrypted fields.
     HIFAZAT_KEY_FILE: join(workDir, 'data.key'),
-    PORT: String(port),
+    PORT: String(ports[i]),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     UNVERIFIED_REPORTS_PER_HOUR: '1000000000',
     CLIENT_REPORTS_PER_HOUR: '1000000000',
     ...(database ? { DATABASE_URL: databaseUrl(database) } : {}),
     ...(values['pool-size'] ? { DATABASE_POOL_SIZE: values['pool-size'] } : {}),
-  };
+  });
   if (database) await withAdmin((c) => c.query(`CREATE DATABASE "${database}"`));
-  const server = startServerProcess(env, values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+  const servers: ServerProcess[] = [];
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   try {
-    const readyMs = await waitReady(server, port);
-    const warmup = warmupSeconds > 0 ? await drive(agent, port, warmupSeconds * 1000) : undefined;
+    // The first server creates the key file and migrates; the others start once it is ready.
+    let readyMs = 0;
+    for (let i = 0; i < serverCount; i++) {
+      servers.push(startServerProcess(env(i), values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []));
+      readyMs = Math.max(readyMs, await waitReady(servers[i]!, ports[i]!));
+    }
+    const drive = (durationMs: number, label: string) =>
+      values.client === 'wrk' ? driveWithWrk(ports, durationMs, label) : driveWithNode(agent, ports, durationMs);
+    const warmup = warmupSeconds > 0 ? await drive(warmupSeconds * 1000, 'warmup') : undefined;
+    const serversCpu = () => servers.reduce((sum, server) => sum + processCpuSeconds(server.pid), 0);
 
     const backends = database
       ? await withAdmin(async (c) =>
@@ -300,25 +377,25 @@ async function run(engine: Engine): Promise<void> {
         )
       : [];
     const before = {
-      server: processCpuSeconds(server.pid),
+      server: serversCpu(),
       backends: backends.reduce((s, pid) => s + processCpuSeconds(pid), 0),
-      bench: process.cpuUsage(),
       machine: machineTicks(),
       load: os.loadavg()[0]!,
     };
-    const measured = await drive(agent, port, seconds * 1000);
+    const measured = await drive(seconds * 1000, 'measured');
     const wall = measured.elapsedMs / 1000;
     const after = {
-      server: processCpuSeconds(server.pid),
+      server: serversCpu(),
       backends: backends.reduce((s, pid) => s + processCpuSeconds(pid), 0),
-      bench: process.cpuUsage(before.bench),
       machine: machineTicks(),
     };
 
     agent.destroy();
-    server.child.kill('SIGTERM');
-    const { code } = await server.exited;
-    if (code !== 0) throw new Error(`the server did not stop cleanly (exit ${code}):\n${server.output()}`);
+    for (const server of servers) {
+      server.child.kill('SIGTERM');
+      const { code } = await server.exited;
+      if (code !== 0) throw new Error(`a server did not stop cleanly (exit ${code}):\n${server.output()}`);
+    }
 
     // Every 201 is a report in the database.
     const received = measured.created + (warmup?.created ?? 0);
@@ -339,29 +416,31 @@ async function run(engine: Engine): Promise<void> {
       await pglite.close();
     }
 
-    const sorted = [...measured.latencies].sort((a, b) => a - b);
     const failed = [...measured.failures.values()].reduce((a, b) => a + b, 0);
+    // Every receipt is a report. wrk stops with requests in flight and drops their answers, so
+    // with wrk up to `concurrency` reports per run (warm-up and measured) have no counted receipt.
+    const unanswered = values.client === 'wrk' ? concurrency * (warmup ? 2 : 1) : 0;
+    const accounted = stored >= received && stored - received <= unanswered;
     const machineBusy =
       (100 * (after.machine.busy - before.machine.busy)) / Math.max(1, after.machine.total - before.machine.total);
     const pct = (cpuSeconds: number) => `${((100 * cpuSeconds) / wall).toFixed(0)} %`;
     // Everything else: other processes on the machine, in % of one core.
-    const ours =
-      after.server - before.server + (after.backends - before.backends) + (after.bench.user + after.bench.system) / 1e6;
+    const ours = after.server - before.server + (after.backends - before.backends) + measured.clientCpuSeconds;
     const ticks = Math.max(1, after.machine.total - before.machine.total);
     const interruptsPercent = (100 * os.cpus().length * (after.machine.interrupts - before.machine.interrupts)) / ticks;
     const othersPercent = Math.max(0, machineBusy * os.cpus().length - (100 * ours) / wall - interruptsPercent);
     const f = (ms: number) => ms.toFixed(1);
     process.stdout.write(
       [
-        `${engine}: ${concurrency} in flight, ${seconds} s measured after ${warmupSeconds} s warm-up (server ready in ${Math.round(readyMs)} ms)`,
+        `${engine}, client ${values.client}: ${serverCount} server process${serverCount === 1 ? '' : 'es'}, ${concurrency} in flight, ${seconds} s measured after ${warmupSeconds} s warm-up (server ready in ${Math.round(readyMs)} ms)`,
         `  ${(measured.created / wall).toFixed(0)} durable submissions/s (${measured.created} receipts in ${wall.toFixed(1)} s, ${failed} failed)`,
-        `  latency ms: p50 ${f(percentile(sorted, 50))}  p90 ${f(percentile(sorted, 90))}  p99 ${f(percentile(sorted, 99))}  max ${f(sorted.at(-1) ?? Number.NaN)}`,
-        `  CPU (100 % = one core): server ${pct(after.server - before.server)}` +
+        `  latency ms: p50 ${f(measured.latencyMs.p50)}  p90 ${f(measured.latencyMs.p90)}  p99 ${f(measured.latencyMs.p99)}  max ${f(measured.latencyMs.max)}`,
+        `  CPU (100 % = one core): server${serverCount === 1 ? '' : 's'} ${pct(after.server - before.server)}` +
           (database ? `, PostgreSQL ${pct(after.backends - before.backends)}` : '') +
-          `, this client ${pct((after.bench.user + after.bench.system) / 1e6)}, interrupts ${interruptsPercent.toFixed(0)} %, ` +
+          `, the client (${values.client}) ${pct(measured.clientCpuSeconds)}, interrupts ${interruptsPercent.toFixed(0)} %, ` +
           `everything else ${othersPercent.toFixed(0)} %; ` +
           `machine ${machineBusy.toFixed(0)} % busy of ${os.cpus().length} cores (load average ${before.load.toFixed(1)} before)`,
-        `  database: ${stored} reports for ${received} receipts received${stored === received ? '' : '  <-- MISMATCH'}`,
+        `  database: ${stored} reports for ${received} receipts received${accounted ? '' : '  <-- MISMATCH'}`,
         ...[...measured.failures].slice(0, 5).map(([what, n]) => `  failure ×${n}: ${what}`),
       ].join('\n') + '\n',
     );
@@ -371,12 +450,14 @@ async function run(engine: Engine): Promise<void> {
         .sort((a, b) => statSync(b).size - statSync(a).size);
       if (profiles[0]) process.stdout.write(`${summariseProfile(profiles[0])}\n`);
     }
-    if (stored !== received || failed > 0) process.exitCode = 1;
+    if (!accounted || failed > 0) process.exitCode = 1;
   } finally {
     agent.destroy();
-    if (server.child.exitCode === null && server.child.signalCode === null) {
-      server.child.kill('SIGKILL');
-      await server.exited;
+    for (const server of servers) {
+      if (server.child.exitCode === null && server.child.signalCode === null) {
+        server.child.kill('SIGKILL');
+        await server.exited;
+      }
     }
     if (database) await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
     if (!values['cpu-prof']) rmSync(workDir, { recursive: true, force: true });

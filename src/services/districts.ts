@@ -1,4 +1,4 @@
-import { asc, eq, or, sql } from 'drizzle-orm';
+import { asc } from 'drizzle-orm';
 import type { Database } from '../store/database.ts';
 import { districts } from '../store/schema.ts';
 
@@ -8,24 +8,15 @@ export interface District {
   nameUr: string;
 }
 
-/** The district list administrators keep; a name not on it is still accepted as typed. */
+/**
+ * The district list administrators keep; a name not on it is still accepted as typed. A report
+ * stores the English name when the typed one is on the list in either language (so statistics
+ * count "لاہور" and "lahore" as Lahore): see store/report-insert.ts.
+ */
 export class DistrictDirectory {
   constructor(private readonly database: Database) {}
 
   list(): Promise<District[]> {
     return this.database.db.select().from(districts).orderBy(asc(districts.province), asc(districts.nameEn));
-  }
-
-  /**
-   * The English name when the typed one is on the list in either language (so statistics count
-   * "لاہور" and "lahore" as Lahore), otherwise the name as typed.
-   */
-  async canonical(typed: string): Promise<string> {
-    const [match] = await this.database.db
-      .select({ nameEn: districts.nameEn })
-      .from(districts)
-      .where(or(eq(sql`lower(${districts.nameEn})`, typed.toLowerCase()), eq(districts.nameUr, typed)))
-      .limit(1);
-    return match?.nameEn ?? typed;
   }
 }

@@ -39,7 +39,7 @@ export interface Services {
   matchIndex: MatchIndex;
   apiKeys: ApiKeys;
   statistics: StatisticsService;
-  /** Deletes what is kept only for a while: closed cases past retention, expired sessions, idempotency answers, spent challenges, old counters. */
+  /** Deletes what is kept only for a while (closed cases past retention, expired sessions, idempotency answers, spent challenges, old counters), then recounts the statistics' stale months. */
   maintain(): Promise<void>;
 }
 
@@ -62,8 +62,10 @@ export function createServices(
     windowSeconds: 3600,
     limit: budgets.unverifiedReportsPerHour,
     code: 'rate_limited',
+    // Every report without proof of work counts here: one row would queue them (see ThrottleRule).
+    shards: 16,
   });
-  const reports = new ReportService(database, keyring, followUpFailures, districts);
+  const reports = new ReportService(database, keyring, followUpFailures);
   const submissionGate = new SubmissionGate(database, keyring, unverifiedReports, budgets.proofOfWork);
   const audit = new AuditLog(database, keyring);
   const staff = new StaffAccounts(database, keyring, audit, clock);
@@ -71,6 +73,7 @@ export function createServices(
   // The index follows the banks: a change made here is applied as soon as it commits.
   const banks: HashBanks = new HashBanks(database, () => matchIndex.refresh());
   const matchIndex = new MatchIndex(banks);
+  const statistics = new StatisticsService(database, audit, districts, clock);
   return {
     database,
     reports,
@@ -83,13 +86,14 @@ export function createServices(
     banks,
     matchIndex,
     apiKeys: new ApiKeys(database, banks),
-    statistics: new StatisticsService(database, audit, districts, clock),
+    statistics,
     async maintain() {
       await cases.purgeClosedCases();
       await staff.purgeExpired();
       await reports.purgeExpiredIdempotencyKeys();
       await submissionGate.purgeExpired();
       await purgeOldThrottleWindows(database);
+      await statistics.refreshStale();
     },
   };
 }

@@ -4,11 +4,12 @@ import { HifazatError } from '../domain/errors.ts';
 import { newReceipt, parseReceipt } from '../domain/receipt.ts';
 import type { PublicStatus, ReportInput } from '../domain/report.ts';
 import type { Database, Tx } from '../store/database.ts';
-import { cases, idempotencyKeys, incidentRecords, reportMessages, reports, reportUrls } from '../store/schema.ts';
+import { insertReport, type InsertOutcome, type NewReport } from '../store/report-insert.ts';
+import { cases, idempotencyKeys, reportMessages, reports } from '../store/schema.ts';
 import { publicStatusOf, type CaseState } from '../domain/case.ts';
 import type { Keyring } from './keys.ts';
+import type { Admission } from './submission-gate.ts';
 import type { Throttle } from './throttle.ts';
-import type { DistrictDirectory } from './districts.ts';
 
 export interface Submitted {
   receipt: string;
@@ -50,7 +51,6 @@ export class ReportService {
     private readonly database: Database,
     private readonly keyring: Keyring,
     private readonly followUpThrottle: Throttle,
-    private readonly districts: DistrictDirectory,
   ) {}
 
   /**
@@ -62,6 +62,8 @@ export class ReportService {
     options: {
       source: 'portal' | 'api' | 'staff';
       idempotencyKey?: string | undefined;
+      /** Reports from the public (portal, API): how the SubmissionGate let this one in. */
+      admission?: Admission;
       /** Source 'staff' (the console's CaseWork.fileOnBehalf): who filed it, with the caller's consent. */
       filedBy?: string;
       /** Runs in the same transaction once the report is stored: the console audits the filing there. */
@@ -70,98 +72,69 @@ export class ReportService {
   ): Promise<Submitted> {
     const id = randomUUID();
     const receipt = newReceipt();
-    const caseReference = sql`'HZ-' || to_char(now() AT TIME ZONE 'Asia/Karachi', 'YYYY') || '-' || lpad(nextval('case_reference_seq')::text, 6, '0')`;
     const keyHash = options.idempotencyKey ? this.keyring.mac('idempotency', options.idempotencyKey) : undefined;
     const requestHash = this.keyring.mac('idempotency', JSON.stringify(input));
-    const district = input.district === undefined ? null : await this.districts.canonical(input.district);
-
-    return this.database.db.transaction(async (tx) => {
-      if (keyHash) {
-        // Claim the key first: a concurrent retry waits here for our commit, then finds the row.
-        const claimed = await tx
-          .insert(idempotencyKeys)
-          .values({
-            keyHash,
-            requestHash,
-            reportId: id,
-            receipt: this.keyring.encrypt(receipt, context.idempotentReceipt(keyHash)),
-          })
-          .onConflictDoNothing()
-          .returning({ keyHash: idempotencyKeys.keyHash });
-        if (claimed.length === 0) return this.#replay(tx, keyHash, requestHash);
-      }
-      // Every report starts as a case of its own; analysts may later merge cases.
-      await tx.insert(cases).values({ id, reference: caseReference });
-      await tx.insert(reports).values({
-        id,
-        caseId: id,
-        receiptHash: this.keyring.mac('receipt-lookup', receipt),
-        kind: input.kind,
-        language: input.language,
-        occurredOn: input.occurredOn ?? null,
-        occurredPrecision: input.occurredPrecision,
-        province: input.province,
-        district,
-        area: input.area,
-        childAgeBand: input.childAgeBand,
-        childSex: input.childSex,
-        abuserRelationship: input.abuserRelationship,
-        place: input.place,
-        inDangerNow: input.inDangerNow,
-        policeStatus: input.policeStatus,
-        reporterRelationship: input.reporterRelationship,
-        contactConsent: input.contact?.consent ?? false,
-        sensitive: this.keyring.encrypt(
-          JSON.stringify({ site: input.site ?? null, description: input.description ?? null }),
-          context.sensitive(id),
-        ),
-        contact: input.contact
-          ? this.keyring.encrypt(
-              JSON.stringify({
-                name: input.contact.name ?? null,
-                phone: input.contact.phone ?? null,
-                email: input.contact.email ?? null,
-              }),
-              context.contact(id),
-            )
-          : null,
-        source: options.source,
-        // A staff member files only with the caller's consent recorded (checked by CaseWork).
-        filedBy: options.filedBy ?? null,
-        filingConsent: options.filedBy ? true : null,
-      });
-      // The anonymous statistical record of the incident; classification later sets its category.
-      await tx.insert(incidentRecords).values({
-        id: randomUUID(),
-        caseId: id,
-        source: 'hotline',
-        occurredOn: input.occurredOn ?? null,
-        reportedOn: sql`(now() AT TIME ZONE 'Asia/Karachi')::date`,
-        province: input.province,
-        district,
-        area: input.area,
-        victimSex: input.childSex,
-        ageBand: input.childAgeBand,
-        abuserRelationship: input.abuserRelationship,
-        place: input.place,
-        policeStatus: input.policeStatus,
-      });
-      if (input.urls.length > 0) {
-        await tx.insert(reportUrls).values(
-          input.urls.map((url, position) => ({
-            reportId: id,
-            position,
-            urlHash: this.keyring.mac('url-lookup', url),
-            url: this.keyring.encrypt(url, context.url(id, position)),
-          })),
-        );
-      }
-      await options.alsoInTransaction?.(tx, id);
+    const charge = options.admission?.by === 'budget' ? options.admission.charge : null;
+    const report: NewReport = {
+      id,
+      budget: charge,
+      incidentId: randomUUID(),
+      idempotency: keyHash
+        ? { keyHash, requestHash, receipt: this.keyring.encrypt(receipt, context.idempotentReceipt(keyHash)) }
+        : null,
+      receiptHash: this.keyring.mac('receipt-lookup', receipt),
+      kind: input.kind,
+      language: input.language,
+      occurredOn: input.occurredOn ?? null,
+      occurredPrecision: input.occurredPrecision,
+      province: input.province,
+      district: input.district ?? null,
+      area: input.area,
+      childAgeBand: input.childAgeBand,
+      childSex: input.childSex,
+      abuserRelationship: input.abuserRelationship,
+      place: input.place,
+      inDangerNow: input.inDangerNow,
+      policeStatus: input.policeStatus,
+      reporterRelationship: input.reporterRelationship,
+      contactConsent: input.contact?.consent ?? false,
+      sensitive: this.keyring.encrypt(
+        JSON.stringify({ site: input.site ?? null, description: input.description ?? null }),
+        context.sensitive(id),
+      ),
+      contact: input.contact
+        ? this.keyring.encrypt(
+            JSON.stringify({ name: input.contact.name ?? null, phone: input.contact.phone ?? null, email: input.contact.email ?? null }),
+            context.contact(id),
+          )
+        : null,
+      source: options.source,
+      // A staff member files only with the caller's consent recorded (checked by CaseWork).
+      filedBy: options.filedBy ?? null,
+      urls: input.urls.map((url, position) => ({
+        position,
+        urlHash: this.keyring.mac('url-lookup', url),
+        url: this.keyring.encrypt(url, context.url(id, position)),
+      })),
+    };
+    const answer = (outcome: InsertOutcome, db: Tx | Database['db']): Submitted | Promise<Submitted> => {
+      if (outcome === 'over_budget') return charge!.refuse();
+      if (outcome === 'already_claimed') return this.#replay(db, keyHash!, requestHash);
       return { receipt, status: 'received', replayed: false };
-    });
+    };
+    const { alsoInTransaction } = options;
+    if (alsoInTransaction) {
+      return this.database.db.transaction(async (tx) => {
+        const outcome = await insertReport(this.database, report, tx);
+        if (outcome === 'stored') await alsoInTransaction(tx, id);
+        return answer(outcome, tx);
+      });
+    }
+    // The common path: one statement, so one round trip and one commit.
+    return answer(await insertReport(this.database, report), this.database.db);
   }
 
-  async #replay(tx: Tx, keyHash: Buffer, requestHash: Buffer): Promise<Submitted> {
+  async #replay(tx: Tx | Database['db'], keyHash: Buffer, requestHash: Buffer): Promise<Submitted> {
     const [previous] = await tx
       .select({
         requestHash: idempotencyKeys.requestHash,

@@ -5,7 +5,10 @@ import { lt, sql } from 'drizzle-orm';
 import type { Database } from '../store/database.ts';
 import { spentChallenges } from '../store/schema.ts';
 import type { Keyring } from './keys.ts';
-import type { Throttle } from './throttle.ts';
+import type { Throttle, ThrottleCharge } from './throttle.ts';
+
+/** How a submission was let in: by a spent proof of work, or against the shared budget, which the report's own statement charges. */
+export type Admission = { by: 'proof_of_work' } | { by: 'budget'; charge: ThrottleCharge };
 
 const challengeLifetimeSeconds = 15 * 60;
 
@@ -39,11 +42,14 @@ export class SubmissionGate {
     });
   }
 
-  /** Admits one submission, or throws rate_limited when the unverified budget is spent. */
-  async admit(encodedPayload: string | undefined): Promise<'proof_of_work' | 'budget'> {
-    if (encodedPayload && (await this.#spend(encodedPayload))) return 'proof_of_work';
-    await this.unverifiedBudget.take();
-    return 'budget';
+  /**
+   * Admits one submission. Without a valid unspent proof of work it goes against the budget:
+   * ReportService.submit counts it in the statement that stores the report (one round trip, not
+   * two) and refuses it with rate_limited once the window's budget is spent.
+   */
+  async admit(encodedPayload: string | undefined): Promise<Admission> {
+    if (encodedPayload && (await this.#spend(encodedPayload))) return { by: 'proof_of_work' };
+    return { by: 'budget', charge: this.unverifiedBudget.charge() };
   }
 
   async #spend(encodedPayload: string): Promise<boolean> {

@@ -1,4 +1,5 @@
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { randomInt } from 'node:crypto';
+import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import { HifazatError, type ErrorCode } from '../domain/errors.ts';
 import type { Database } from '../store/database.ts';
 import { throttleCounters } from '../store/schema.ts';
@@ -10,6 +11,25 @@ export interface ThrottleRule {
   limit: number;
   /** The error raised once the window's budget is spent. */
   code: Extract<ErrorCode, 'too_many_attempts' | 'rate_limited'>;
+  /**
+   * Rows a window's count is spread over (default 1). An increment holds its row's lock until its
+   * transaction's commit reaches the disk, so a count that every report touches would line
+   * reports up one flush after another; spread over rows, they are counted side by side.
+   */
+  shards?: number;
+}
+
+/**
+ * One use, to be counted by the statement that does the work (store/report-insert.ts): it
+ * increments `row` and adds the window's other `rows`; past `limit` it does nothing else, and
+ * the caller calls `refuse`.
+ */
+export interface ThrottleCharge {
+  row: string;
+  rows: string[];
+  windowStart: Date;
+  limit: number;
+  refuse: () => never;
 }
 
 /**
@@ -29,12 +49,17 @@ export class Throttle {
     return { start: new Date(start), retryAfter: Math.ceil((start + size - this.now()) / 1000) };
   }
 
+  #rows(): string[] {
+    const shards = this.rule.shards ?? 1;
+    return shards === 1 ? [this.rule.bucket] : Array.from({ length: shards }, (_, i) => `${this.rule.bucket}#${i}`);
+  }
+
   async hits(): Promise<number> {
     const { start } = this.#window();
     const [row] = await this.database.db
-      .select({ hits: throttleCounters.hits })
+      .select({ hits: sql<number>`coalesce(sum(${throttleCounters.hits}), 0)::int` })
       .from(throttleCounters)
-      .where(and(eq(throttleCounters.bucket, this.rule.bucket), eq(throttleCounters.windowStart, start)));
+      .where(and(inArray(throttleCounters.bucket, this.#rows()), eq(throttleCounters.windowStart, start)));
     return row?.hits ?? 0;
   }
 
@@ -46,22 +71,27 @@ export class Throttle {
     await this.#increment();
   }
 
-  /** Counts one use and refuses it when the budget was already spent. */
-  async take(): Promise<void> {
-    if ((await this.#increment()) > this.rule.limit) this.#refuse();
+  /** One use for a statement to count (see ThrottleCharge). */
+  charge(): ThrottleCharge {
+    const rows = this.#rows();
+    return {
+      row: rows[randomInt(rows.length)]!,
+      rows,
+      windowStart: this.#window().start,
+      limit: this.rule.limit,
+      refuse: () => this.#refuse(),
+    };
   }
 
-  async #increment(): Promise<number> {
-    const { start } = this.#window();
-    const [row] = await this.database.db
+  async #increment(): Promise<void> {
+    const rows = this.#rows();
+    await this.database.db
       .insert(throttleCounters)
-      .values({ bucket: this.rule.bucket, windowStart: start, hits: 1 })
+      .values({ bucket: rows[randomInt(rows.length)]!, windowStart: this.#window().start, hits: 1 })
       .onConflictDoUpdate({
         target: [throttleCounters.bucket, throttleCounters.windowStart],
         set: { hits: sql`${throttleCounters.hits} + 1` },
-      })
-      .returning({ hits: throttleCounters.hits });
-    return row?.hits ?? 1;
+      });
   }
 
   #refuse(): never {

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import * as schema from './schema.ts';
@@ -16,9 +17,20 @@ interface RawSql {
   query<Row>(text: string, params?: unknown[]): Promise<Row[]>;
 }
 
+/**
+ * A statement of the hot path, written once in SQL with `$n` parameters. Its name must be unique:
+ * on PostgreSQL each connection prepares it once and then only binds and executes it.
+ */
+export interface NamedStatement {
+  name: string;
+  text: string;
+}
+
 export interface Database {
   readonly engine: 'pglite' | 'postgres';
   readonly db: Db;
+  /** Runs a named statement on its own (atomic, as every single statement is). */
+  run<Row>(statement: NamedStatement, params: unknown[]): Promise<Row[]>;
   /** Runs `work` in one transaction on one connection, with plain SQL. */
   rawTransaction<T>(work: (raw: RawSql) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
@@ -47,6 +59,8 @@ async function openPglite(target: { dataDir?: string; loadDataDir?: Blob }): Pro
   return {
     engine: 'pglite',
     db: drizzlePglite({ client, schema }) as unknown as Db,
+    // PGlite is one connection in this thread: nothing to prepare per connection.
+    run: async <Row>(statement: NamedStatement, params: unknown[]) => (await client.query<Row>(statement.text, params)).rows,
     rawTransaction: (work) => client.transaction((tx) => work(raw(tx))),
     ping: async () => void (await client.query('SELECT 1')),
     close: () => client.close(),
@@ -62,6 +76,8 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   return {
     engine: 'postgres',
     db: drizzlePg({ client: pool, schema }) as unknown as Db,
+    run: async <Row>(statement: NamedStatement, params: unknown[]) =>
+      (await pool.query({ name: statement.name, text: statement.text, values: params })).rows as Row[],
     async rawTransaction(work) {
       const client = await pool.connect();
       try {
@@ -83,6 +99,12 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     ping: async () => void (await pool.query('SELECT 1')),
     close: () => pool.end(),
   };
+}
+
+/** The same statement for a Drizzle transaction (where it runs unprepared, beside the transaction's other work). */
+export function statementSql(statement: NamedStatement, params: unknown[]): SQL {
+  const pieces = statement.text.split(/\$(\d+)/);
+  return sql.join(pieces.map((piece, i) => (i % 2 === 0 ? sql.raw(piece) : sql`${params[Number(piece) - 1]}`)));
 }
 
 const migrationsDir = new URL('./migrations/', import.meta.url);

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { date, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
-/** Drizzle tables of migration 0004 (statistics), beside schema.ts. */
+/** Drizzle tables of migrations 0004 (statistics) and 0006 (monthly counts), beside schema.ts. */
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -26,4 +26,20 @@ export const statisticsReleases = pgTable('statistics_releases', {
   createdByLabel: text('created_by_label').notNull(),
   createdAt: timestamptz('created_at').notNull().default(sql`now()`),
   tables: jsonb('tables').notNull(),
+});
+
+/** Incident records counted ahead of time, per month, source, province and dimension (see migration 0006). */
+export const incidentMonthlyCounts = pgTable('incident_monthly_counts', {
+  month: date('month', { mode: 'string' }).notNull(),
+  source: text('source').notNull(),
+  province: text('province').notNull(),
+  dimension: text('dimension').notNull(),
+  /** NULL only for records without a district. */
+  value: text('value'),
+  n: integer('n').notNull(),
+});
+
+/** Months whose monthly counts are out of date, marked by a trigger on incident_records. */
+export const incidentCountsStale = pgTable('incident_counts_stale', {
+  month: date('month', { mode: 'string' }).primaryKey(),
 });

@@ -76,10 +76,11 @@ export function portalRoutes(services: Services, options: HttpOptions): FastifyP
         if (!parsed.success) {
           return renderForm(reply, body, { issues: toFieldIssues(parsed.error), idempotencyKey: form.idempotencyKey }, 400);
         }
-        await services.submissionGate.admit(form.proofOfWork);
+        const admission = await services.submissionGate.admit(form.proofOfWork);
         const submitted = await services.reports.submit(parsed.data, {
           source: 'portal',
           idempotencyKey: form.idempotencyKey,
+          admission,
         });
         return sendPage(reply, receiptPage(ctx('/report'), submitted.receipt, parsed.data.inDangerNow));
       });

@@ -65,7 +65,9 @@ WITH counted AS (
   SELECT 1 FROM within_budget WHERE $1::bytea IS NULL OR EXISTS (SELECT 1 FROM claim)
 ), district AS (
   SELECT coalesce(
-    (SELECT name_en FROM districts WHERE lower(name_en) = lower($11::text) OR name_ur = $11::text ORDER BY name_en LIMIT 1),
+    (SELECT name_en FROM districts
+     WHERE $11::text IS NOT NULL AND (name_en_lower = lower($11::text) OR name_ur = $11::text)
+     ORDER BY name_en LIMIT 1),
     $11::text
   ) AS name
 ), new_case AS (

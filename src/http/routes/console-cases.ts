@@ -234,7 +234,8 @@ export function registerCaseRoutes(
   );
   app.post<{ Params: Params & { referralId: string } }>(path('/cases/:id/referrals/:referralId'), work, async (request, reply) =>
     change(
-      'referral',
+      // Each referral's row has its own form: its errors are shown there.
+      `referral-${request.params.referralId}`,
       'case',
       (r, f) => services.cases.updateReferral(staffOf(r), Number.parseInt(request.params.referralId, 10), { firStatus: single(f.firStatus) as never }),
       casePath,

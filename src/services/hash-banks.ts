@@ -39,10 +39,37 @@ export interface Match {
 export interface ApiKey {
   id: string;
   name: string;
-  bankIds: string[];
+  /** Shared by the requests that present the key while its scope is cached: never modified. */
+  bankIds: readonly string[];
+}
+
+/** What `describe` tells of an entry: fields written when it is added and never changed. */
+export interface EntryDescription {
+  id: number;
+  bank: string;
+  label: string | null;
+  signal: string;
+  signalType: string;
+  quality: number | null;
 }
 
 const importBatch = 1000;
+
+/**
+ * How long a verified key's scope is reused before the database is asked again. Processes are
+ * stateless and share only the database, so a key revoked through another process keeps working
+ * in this one for at most this long (revoking through this process takes effect at once); in
+ * exchange, most requests skip the key query, which cost more than the match itself.
+ */
+export const apiKeyScopeCacheMs = 5_000;
+
+/**
+ * Descriptions of matched entries kept in memory, oldest dropped first: about 15 MiB (300 bytes
+ * each with a short label), where every entry's would take gigabytes at 10 million entries.
+ */
+const describedEntriesKept = 50_000;
+/** Rows read from the database at a time when an index loads or catches up. */
+const changesPageSize = 50_000;
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 
 /**
@@ -160,24 +187,36 @@ export class HashBanks {
     return { disabled: false };
   }
 
-  /** Entries changed at or after `since`, oldest change first, for the indexes to catch up. */
-  changesSince(since: Date | null, afterId = 0, limit = 50_000) {
-    const columns = {
-      id: hashBankEntries.id,
-      bankId: hashBankEntries.bankId,
-      signalType: hashBankEntries.signalType,
-      signal: hashBankEntries.signal,
-      quality: hashBankEntries.quality,
-      disabled: sql<boolean>`${hashBankEntries.disabledAt} IS NOT NULL`,
-      changedAt: hashBankEntries.changedAt,
-    };
-    const query = this.database.db.select(columns).from(hashBankEntries);
-    return since === null
-      ? query.where(and(isNull(hashBankEntries.disabledAt), gt(hashBankEntries.id, afterId))).orderBy(asc(hashBankEntries.id)).limit(limit)
-      : query.where(gte(hashBankEntries.changedAt, since)).orderBy(asc(hashBankEntries.changedAt), asc(hashBankEntries.id)).limit(limit);
+  /** A page of enabled entries with ids above `afterId`, in id order, for loading an index. */
+  enabledEntriesAfter(afterId: number, limit = 50_000) {
+    return this.database.db
+      .select(indexedColumns)
+      .from(hashBankEntries)
+      .where(and(isNull(hashBankEntries.disabledAt), gt(hashBankEntries.id, afterId)))
+      .orderBy(asc(hashBankEntries.id))
+      .limit(limit)
+      .execute();
   }
 
-  async describe(entryIds: number[]): Promise<Map<number, { bank: string; label: string | null; signal: string; signalType: string; quality: number | null }>> {
+  /**
+   * A page of the entries changed at or after `since`, with ids above `afterId`, in id order, for
+   * the indexes to catch up. Paging by id, not by change time: many entries can share one time.
+   */
+  changesSince(since: Date, afterId = 0, limit = changesPageSize) {
+    return this.database.db
+      .select({
+        ...indexedColumns,
+        label: hashBankEntries.label,
+        disabled: sql<boolean>`${hashBankEntries.disabledAt} IS NOT NULL`,
+        changedAt: hashBankEntries.changedAt,
+      })
+      .from(hashBankEntries)
+      .where(and(gte(hashBankEntries.changedAt, since), gt(hashBankEntries.id, afterId)))
+      .orderBy(asc(hashBankEntries.id))
+      .limit(limit);
+  }
+
+  async describe(entryIds: number[]): Promise<Map<number, EntryDescription>> {
     if (entryIds.length === 0) return new Map();
     const rows = await this.database.db
       .select({ id: hashBankEntries.id, bank: hashBanks.name, label: hashBankEntries.label, signal: hashBankEntries.signal, signalType: hashBankEntries.signalType, quality: hashBankEntries.quality })
@@ -188,6 +227,15 @@ export class HashBanks {
   }
 
 }
+
+/** What an index keeps of an entry. */
+const indexedColumns = {
+  id: hashBankEntries.id,
+  bankId: hashBankEntries.bankId,
+  signalType: hashBankEntries.signalType,
+  signal: hashBankEntries.signal,
+  quality: hashBankEntries.quality,
+};
 
 function entryValues(bankId: string, e: BankEntryInput) {
   return { bankId, signalType: e.signal.type, signal: e.signal.value, quality: e.quality, label: e.label, source: e.source };
@@ -208,9 +256,13 @@ export class MatchIndex {
   #bankOfId = new Uint16Array(1024);
   #banks: string[] = [];
   #size = 0;
-  #syncedTo: Date | null = null;
+  /** Set by loading. */
+  #syncedTo = new Date(0);
   #loading: Promise<void> | undefined;
   #refreshing: Promise<void> = Promise.resolve();
+  #described = new Map<number, EntryDescription>();
+  /** Counts refreshes that saw changes, so that a description read before one is not kept after it. */
+  #changes = 0;
 
   constructor(private readonly banks: HashBanks) {}
 
@@ -238,10 +290,6 @@ export class MatchIndex {
     this.#bankOfId[id] = ordinal;
   }
 
-  /**
-   * Adds a page of entries; PDQ hashes go into the index in one batch (one rebuild at most,
-   * instead of one every few thousand single adds).
-   */
   /**
    * Adds rows: digests at once, PDQ hashes into `batch` (which the caller hands to the index
    * in one addMany, so that a load costs one rebuild of its tables, not one per page).
@@ -294,13 +342,12 @@ export class MatchIndex {
   ensureLoaded(): Promise<void> {
     this.#loading ??= (async () => {
       const started = new Date(Date.now() - 1000);
-      let afterId = 0;
       const batch = new PdqBatch();
-      for (;;) {
-        const page = await this.banks.changesSince(null, afterId);
-        if (page.length === 0) break;
+      // The database reads the next page while this process parses the last one.
+      let next = this.banks.enabledEntriesAfter(0);
+      for (let page = await next; page.length > 0; page = await next) {
+        next = this.banks.enabledEntriesAfter(page.at(-1)!.id);
         this.#addAll(page, batch);
-        afterId = page.at(-1)!.id;
       }
       const { ids, words } = batch.arrays();
       this.#pdq.addMany(ids, words);
@@ -314,16 +361,26 @@ export class MatchIndex {
   refresh(): Promise<void> {
     this.#refreshing = this.#refreshing.then(async () => {
       await this.ensureLoaded();
-      const since = this.#syncedTo;
-      const rows = await this.banks.changesSince(since);
-      for (const row of rows) if (row.disabled) this.#remove(row);
+      // Every page of changes, then one build: an import of many entries rebuilds the tables once.
       const batch = new PdqBatch();
-      this.#addAll(rows.filter((row) => !row.disabled), batch);
+      let newest: Date | undefined;
+      for (let afterId = 0; ; ) {
+        const rows = await this.banks.changesSince(this.#syncedTo, afterId);
+        if (rows.length > 0) this.#changes++;
+        for (const row of rows) {
+          // Refreshes overlap, so most rows seen again are unchanged: their descriptions stay.
+          if (row.disabled || this.#described.get(row.id)?.label !== row.label) this.#described.delete(row.id);
+          if (row.disabled) this.#remove(row);
+          if (!newest || row.changedAt > newest) newest = row.changedAt;
+        }
+        this.#addAll(rows.filter((row) => !row.disabled), batch);
+        if (rows.length < changesPageSize) break;
+        afterId = rows.at(-1)!.id;
+      }
       const { ids, words } = batch.arrays();
       this.#pdq.addMany(ids, words);
-      const last = rows.at(-1);
       // Keep a little overlap: a change committed late with an earlier time is not missed.
-      if (last) this.#syncedTo = new Date(last.changedAt.getTime() - 1000);
+      if (newest) this.#syncedTo = new Date(newest.getTime() - 1000);
     });
     return this.#refreshing;
   }
@@ -346,6 +403,33 @@ export class MatchIndex {
       .filter(([id]) => allowed.has(this.#bankOf(id) ?? ''))
       .map(([entryId, distance]) => ({ entryId, distance }))
       .sort((a, b) => a.distance - b.distance || a.entryId - b.entryId);
+  }
+
+  /**
+   * `HashBanks.describe`, answered from memory for entries described before. Nothing in Hifazat
+   * changes a description (an entry's bank, signal, quality and label, a bank's name), and a
+   * refresh forgets those of entries it finds disabled or relabelled (with SQL that bumps
+   * `changed_at`, as every change must), so this tells what the database would as of the
+   * index's last refresh, as `match` does.
+   */
+  async describe(entryIds: number[]): Promise<Map<number, EntryDescription>> {
+    const described = new Map<number, EntryDescription>();
+    const missing: number[] = [];
+    for (const id of entryIds) {
+      const description = this.#described.get(id);
+      if (description) described.set(id, description);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return described;
+    const changes = this.#changes;
+    const read = await this.banks.describe(missing);
+    for (const [id, description] of read) {
+      described.set(id, description);
+      if (changes !== this.#changes) continue;
+      if (this.#described.size >= describedEntriesKept) this.#described.delete(this.#described.keys().next().value!);
+      this.#described.set(id, description);
+    }
+    return described;
   }
 }
 
@@ -376,7 +460,19 @@ class PdqBatch {
 
 /** API keys for platforms, scoped to banks. Only a hash of each key is stored. */
 export class ApiKeys {
-  constructor(private readonly database: Database, private readonly banks: HashBanks) {}
+  /**
+   * Verified keys' scopes by the hash of the secret, until a time. A wrong key is never kept, so
+   * guessing cannot fill memory: there is at most one entry per key the database confirmed.
+   */
+  #verified = new Map<string, { key: ApiKey; until: number }>();
+  /** Counts revocations, so that a key read before one is not cached after it. */
+  #revocations = 0;
+
+  constructor(
+    private readonly database: Database,
+    private readonly banks: HashBanks,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
 
   async create(name: string, bankNames: string[]): Promise<{ id: string; secret: string }> {
     if (bankNames.length === 0) throw new HifazatError('validation_failed', 'Name at least one bank.', { issues: [{ field: 'banks', problem: 'required' }] });
@@ -390,19 +486,32 @@ export class ApiKeys {
     return { id, secret };
   }
 
+  /** The key's scope, from memory for up to `apiKeyScopeCacheMs` after the database confirmed it. */
   async authenticate(secret: string | undefined): Promise<ApiKey | undefined> {
     if (!secret || secret.length > 200) return undefined;
+    const keyHash = sha256(secret);
+    const cacheKey = keyHash.toString('base64');
+    const now = this.clock().getTime();
+    const cached = this.#verified.get(cacheKey);
+    if (cached && now < cached.until) return cached.key;
+    this.#verified.delete(cacheKey);
+    const revocations = this.#revocations;
     const rows = await this.database.db
       .select({ id: apiKeys.id, name: apiKeys.name, bankId: apiKeyBanks.bankId })
       .from(apiKeys)
       .innerJoin(apiKeyBanks, eq(apiKeyBanks.apiKeyId, apiKeys.id))
-      .where(and(eq(apiKeys.keyHash, sha256(secret)), isNull(apiKeys.revokedAt)));
+      .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)));
     if (rows.length === 0) return undefined;
-    return { id: rows[0]!.id, name: rows[0]!.name, bankIds: rows.map((r) => r.bankId) };
+    const key: ApiKey = { id: rows[0]!.id, name: rows[0]!.name, bankIds: rows.map((r) => r.bankId) };
+    if (revocations === this.#revocations) this.#verified.set(cacheKey, { key, until: now + apiKeyScopeCacheMs });
+    return key;
   }
 
+  /** Takes effect at once in this process; other processes stop accepting the key within `apiKeyScopeCacheMs`. */
   async revoke(id: string): Promise<void> {
     await this.database.db.update(apiKeys).set({ revokedAt: sql`now()` }).where(eq(apiKeys.id, id));
+    this.#revocations++;
+    for (const [cacheKey, { key }] of this.#verified) if (key.id === id) this.#verified.delete(cacheKey);
   }
 }
 

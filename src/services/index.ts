@@ -85,7 +85,7 @@ export function createServices(
     settings: new Settings(database, audit),
     banks,
     matchIndex,
-    apiKeys: new ApiKeys(database, banks),
+    apiKeys: new ApiKeys(database, banks, clock),
     statistics,
     async maintain() {
       await cases.purgeClosedCases();

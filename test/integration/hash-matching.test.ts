@@ -5,10 +5,15 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { eq, sql } from 'drizzle-orm';
 import sharp from 'sharp';
+import { Hash256 } from '../../src/pdq/hash256.ts';
+import { ApiKeys, apiKeyScopeCacheMs, HashBanks, MatchIndex } from '../../src/services/hash-banks.ts';
 import { createServices } from '../../src/services/index.ts';
+import { hashBankEntries } from '../../src/store/schema.ts';
 import { testApp, type TestApp } from '../helpers/app.ts';
-import { forEachEngine } from '../helpers/database.ts';
+import { forEachEngine, testDatabase } from '../helpers/database.ts';
+import type { Database } from '../../src/store/database.ts';
 
 /** A benign test picture: smooth colour gradients with a few shapes, different per seed. */
 async function picture(seed: number, size = 256): Promise<Buffer> {
@@ -167,6 +172,106 @@ forEachEngine('hash banks and the matching API', (engine) => {
     assert.equal((await api('/api/v1/match', { pdq: freshPdq })).json().matches.length, 0, 'not yet synchronised');
     await t.services.matchIndex.refresh();
     assert.equal((await api('/api/v1/match', { pdq: freshPdq })).json().matches[0]?.label, 'added elsewhere');
+  });
+
+  test('a key’s scope is kept for a few seconds: revoked in another process it stops working within them, revoked here at once', async () => {
+    let now = Date.parse('2026-06-01T00:00:00Z');
+    const clock = () => new Date(now);
+    const here = new ApiKeys(t.database, t.services.banks, clock);
+    const otherProcess = new ApiKeys(t.database, t.services.banks, clock);
+    const testBank = await t.services.banks.byName('test');
+
+    const revokedElsewhere = await here.create('revoked elsewhere', ['test']);
+    assert.deepEqual((await here.authenticate(revokedElsewhere.secret))?.bankIds, [testBank.id]);
+    await otherProcess.revoke(revokedElsewhere.id);
+    assert.equal(await otherProcess.authenticate(revokedElsewhere.secret), undefined);
+    now += apiKeyScopeCacheMs - 1;
+    assert.equal((await here.authenticate(revokedElsewhere.secret))?.id, revokedElsewhere.id, 'still in this process’s memory');
+    now += 1;
+    assert.equal(await here.authenticate(revokedElsewhere.secret), undefined, 'refused once the scope is due to be checked again');
+
+    const revokedHere = await here.create('revoked here', ['test']);
+    assert.ok(await here.authenticate(revokedHere.secret));
+    await here.revoke(revokedHere.id);
+    assert.equal(await here.authenticate(revokedHere.secret), undefined);
+
+    const kept = await here.create('kept', ['test']);
+    assert.ok(await here.authenticate(kept.secret));
+    const wrong = `${kept.secret.slice(0, -2)}${kept.secret.endsWith('AA') ? 'BB' : 'AA'}`;
+    assert.equal(await here.authenticate(wrong), undefined, 'a wrong key is refused, also next to a cached one');
+    assert.equal(await here.authenticate(undefined), undefined);
+  });
+
+  test('matches are described from memory, and a changed entry is described afresh after the refresh that sees it', async () => {
+    const hex = 'ab'.repeat(32);
+    const id = (await t.services.banks.add('test', { signal: { type: 'pdq', value: hex }, quality: 90, label: 'before', source: null }))!;
+    const describe = async () => (await t.services.matchIndex.describe([id])).get(id);
+    assert.deepEqual(await describe(), { id, bank: 'test', label: 'before', signal: hex, signalType: 'pdq', quality: 90 });
+    // Nothing in Hifazat relabels an entry; one changed with SQL must bump changed_at, as every change does.
+    await t.database.db.update(hashBankEntries).set({ label: 'after', changedAt: sql`clock_timestamp()` }).where(eq(hashBankEntries.id, id));
+    assert.equal((await describe())?.label, 'before', 'kept in memory until the index sees the change');
+    await t.services.matchIndex.refresh();
+    assert.equal((await describe())?.label, 'after');
+    assert.equal((await api('/api/v1/match', { pdq: hex })).json().matches[0]?.label, 'after');
+  });
+});
+
+forEachEngine('loading the match index', (engine) => {
+  /**
+   * Inserts 60,000 entries (more than a page of 50,000) in one SQL statement, so that they change
+   * within the same second; every 7th disabled, every 10th below the quality that is indexed.
+   * Returns the rows, those an index must hold, and a check that `index` finds near-duplicates
+   * of entries from both pages exactly as a brute-force scan does.
+   */
+  async function insertBulk(database: Database, bankId: string) {
+    await database.db.execute(sql`
+      INSERT INTO hash_bank_entries (bank_id, signal_type, signal, quality, disabled_at)
+      SELECT ${bankId}, 'pdq', md5(i::text) || md5((-i)::text), CASE WHEN i % 10 = 0 THEN 40 ELSE 100 END, CASE WHEN i % 7 = 0 THEN now() END
+      FROM generate_series(1, 60000) AS i`);
+    const rows = await database.db
+      .select({ id: hashBankEntries.id, signal: hashBankEntries.signal, quality: hashBankEntries.quality, disabledAt: hashBankEntries.disabledAt })
+      .from(hashBankEntries);
+    const indexed = rows.filter((row) => row.disabledAt === null && row.quality! >= 50).map((row) => ({ entryId: row.id, hash: Hash256.fromHex(row.signal) }));
+    const findsAsBruteForce = async (index: MatchIndex) => {
+      assert.equal(index.size, indexed.length);
+      for (let q = 0; q < 200; q++) {
+        const query = nearby(rows[(q * 331) % rows.length]!.signal, q % 22);
+        const queryHash = Hash256.fromHex(query);
+        const expected = indexed.filter((e) => e.hash.distanceTo(queryHash) <= 31).map((e) => ({ entryId: e.entryId, distance: e.hash.distanceTo(queryHash) }));
+        assert.deepEqual(await index.match({ pdq: [query] }, { bankIds: [bankId] }), expected);
+      }
+    };
+    return findsAsBruteForce;
+  }
+
+  test('more entries than a page of 50,000 load, and are found as a brute-force scan finds them', async () => {
+    const database = await testDatabase(engine);
+    try {
+      const banks = new HashBanks(database);
+      const findsAsBruteForce = await insertBulk(database, await banks.create('bulk'));
+      const index = new MatchIndex(banks);
+      await index.ensureLoaded();
+      await findsAsBruteForce(index);
+    } finally {
+      await database.close();
+    }
+  });
+
+  test('one refresh catches up with more than a page of entries changed within the same second (an import in another process)', async () => {
+    const database = await testDatabase(engine);
+    try {
+      const banks = new HashBanks(database);
+      const bankId = await banks.create('bulk');
+      const index = new MatchIndex(banks);
+      await index.ensureLoaded();
+      const findsAsBruteForce = await insertBulk(database, bankId);
+      await index.refresh();
+      await findsAsBruteForce(index);
+      await index.refresh();
+      await findsAsBruteForce(index);
+    } finally {
+      await database.close();
+    }
   });
 });
 

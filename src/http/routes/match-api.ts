@@ -71,7 +71,7 @@ export function matchApiRoutes(services: Services, options: { requestsPerMinute:
     });
 
     const describe = async (found: { entryId: number; distance: number }[]) => {
-      const details = await services.banks.describe(found.map((m) => m.entryId));
+      const details = await services.matchIndex.describe(found.map((m) => m.entryId));
       return found.map((m) => {
         const d = details.get(m.entryId)!;
         return { entryId: m.entryId, bank: d.bank, label: d.label, signalType: d.signalType, signal: d.signal, quality: d.quality, distance: m.distance };

@@ -44,7 +44,6 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { eq, sql } from 'drizzle-orm';
-import pg from 'pg';
 import pino from 'pino';
 import { formatBankFile } from '../src/domain/signals.ts';
 import { buildApp } from '../src/http/app.ts';
@@ -54,6 +53,7 @@ import { createServices, type Services } from '../src/services/index.ts';
 import { Keyring } from '../src/services/keys.ts';
 import { migrate, openDatabase, type Database } from '../src/store/database.ts';
 import { hashBankEntries } from '../src/store/schema.ts';
+import { scratchDatabase } from '../test/helpers/postgres.ts';
 
 const WORDS = 8;
 const MAX_DISTANCE = 31;
@@ -495,17 +495,6 @@ function inbox<M extends { type: string }>(child: ChildProcess, name: string): (
   };
 }
 
-/** Runs `work` on a connection to the PostgreSQL server's maintenance database. */
-async function withAdmin<T>(serverUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  try {
-    return await work(admin);
-  } finally {
-    await admin.end();
-  }
-}
-
 /** Busy and total jiffies of the whole machine (/proc/stat). */
 function machineTicks(): { busy: number; total: number } {
   const values = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
@@ -552,21 +541,14 @@ async function main(): Promise<void> {
       `connections ${connections}, bulk ${bulk}, log level ${values['log-level']}, seed ${seed}, database ${serverUrl ? 'PostgreSQL' : 'PGlite in memory'}`,
   );
 
-  const scratchName = `hifazat_bench_match_${randomBytes(4).toString('hex')}`;
-  let databaseUrl: string | undefined;
-  if (serverUrl) {
-    await withAdmin(serverUrl, (admin) => admin.query(`CREATE DATABASE "${scratchName}"`));
-    const url = new URL(serverUrl);
-    url.pathname = `/${scratchName}`;
-    databaseUrl = url.toString();
-    console.log(`scratch database ${scratchName} created`);
-  }
+  const scratch = serverUrl ? await scratchDatabase(serverUrl, 'hifazat_bench_match') : undefined;
+  if (scratch) console.log(`scratch database ${scratch.name} created`);
   try {
-    await bench({ size, phaseSeconds, connections, bulk, targetCount, seed, serverCount, filler, databaseUrl, logLevel: values['log-level'] });
+    await bench({ size, phaseSeconds, connections, bulk, targetCount, seed, serverCount, filler, databaseUrl: scratch?.url, logLevel: values['log-level'] });
   } finally {
-    if (serverUrl) {
-      await withAdmin(serverUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS "${scratchName}" WITH (FORCE)`));
-      console.log(`scratch database ${scratchName} dropped`);
+    if (scratch) {
+      await scratch.drop();
+      console.log(`scratch database ${scratch.name} dropped`);
     }
   }
   const end = memory();

@@ -27,7 +27,6 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { sql } from 'drizzle-orm';
 import { buildApp } from '../src/http/app.ts';
 import { consoleMessages } from '../src/http/i18n/console.ts';
@@ -40,6 +39,7 @@ import { incidentRecords } from '../src/store/schema.ts';
 import { categories } from '../src/domain/classification.ts';
 import { abuserRelationships, ageBands, places, policeStatuses } from '../src/domain/report.ts';
 import type { IncidentFacts } from '../src/domain/statistics.ts';
+import { scratchDatabase } from '../test/helpers/postgres.ts';
 
 const { values } = parseArgs({
   options: {
@@ -169,23 +169,14 @@ async function openFresh(engine: Engine): Promise<{ database: Database; drop(): 
     await migrate(database);
     return { database, drop: () => database.close() };
   }
-  const name = `hifazat_bench_statistics_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(serverUrl!);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ engine: 'postgres', url: url.toString(), poolSize: 4 });
+  const scratch = await scratchDatabase(serverUrl!, 'hifazat_bench_statistics');
+  const database = await openDatabase({ engine: 'postgres', url: scratch.url, poolSize: 4 });
   await migrate(database);
   return {
     database,
     async drop() {
       await database.close();
-      const dropper = new pg.Client({ connectionString: serverUrl });
-      await dropper.connect();
-      await dropper.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await dropper.end();
+      await scratch.drop();
     },
   };
 }

@@ -26,7 +26,7 @@
  * PostgreSQL too when a server URL is known.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -34,8 +34,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { openDatabase } from '../src/store/database.ts';
+import { scratchDatabase, withClient } from '../test/helpers/postgres.ts';
 import { freePort, startServerProcess, type ServerProcess } from '../test/helpers/server-process.ts';
 
 const { values } = parseArgs({
@@ -314,25 +314,9 @@ function summariseProfile(path: string): string {
 
 // ---------------------------------------------------------------- one run
 
-async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-function databaseUrl(name: string): string {
-  const url = new URL(serverUrl!);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 async function run(engine: Engine): Promise<void> {
   const workDir = mkdtempSync(join(os.tmpdir(), `hifazat-bench-${engine}-`));
-  const database = engine === 'postgres' ? `hifazat_bench_${randomBytes(4).toString('hex')}` : undefined;
+  const scratch = engine === 'postgres' ? await scratchDatabase(serverUrl!, 'hifazat_bench') : undefined;
   const ports: number[] = [];
   for (let i = 0; i < serverCount; i++) ports.push(await freePort());
   const profileDir = join(workDir, 'profile');
@@ -347,10 +331,9 @@ async function run(engine: Engine): Promise<void> {
     LOG_LEVEL: 'warn',
     UNVERIFIED_REPORTS_PER_HOUR: '1000000000',
     CLIENT_REPORTS_PER_HOUR: '1000000000',
-    ...(database ? { DATABASE_URL: databaseUrl(database) } : {}),
+    ...(scratch ? { DATABASE_URL: scratch.url } : {}),
     ...(values['pool-size'] ? { DATABASE_POOL_SIZE: values['pool-size'] } : {}),
   });
-  if (database) await withAdmin((c) => c.query(`CREATE DATABASE "${database}"`));
   const servers: ServerProcess[] = [];
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   try {
@@ -365,13 +348,13 @@ async function run(engine: Engine): Promise<void> {
     const warmup = warmupSeconds > 0 ? await drive(warmupSeconds * 1000, 'warmup') : undefined;
     const serversCpu = () => servers.reduce((sum, server) => sum + processCpuSeconds(server.pid), 0);
 
-    const backends = database
-      ? await withAdmin(async (c) =>
+    const backends = scratch
+      ? await withClient(serverUrl!, async (c) =>
           // This database's connections, and the server's own processes (WAL writer, checkpointer, …).
           (
             await c.query<{ pid: number }>(
               "SELECT pid FROM pg_stat_activity WHERE datname = $1 OR (backend_type <> 'client backend' AND backend_type NOT LIKE 'autovacuum worker')",
-              [database],
+              [scratch.name],
             )
           ).rows.map((r) => r.pid),
         )
@@ -400,16 +383,8 @@ async function run(engine: Engine): Promise<void> {
     // Every 201 is a report in the database.
     const received = measured.created + (warmup?.created ?? 0);
     let stored: number;
-    if (database) {
-      stored = await withAdmin(async (c) => {
-        const db = new pg.Client({ connectionString: databaseUrl(database) });
-        await db.connect();
-        try {
-          return Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM reports')).rows[0]!.n);
-        } finally {
-          await db.end();
-        }
-      });
+    if (scratch) {
+      stored = await withClient(scratch.url, async (c) => Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM reports')).rows[0]!.n));
     } else {
       const pglite = await openDatabase({ engine: 'pglite', dataDir: join(workDir, 'data', 'pglite') });
       stored = (await pglite.rawTransaction((raw) => raw.query<{ n: number }>('SELECT count(*)::int AS n FROM reports')))[0]!.n;
@@ -436,7 +411,7 @@ async function run(engine: Engine): Promise<void> {
         `  ${(measured.created / wall).toFixed(0)} durable submissions/s (${measured.created} receipts in ${wall.toFixed(1)} s, ${failed} failed)`,
         `  latency ms: p50 ${f(measured.latencyMs.p50)}  p90 ${f(measured.latencyMs.p90)}  p99 ${f(measured.latencyMs.p99)}  max ${f(measured.latencyMs.max)}`,
         `  CPU (100 % = one core): server${serverCount === 1 ? '' : 's'} ${pct(after.server - before.server)}` +
-          (database ? `, PostgreSQL ${pct(after.backends - before.backends)}` : '') +
+          (scratch ? `, PostgreSQL ${pct(after.backends - before.backends)}` : '') +
           `, the client (${values.client}) ${pct(measured.clientCpuSeconds)}, interrupts ${interruptsPercent.toFixed(0)} %, ` +
           `everything else ${othersPercent.toFixed(0)} %; ` +
           `machine ${machineBusy.toFixed(0)} % busy of ${os.cpus().length} cores (load average ${before.load.toFixed(1)} before)`,
@@ -459,7 +434,7 @@ async function run(engine: Engine): Promise<void> {
         await server.exited;
       }
     }
-    if (database) await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+    await scratch?.drop();
     if (!values['cpu-prof']) rmSync(workDir, { recursive: true, force: true });
   }
 }

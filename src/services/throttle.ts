@@ -26,7 +26,7 @@ export interface ThrottleRule {
  */
 export interface ThrottleCharge {
   row: string;
-  rows: string[];
+  rows: readonly string[];
   windowStart: Date;
   limit: number;
   refuse: () => never;
@@ -37,11 +37,17 @@ export interface ThrottleCharge {
  * shares it and a restart does not reset it.
  */
 export class Throttle {
+  /** The counter rows of each window (see ThrottleRule.shards). */
+  readonly #rows: readonly string[];
+
   constructor(
     private readonly database: Database,
     readonly rule: ThrottleRule,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    const shards = rule.shards ?? 1;
+    this.#rows = shards === 1 ? [rule.bucket] : Array.from({ length: shards }, (_, i) => `${rule.bucket}#${i}`);
+  }
 
   #window(): { start: Date; retryAfter: number } {
     const size = this.rule.windowSeconds * 1000;
@@ -49,17 +55,13 @@ export class Throttle {
     return { start: new Date(start), retryAfter: Math.ceil((start + size - this.now()) / 1000) };
   }
 
-  #rows(): string[] {
-    const shards = this.rule.shards ?? 1;
-    return shards === 1 ? [this.rule.bucket] : Array.from({ length: shards }, (_, i) => `${this.rule.bucket}#${i}`);
-  }
 
   async hits(): Promise<number> {
     const { start } = this.#window();
     const [row] = await this.database.db
       .select({ hits: sql<number>`coalesce(sum(${throttleCounters.hits}), 0)::int` })
       .from(throttleCounters)
-      .where(and(inArray(throttleCounters.bucket, this.#rows()), eq(throttleCounters.windowStart, start)));
+      .where(and(inArray(throttleCounters.bucket, this.#rows), eq(throttleCounters.windowStart, start)));
     return row?.hits ?? 0;
   }
 
@@ -73,10 +75,9 @@ export class Throttle {
 
   /** One use for a statement to count (see ThrottleCharge). */
   charge(): ThrottleCharge {
-    const rows = this.#rows();
     return {
-      row: rows[randomInt(rows.length)]!,
-      rows,
+      row: this.#rows[randomInt(this.#rows.length)]!,
+      rows: this.#rows,
       windowStart: this.#window().start,
       limit: this.rule.limit,
       refuse: () => this.#refuse(),
@@ -84,10 +85,9 @@ export class Throttle {
   }
 
   async #increment(): Promise<void> {
-    const rows = this.#rows();
     await this.database.db
       .insert(throttleCounters)
-      .values({ bucket: rows[randomInt(rows.length)]!, windowStart: this.#window().start, hits: 1 })
+      .values({ bucket: this.#rows[randomInt(this.#rows.length)]!, windowStart: this.#window().start, hits: 1 })
       .onConflictDoUpdate({
         target: [throttleCounters.bucket, throttleCounters.windowStart],
         set: { hits: sql`${throttleCounters.hits} + 1` },

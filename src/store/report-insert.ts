@@ -7,7 +7,7 @@ export interface NewReport {
   /** With an Idempotency-Key: its keyed hash, the request's hash and the encrypted receipt to replay. */
   idempotency: { keyHash: Buffer; requestHash: Buffer; receipt: Buffer } | null;
   /** A report without proof of work: the budget row to count it in, and the window's rows and limit (services/throttle.ts). */
-  budget: { row: string; rows: string[]; windowStart: Date; limit: number } | null;
+  budget: { row: string; rows: readonly string[]; windowStart: Date; limit: number } | null;
   receiptHash: Buffer;
   kind: string;
   language: string;

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { describe } from 'node:test';
-import pg from 'pg';
 import { migrate, openDatabase, type Database } from '../../src/store/database.ts';
+import { scratchDatabase } from './postgres.ts';
 
 export type Engine = 'pglite' | 'postgres';
 
@@ -11,12 +10,6 @@ export const engines: Engine[] = process.env.TEST_DATABASE_URL ? ['pglite', 'pos
 
 export function forEachEngine(name: string, body: (engine: Engine) => void): void {
   for (const engine of engines) describe(`${name} [${engine}]`, () => body(engine));
-}
-
-function serverUrl(database: string): string {
-  const url = new URL(process.env.TEST_DATABASE_URL!);
-  url.pathname = `/${database}`;
-  return url.toString();
 }
 
 /**
@@ -32,27 +25,17 @@ export async function testDatabase(engine: Engine): Promise<Database & { url?: s
     await migrate(database);
     return database;
   }
-  const name = `${process.env.HIFAZAT_TEST_PG_TEMPLATE ?? 'hifazat_test_adhoc'}_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-  await admin.connect();
-  try {
-    const template = process.env.HIFAZAT_TEST_PG_TEMPLATE;
-    await admin.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`);
-  } finally {
-    await admin.end();
-  }
-  const url = serverUrl(name);
-  const database = await openDatabase({ engine: 'postgres', url, poolSize: 10 });
-  if (!process.env.HIFAZAT_TEST_PG_TEMPLATE) await migrate(database);
+  // Named after the template, so that the suite's cleanup finds it.
+  const template = process.env.HIFAZAT_TEST_PG_TEMPLATE;
+  const scratch = await scratchDatabase(process.env.TEST_DATABASE_URL!, template ?? 'hifazat_test_adhoc', template);
+  const database = await openDatabase({ engine: 'postgres', url: scratch.url, poolSize: 10 });
+  if (!template) await migrate(database);
   return {
     ...database,
-    url,
+    url: scratch.url,
     async close() {
       await database.close();
-      const dropper = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-      await dropper.connect();
-      await dropper.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await dropper.end();
+      await scratch.drop();
     },
   };
 }

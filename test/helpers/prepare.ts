@@ -4,32 +4,16 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
 import { migrate, openDatabase } from '../../src/store/database.ts';
+import { databaseUrl, withClient } from './postgres.ts';
 
 const workDir = process.env.HIFAZAT_TEST_DIR!;
 const serverUrl = process.env.TEST_DATABASE_URL;
 
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 if (process.argv.includes('--cleanup')) {
   const template = process.env.HIFAZAT_TEST_PG_TEMPLATE;
   if (serverUrl && template) {
-    await admin(async (client) => {
+    await withClient(serverUrl, async (client) => {
       const { rows } = await client.query<{ datname: string }>(
         "SELECT datname FROM pg_database WHERE datname LIKE $1",
         [`${template}%`],
@@ -50,8 +34,8 @@ if (process.argv.includes('--cleanup')) {
 
   if (serverUrl) {
     const template = `hifazat_test_${process.pid}`;
-    await admin((client) => client.query(`CREATE DATABASE "${template}"`));
-    const database = await openDatabase({ engine: 'postgres', url: withDatabase(serverUrl, template), poolSize: 1 });
+    await withClient(serverUrl, (client) => client.query(`CREATE DATABASE "${template}"`));
+    const database = await openDatabase({ engine: 'postgres', url: databaseUrl(serverUrl, template), poolSize: 1 });
     await migrate(database);
     await database.close();
     out.HIFAZAT_TEST_PG_TEMPLATE = template;

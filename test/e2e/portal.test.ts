@@ -119,8 +119,11 @@ describe('public portal in a browser', { skip: skipWithoutBrowser }, () => {
         assert.equal((await reminder.innerText()).trim(), ur.receipt.dangerReminder);
         assert.equal(await reminder.getByRole('link').getAttribute('href'), 'tel:15');
         assert.ok(await page.getByText(ur.receipt.keepSecret).isVisible());
-        // The print button is an enhancement: it shows only where JavaScript runs.
-        assert.equal(await page.getByRole('button', { name: ur.receipt.print }).isVisible(), javaScript);
+        // The print button is an enhancement: it shows only where JavaScript runs, once the page's
+        // deferred script has run (which may be after the receipt is on the page).
+        const printButton = page.getByRole('button', { name: ur.receipt.print });
+        if (javaScript) await printButton.waitFor({ state: 'visible', timeout: 5_000 });
+        else assert.equal(await printButton.isVisible(), false);
 
         const stored = await t.database.db.select().from(reports).where(eq(reports.id, await reportIdOf(receipt)));
         assert.equal(stored[0]!.district, 'Multan', 'Urdu district name stored as the canonical one');

@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import helmet from '@fastify/helmet';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
@@ -9,6 +8,7 @@ import type { Services } from '../services/index.ts';
 import { normalise, sendError } from './errors.ts';
 import { parseFormBody } from './form-input.ts';
 import { loggerOptions } from './logging.ts';
+import { securityHeaders } from './security-headers.ts';
 import { apiRoutes } from './routes/api.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { matchApiRoutes } from './routes/match-api.ts';
@@ -61,25 +61,10 @@ export async function buildApp(services: Services, options: HttpOptions): Promis
     for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
   });
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'none'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        fontSrc: ["'self'"],
-        connectSrc: ["'self'"],
-        workerSrc: ["'self'", 'blob:'],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-      },
-    },
-    referrerPolicy: { policy: 'no-referrer' },
-    strictTransportSecurity: options.https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-    crossOriginEmbedderPolicy: false,
+  const headers = securityHeaders(options.https);
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(headers);
+    done();
   });
 
   // Strict UTF-8 JSON: invalid bytes are a 400, not silently replaced characters.

@@ -4,11 +4,11 @@ import { HifazatError } from '../domain/errors.ts';
 import { newReceipt, parseReceipt } from '../domain/receipt.ts';
 import type { PublicStatus, ReportInput } from '../domain/report.ts';
 import type { Database, Tx } from '../store/database.ts';
-import { insertReport, type InsertOutcome, type NewReport } from '../store/report-insert.ts';
+import { insertReportInTransaction, ReportWriter, type InsertOutcome, type NewReport } from '../store/report-insert.ts';
 import { cases, idempotencyKeys, reportMessages, reports } from '../store/schema.ts';
 import { publicStatusOf, type CaseState } from '../domain/case.ts';
 import type { Keyring } from './keys.ts';
-import type { Admission } from './submission-gate.ts';
+import type { SubmissionGate } from './submission-gate.ts';
 import type { Throttle } from './throttle.ts';
 
 export interface Submitted {
@@ -47,37 +47,53 @@ const context = {
 export { context as reportContexts };
 
 export class ReportService {
+  readonly #writer: ReportWriter;
+
   constructor(
     private readonly database: Database,
     private readonly keyring: Keyring,
     private readonly followUpThrottle: Throttle,
-  ) {}
+    private readonly gate: SubmissionGate,
+  ) {
+    this.#writer = new ReportWriter(database);
+  }
 
   /**
    * Stores a report and returns its receipt. The receipt exists for the caller only once the
-   * transaction has committed; the database keeps just its keyed hash.
+   * transaction has committed; the database keeps just its keyed hash. A report from the public
+   * is first let in by the SubmissionGate (its proof of work, or the budget of reports without
+   * one); a refused retry of a report already stored still gets its receipt back.
    */
   async submit(
     input: ReportInput,
     options: {
       source: 'portal' | 'api' | 'staff';
       idempotencyKey?: string | undefined;
-      /** Reports from the public (portal, API): how the SubmissionGate let this one in. */
-      admission?: Admission;
+      /** Reports from the public (portal, API): the ALTCHA solution sent with it, if any. */
+      proofOfWork?: string | undefined;
       /** Source 'staff' (the console's CaseWork.fileOnBehalf): who filed it, with the caller's consent. */
       filedBy?: string;
       /** Runs in the same transaction once the report is stored: the console audits the filing there. */
       alsoInTransaction?: (tx: Tx, reportId: string) => Promise<void>;
     },
   ): Promise<Submitted> {
-    const id = randomUUID();
-    const receipt = newReceipt();
     const keyHash = options.idempotencyKey ? this.keyring.mac('idempotency', options.idempotencyKey) : undefined;
     const requestHash = this.keyring.mac('idempotency', JSON.stringify(input));
-    const charge = options.admission?.by === 'budget' ? options.admission.charge : null;
+    if (options.source !== 'staff') {
+      try {
+        await this.gate.admit(options.proofOfWork);
+      } catch (error) {
+        const previous = keyHash && error instanceof HifazatError && error.code === 'rate_limited'
+          ? await this.#replay(this.database.db, keyHash, requestHash)
+          : undefined;
+        if (previous) return previous;
+        throw error;
+      }
+    }
+    const id = randomUUID();
+    const receipt = newReceipt();
     const report: NewReport = {
       id,
-      budget: charge,
       incidentId: randomUUID(),
       idempotency: keyHash
         ? { keyHash, requestHash, receipt: this.keyring.encrypt(receipt, context.idempotentReceipt(keyHash)) }
@@ -117,24 +133,26 @@ export class ReportService {
         url: this.keyring.encrypt(url, context.url(id, position)),
       })),
     };
-    const answer = (outcome: InsertOutcome, db: Tx | Database['db']): Submitted | Promise<Submitted> => {
-      if (outcome === 'over_budget') return charge!.refuse();
-      if (outcome === 'already_claimed') return this.#replay(db, keyHash!, requestHash);
-      return { receipt, status: 'received', replayed: false };
+    const answer = async (outcome: InsertOutcome, db: Tx | Database['db']): Promise<Submitted> => {
+      if (outcome === 'stored') return { receipt, status: 'received', replayed: false };
+      const previous = await this.#replay(db, keyHash!, requestHash);
+      if (!previous) throw new HifazatError('internal', 'Idempotency key claimed without a report.');
+      return previous;
     };
     const { alsoInTransaction } = options;
     if (alsoInTransaction) {
       return this.database.db.transaction(async (tx) => {
-        const outcome = await insertReport(this.database, report, tx);
+        const outcome = await insertReportInTransaction(this.database, report, tx);
         if (outcome === 'stored') await alsoInTransaction(tx, id);
         return answer(outcome, tx);
       });
     }
-    // The common path: one statement, so one round trip and one commit.
-    return answer(await insertReport(this.database, report), this.database.db);
+    // The common path: one statement (shared with reports arriving at the same time), so one round trip and one commit.
+    return answer(await this.#writer.write(report), this.database.db);
   }
 
-  async #replay(tx: Tx | Database['db'], keyHash: Buffer, requestHash: Buffer): Promise<Submitted> {
+  /** The answer given to the first submission with this Idempotency-Key, if there was one. */
+  async #replay(tx: Tx | Database['db'], keyHash: Buffer, requestHash: Buffer): Promise<Submitted | undefined> {
     const [previous] = await tx
       .select({
         requestHash: idempotencyKeys.requestHash,
@@ -145,7 +163,7 @@ export class ReportService {
       .innerJoin(reports, eq(reports.id, idempotencyKeys.reportId))
       .innerJoin(cases, eq(cases.id, reports.caseId))
       .where(eq(idempotencyKeys.keyHash, keyHash));
-    if (!previous) throw new HifazatError('internal', 'Idempotency key claimed without a report.');
+    if (!previous) return undefined;
     if (!previous.requestHash.equals(requestHash)) {
       throw new HifazatError('idempotency_conflict', 'This Idempotency-Key was already used for a different report.');
     }

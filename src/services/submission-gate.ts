@@ -5,10 +5,7 @@ import { lt, sql } from 'drizzle-orm';
 import type { Database } from '../store/database.ts';
 import { spentChallenges } from '../store/schema.ts';
 import type { Keyring } from './keys.ts';
-import type { Throttle, ThrottleCharge } from './throttle.ts';
-
-/** How a submission was let in: by a spent proof of work, or against the shared budget, which the report's own statement charges. */
-export type Admission = { by: 'proof_of_work' } | { by: 'budget'; charge: ThrottleCharge };
+import type { SharedBudget } from './throttle.ts';
 
 const challengeLifetimeSeconds = 15 * 60;
 
@@ -24,7 +21,7 @@ export class SubmissionGate {
   constructor(
     private readonly database: Database,
     keyring: Keyring,
-    private readonly unverifiedBudget: Throttle,
+    private readonly unverifiedBudget: SharedBudget,
     private readonly difficulty: { min: number; max: number } = { min: 20_000, max: 60_000 },
   ) {
     this.#secret = keyring.mac('pow-signature', 'altcha').toString('hex');
@@ -43,13 +40,12 @@ export class SubmissionGate {
   }
 
   /**
-   * Admits one submission. Without a valid unspent proof of work it goes against the budget:
-   * ReportService.submit counts it in the statement that stores the report (one round trip, not
-   * two) and refuses it with rate_limited once the window's budget is spent.
+   * Admits one submission: by its valid unspent proof of work, or else against the budget of
+   * submissions without one; throws rate_limited once that budget is spent.
    */
-  async admit(encodedPayload: string | undefined): Promise<Admission> {
-    if (encodedPayload && (await this.#spend(encodedPayload))) return { by: 'proof_of_work' };
-    return { by: 'budget', charge: this.unverifiedBudget.charge() };
+  async admit(encodedPayload: string | undefined): Promise<void> {
+    if (encodedPayload && (await this.#spend(encodedPayload))) return;
+    await this.unverifiedBudget.take();
   }
 
   async #spend(encodedPayload: string): Promise<boolean> {

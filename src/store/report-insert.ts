@@ -6,8 +6,6 @@ export interface NewReport {
   incidentId: string;
   /** With an Idempotency-Key: its keyed hash, the request's hash and the encrypted receipt to replay. */
   idempotency: { keyHash: Buffer; requestHash: Buffer; receipt: Buffer } | null;
-  /** A report without proof of work: the budget row to count it in, and the window's rows and limit (services/throttle.ts). */
-  budget: { row: string; rows: readonly string[]; windowStart: Date; limit: number } | null;
   receiptHash: Buffer;
   kind: string;
   language: string;
@@ -32,117 +30,188 @@ export interface NewReport {
   urls: { position: number; urlHash: Buffer; url: Buffer }[];
 }
 
-/** What became of a submission: stored; refused, the budget of reports without proof of work being spent; or its Idempotency-Key already used. */
-export type InsertOutcome = 'stored' | 'over_budget' | 'already_claimed';
+/** What became of a submission: stored, or not because its Idempotency-Key was already used. */
+export type InsertOutcome = 'stored' | 'already_claimed';
 
 /**
- * The whole submission in one statement: the budget count, the idempotency claim, the case, the
- * report, the anonymous incident record and the links. One statement is atomic without BEGIN and
- * COMMIT, so a submission is one round trip to the database. Foreign keys between the parts are
- * checked at the end of the statement. Over budget, only the count is written (as a refused
- * attempt counts). With an Idempotency-Key that another submission already claimed, nothing else
- * is written (a concurrent claim waits here for the other's commit). Only PostgreSQL 15 features.
+ * Whole submissions in one statement: the idempotency claims, the cases, the reports, the
+ * anonymous incident records and the links of one or more reports. One statement is atomic
+ * without BEGIN and COMMIT, so a batch is one round trip and one commit. The reports come as one
+ * JSON array and their links as another (bytea as base64), so the statement is the same for any
+ * number of reports and is prepared once per connection. Foreign keys between the parts are
+ * checked at the end of the statement. A report whose Idempotency-Key another submission already
+ * claimed writes nothing (a concurrent claim waits here for the other's commit); within one
+ * batch the first with a key claims it. Returns the ids stored. Only PostgreSQL 15 features.
  */
-const insertReportStatement: NamedStatement = {
-  name: 'hifazat_insert_report',
+const insertReportsStatement: NamedStatement = {
+  name: 'hifazat_insert_reports',
   text: `
-WITH counted AS (
-  INSERT INTO throttle_counters (bucket, window_start, hits)
-  SELECT $27::text, $28::timestamptz, 1 WHERE $27::text IS NOT NULL
-  ON CONFLICT (bucket, window_start) DO UPDATE SET hits = throttle_counters.hits + 1
-  RETURNING hits
-), within_budget AS (
-  SELECT 1 WHERE $27::text IS NULL OR (SELECT hits FROM counted) + (
-    SELECT coalesce(sum(hits), 0) FROM throttle_counters
-    WHERE bucket = ANY (string_to_array($29::text, ' ')) AND bucket <> $27::text AND window_start = $28::timestamptz
-  ) <= $30::int
+WITH submitted AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS s(
+    id uuid, incident_id uuid, key_hash text, request_hash text, replay_receipt text, receipt_hash text,
+    kind text, language text, occurred_on date, occurred_precision text, province text, district text, area text,
+    child_age_band text, child_sex text, abuser_relationship text, place text, in_danger_now boolean,
+    police_status text, reporter_relationship text, contact_consent boolean, sensitive text, contact text,
+    source text, filed_by uuid)
 ), claim AS (
   INSERT INTO idempotency_keys (key_hash, request_hash, report_id, receipt)
-  SELECT $1::bytea, $2::bytea, $3::uuid, $4::bytea FROM within_budget WHERE $1::bytea IS NOT NULL
+  SELECT decode(key_hash, 'base64'), decode(request_hash, 'base64'), id, decode(replay_receipt, 'base64')
+  FROM submitted WHERE key_hash IS NOT NULL
   ON CONFLICT DO NOTHING
   RETURNING report_id
 ), admitted AS (
-  SELECT 1 FROM within_budget WHERE $1::bytea IS NULL OR EXISTS (SELECT 1 FROM claim)
-), district AS (
-  SELECT coalesce(
-    (SELECT name_en FROM districts
-     WHERE $11::text IS NOT NULL AND (name_en_lower = lower($11::text) OR name_ur = $11::text)
-     ORDER BY name_en LIMIT 1),
-    $11::text
-  ) AS name
+  SELECT s.*, coalesce(listed.name_en, s.district) AS canonical_district
+  FROM submitted s
+  LEFT JOIN LATERAL (
+    SELECT name_en FROM districts
+    WHERE s.district IS NOT NULL AND (name_en_lower = lower(s.district) OR name_ur = s.district)
+    ORDER BY name_en LIMIT 1
+  ) listed ON true
+  WHERE s.key_hash IS NULL OR s.id IN (SELECT report_id FROM claim)
 ), new_case AS (
   INSERT INTO cases (id, reference)
-  SELECT $3::uuid, 'HZ-' || to_char(now() AT TIME ZONE 'Asia/Karachi', 'YYYY') || '-' || lpad(nextval('case_reference_seq')::text, 6, '0')
+  SELECT id, 'HZ-' || to_char(now() AT TIME ZONE 'Asia/Karachi', 'YYYY') || '-' || lpad(nextval('case_reference_seq')::text, 6, '0')
   FROM admitted
-  RETURNING id
 ), new_report AS (
   INSERT INTO reports (
     id, case_id, receipt_hash, kind, language, occurred_on, occurred_precision, province, district, area,
     child_age_band, child_sex, abuser_relationship, place, in_danger_now, police_status, reporter_relationship,
     contact_consent, sensitive, contact, source, filed_by, filing_consent
   )
-  SELECT new_case.id, new_case.id, $5::bytea, $6::text, $7::text, $8::date, $9::text, $10::text, district.name, $12::text,
-         $13::text, $14::text, $15::text, $16::text, $17::boolean, $18::text, $19::text,
-         $20::boolean, $21::bytea, $22::bytea, $23::text, $24::uuid, CASE WHEN $24::uuid IS NULL THEN NULL ELSE true END
-  FROM new_case, district
+  SELECT id, id, decode(receipt_hash, 'base64'), kind, language, occurred_on, occurred_precision, province, canonical_district, area,
+         child_age_band, child_sex, abuser_relationship, place, in_danger_now, police_status, reporter_relationship,
+         contact_consent, decode(sensitive, 'base64'), decode(contact, 'base64'), source, filed_by,
+         CASE WHEN filed_by IS NULL THEN NULL ELSE true END
+  FROM admitted
   RETURNING id
 ), incident AS (
   INSERT INTO incident_records (
     id, case_id, source, occurred_on, reported_on, province, district, area, victim_sex, age_band,
     abuser_relationship, place, police_status
   )
-  SELECT $25::uuid, new_case.id, 'hotline', $8::date, (now() AT TIME ZONE 'Asia/Karachi')::date, $10::text, district.name, $12::text,
-         $14::text, $13::text, $15::text, $16::text, $18::text
-  FROM new_case, district
+  SELECT incident_id, id, 'hotline', occurred_on, (now() AT TIME ZONE 'Asia/Karachi')::date, province, canonical_district, area,
+         child_sex, child_age_band, abuser_relationship, place, police_status
+  FROM admitted
 ), links AS (
   INSERT INTO report_urls (report_id, position, url_hash, url)
-  SELECT new_report.id, link.position, decode(link.url_hash, 'base64'), decode(link.url, 'base64')
-  FROM new_report, jsonb_to_recordset($26::jsonb) AS link(position smallint, url_hash text, url text)
+  SELECT link.report_id, link.position, decode(link.url_hash, 'base64'), decode(link.url, 'base64')
+  FROM jsonb_to_recordset($2::jsonb) AS link(report_id uuid, position smallint, url_hash text, url text)
+  WHERE link.report_id IN (SELECT id FROM new_report)
 )
-SELECT (SELECT count(*) FROM new_report)::int AS stored, EXISTS (SELECT 1 FROM within_budget) AS within_budget`,
+SELECT id FROM new_report`,
 };
 
-/** Writes a submission. Inside a transaction (`tx`) it runs with the transaction's other work. */
-export async function insertReport(database: Database, report: NewReport, tx?: Tx): Promise<InsertOutcome> {
-  const params = [
-    report.idempotency?.keyHash ?? null,
-    report.idempotency?.requestHash ?? null,
-    report.id,
-    report.idempotency?.receipt ?? null,
-    report.receiptHash,
-    report.kind,
-    report.language,
-    report.occurredOn,
-    report.occurredPrecision,
-    report.province,
-    report.district,
-    report.area,
-    report.childAgeBand,
-    report.childSex,
-    report.abuserRelationship,
-    report.place,
-    report.inDangerNow,
-    report.policeStatus,
-    report.reporterRelationship,
-    report.contactConsent,
-    report.sensitive,
-    report.contact,
-    report.source,
-    report.filedBy,
-    report.incidentId,
-    JSON.stringify(
-      report.urls.map((u) => ({ position: u.position, url_hash: u.urlHash.toString('base64'), url: u.url.toString('base64') })),
-    ),
-    report.budget?.row ?? null,
-    report.budget?.windowStart ?? null,
-    // Bucket names have no spaces; one text parameter keeps arrays out of the drivers' hands.
-    report.budget?.rows.join(' ') ?? null,
-    report.budget?.limit ?? null,
-  ];
-  type Row = { stored: number; within_budget: boolean };
-  const [row] = tx
-    ? ((await tx.execute(statementSql(insertReportStatement, params))) as unknown as { rows: Row[] }).rows
-    : await database.run<Row>(insertReportStatement, params);
-  if (!row?.within_budget) return 'over_budget';
-  return row.stored === 1 ? 'stored' : 'already_claimed';
+/** The statement's two parameters: the reports and their links, as JSON text. */
+function statementParams(batch: readonly NewReport[]): [string, string] {
+  const base64 = (bytes: Buffer | null | undefined) => bytes?.toString('base64') ?? null;
+  const reports = batch.map((r) => ({
+    id: r.id,
+    incident_id: r.incidentId,
+    key_hash: base64(r.idempotency?.keyHash),
+    request_hash: base64(r.idempotency?.requestHash),
+    replay_receipt: base64(r.idempotency?.receipt),
+    receipt_hash: base64(r.receiptHash),
+    kind: r.kind,
+    language: r.language,
+    occurred_on: r.occurredOn,
+    occurred_precision: r.occurredPrecision,
+    province: r.province,
+    district: r.district,
+    area: r.area,
+    child_age_band: r.childAgeBand,
+    child_sex: r.childSex,
+    abuser_relationship: r.abuserRelationship,
+    place: r.place,
+    in_danger_now: r.inDangerNow,
+    police_status: r.policeStatus,
+    reporter_relationship: r.reporterRelationship,
+    contact_consent: r.contactConsent,
+    sensitive: base64(r.sensitive),
+    contact: base64(r.contact),
+    source: r.source,
+    filed_by: r.filedBy,
+  }));
+  const links = batch.flatMap((r) =>
+    r.urls.map((u) => ({ report_id: r.id, position: u.position, url_hash: base64(u.urlHash), url: base64(u.url) })),
+  );
+  return [JSON.stringify(reports), JSON.stringify(links)];
+}
+
+/** Writes submissions in one statement and returns the ids stored. Inside a transaction (`tx`) it runs with the transaction's other work. */
+async function insertReports(database: Database, batch: readonly NewReport[], tx?: Tx): Promise<Set<string>> {
+  const params = statementParams(batch);
+  type Row = { id: string };
+  const rows = tx
+    ? ((await tx.execute(statementSql(insertReportsStatement, params))) as unknown as { rows: Row[] }).rows
+    : await database.run<Row>(insertReportsStatement, params);
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Writes one submission inside a transaction, with the transaction's other work (a staff filing and its audit entry). */
+export async function insertReportInTransaction(database: Database, report: NewReport, tx: Tx): Promise<InsertOutcome> {
+  return (await insertReports(database, [report], tx)).has(report.id) ? 'stored' : 'already_claimed';
+}
+
+interface Pending {
+  report: NewReport;
+  settle: (outcome: Promise<InsertOutcome>) => void;
+}
+
+/**
+ * Writes submissions as they come, several to a statement when they come together. At most
+ * `statementsInFlight` statements run at once (one was fastest in bench/submissions.ts, with one
+ * or two processes); reports that arrive meanwhile wait and go together in the next one, so
+ * under load one round trip, one statement and one commit serve many reports, and a lone report
+ * goes at once. Each caller's promise settles only when the
+ * statement holding its report has committed. If a statement of several fails, its reports are
+ * written again one by one (the failed statement wrote nothing), so one bad report fails alone.
+ */
+export class ReportWriter {
+  readonly #queue: Pending[] = [];
+  #inFlight = 0;
+
+  constructor(
+    private readonly database: Database,
+    private readonly statementsInFlight = 1,
+    private readonly maxBatch = 32,
+  ) {}
+
+  write(report: NewReport): Promise<InsertOutcome> {
+    return new Promise<InsertOutcome>((resolve) => {
+      this.#queue.push({ report, settle: resolve });
+      this.#next();
+    });
+  }
+
+  #next(): void {
+    while (this.#inFlight < this.statementsInFlight && this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.maxBatch);
+      this.#inFlight += 1;
+      void this.#write(batch).finally(() => {
+        this.#inFlight -= 1;
+        this.#next();
+      });
+    }
+  }
+
+  /** Settles each report's promise; never rejects itself. */
+  async #write(batch: Pending[]): Promise<void> {
+    if (batch.length === 1) return this.#writeAlone(batch[0]!);
+    try {
+      const stored = await insertReports(this.database, batch.map((p) => p.report));
+      for (const p of batch) p.settle(Promise.resolve(outcomeOf(stored, p.report)));
+    } catch {
+      await Promise.all(batch.map((p) => this.#writeAlone(p)));
+    }
+  }
+
+  async #writeAlone(pending: Pending): Promise<void> {
+    const outcome = insertReports(this.database, [pending.report]).then((stored) => outcomeOf(stored, pending.report));
+    pending.settle(outcome);
+    await outcome.catch(() => {});
+  }
+}
+
+function outcomeOf(stored: Set<string>, report: NewReport): InsertOutcome {
+  return stored.has(report.id) ? 'stored' : 'already_claimed';
 }

@@ -118,6 +118,27 @@ forEachEngine('throttling', (engine) => {
       assert.equal((await send()).statusCode, 201);
       assert.equal((await send()).statusCode, 429, 'a spent solution does not buy a second report');
     });
+
+    test('with the budget spent, a retry of a stored report still gets its receipt; a new report does not', async () => {
+      const { solveChallenge } = await import('altcha-lib');
+      const { deriveKey } = await import('altcha-lib/algorithms/sha');
+      const challenge = (await t.app.inject('/api/v1/pow-challenge')).json();
+      const solution = await solveChallenge({ challenge, deriveKey });
+      const pow = Buffer.from(JSON.stringify({ challenge, solution })).toString('base64');
+      const headers = { 'idempotency-key': 'stored-before-refusal-01' };
+      const first = await t.app.inject({ method: 'POST', url: '/api/v1/reports', headers: { ...headers, 'x-altcha': pow }, payload: report });
+      assert.equal(first.statusCode, 201);
+      const stored = await count(t);
+      // The answer was lost; the app retries without a proof of work, past the spent budget.
+      const retry = await t.app.inject({ method: 'POST', url: '/api/v1/reports', headers, payload: report });
+      assert.equal(retry.statusCode, 200);
+      assert.equal(retry.json().receipt, first.json().receipt);
+      const other = await t.app.inject({
+        method: 'POST', url: '/api/v1/reports', headers: { 'idempotency-key': 'new-after-refusal-01' }, payload: report,
+      });
+      assert.equal(other.statusCode, 429);
+      assert.equal(await count(t), stored);
+    });
   });
 
   describe('per-client limit in memory', () => {

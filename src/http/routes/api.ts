@@ -53,8 +53,11 @@ export function apiRoutes(services: Services, options: HttpOptions): FastifyPlug
         });
       }
       const pow = request.headers['x-altcha'];
-      const admission = await services.submissionGate.admit(typeof pow === 'string' ? pow : undefined);
-      const submitted = await services.reports.submit(input, { source: 'api', idempotencyKey: key, admission });
+      const submitted = await services.reports.submit(input, {
+        source: 'api',
+        idempotencyKey: key,
+        proofOfWork: typeof pow === 'string' ? pow : undefined,
+      });
       return reply.code(submitted.replayed ? 200 : 201).send({ receipt: submitted.receipt, status: submitted.status });
     });
 

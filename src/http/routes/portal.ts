@@ -76,11 +76,10 @@ export function portalRoutes(services: Services, options: HttpOptions): FastifyP
         if (!parsed.success) {
           return renderForm(reply, body, { issues: toFieldIssues(parsed.error), idempotencyKey: form.idempotencyKey }, 400);
         }
-        const admission = await services.submissionGate.admit(form.proofOfWork);
         const submitted = await services.reports.submit(parsed.data, {
           source: 'portal',
           idempotencyKey: form.idempotencyKey,
-          admission,
+          proofOfWork: form.proofOfWork,
         });
         return sendPage(reply, receiptPage(ctx('/report'), submitted.receipt, parsed.data.inDangerNow));
       });

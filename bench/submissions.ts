@@ -22,8 +22,10 @@
  * Every report goes through the shared budget for reports without proof of work (as the
  * no-JavaScript form and API clients do), so the server runs with UNVERIFIED_REPORTS_PER_HOUR
  * and CLIENT_REPORTS_PER_HOUR raised far above the default 300 and 30. --cpu-prof writes a V8
- * CPU profile of the server and prints where its time went. Without --engine, runs PGlite, and
- * PostgreSQL too when a server URL is known.
+ * CPU profile of the server and prints where its time went (V8 samples by the wall clock, so
+ * time spent waiting for a core is booked to the call that woke another process, such as
+ * `writev`; docs/PERFORMANCE.md says how to count CPU time only). Without --engine, runs PGlite,
+ * and PostgreSQL too when a server URL is known.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';

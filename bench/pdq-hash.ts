@@ -1,5 +1,5 @@
 /**
- * PDQ hashing throughput on one core. Usage: npx tsx bench/pdq-hash.ts
+ * PDQ hashing throughput on one core. Usage: npx tsx bench/pdq-hash.ts [--reference PATH]
  *
  * Synthetic benign JPEGs (gradients, soft shapes and per-pixel noise) at 1024x768 and 4000x3000, in
  * two kinds: "photo-like" noise, and heavy noise, which makes the JPEG larger and slower to decode.
@@ -13,7 +13,16 @@
  *
  * Targets from the issue, against the C++ reference: decode + hash at least 4x its 32 images/s at
  * 1024x768 and 4.2 images/s at 4000x3000; hash step no slower than its 3.9 ms.
+ *
+ * --reference PATH also times Meta's C++ `pdq-photo-hasher` (built from facebook/ThreatExchange,
+ * pdq/cpp, with libjpeg: docs/PERFORMANCE.md gives the command) on the same JPEGs on this
+ * machine: the process's CPU time over many copies of the file, and whether its hash and quality
+ * equal ours.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import os from 'node:os';
 import sharp from 'sharp';
 import { pdqHash, pdqHashWithDihedrals } from '../src/pdq/index.ts';
@@ -108,6 +117,25 @@ function cpuModel(): string {
   return os.cpus()[0]?.model.trim() ?? 'unknown';
 }
 
+const referenceHasher = parseArgs({ options: { reference: { type: 'string' } } }).values.reference;
+const workDir = mkdtempSync(join(os.tmpdir(), 'hifazat-pdq-bench-'));
+
+/** CPU seconds of this process's finished children (utime + stime of waited-for children, /proc). */
+function childrenCpuSeconds(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+/** The reference hasher on `copies` copies of one file, in one process: images/s by CPU time, and its `hash,quality`. */
+function timeReference(path: string, jpeg: Buffer, copies: number): { imagesPerSecond: number; hash: string } {
+  writeFileSync(path, jpeg);
+  const cpuBefore = childrenCpuSeconds();
+  const run = spawnSync(referenceHasher!, ['-i'], { input: `${path}\n`.repeat(copies), encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (run.status !== 0) throw new Error(`${referenceHasher} failed: ${run.stderr}`);
+  const cpuSeconds = childrenCpuSeconds() - cpuBefore;
+  return { imagesPerSecond: copies / cpuSeconds, hash: run.stdout.split('\n')[0]!.split(',').slice(0, 2).join(',') };
+}
+
 sharp.concurrency(1);
 sharp.cache(false);
 
@@ -122,6 +150,7 @@ console.log(
   '| image | JPEG | decode + PDQ, images/s | all signals, images/s | decode, ms | hash step, ms | hash + 8 dihedral, ms |',
 );
 console.log('|---|---|---|---|---|---|---|');
+const referenceLines: string[] = [];
 
 for (const { width, height, content, noiseAmplitude } of CASES) {
   const jpeg = await sharp(syntheticPixels(width, height, noiseAmplitude), { raw: { width, height, channels: 3 } })
@@ -140,6 +169,15 @@ for (const { width, height, content, noiseAmplitude } of CASES) {
   const hash = await time(hashRuns, () => pdqHash(decoded));
   const dihedral = await time(hashRuns, () => pdqHashWithDihedrals(decoded));
 
+  if (referenceHasher) {
+    const reference = timeReference(join(workDir, `${width}x${height}-${noiseAmplitude}.jpg`), jpeg, iterations);
+    const ours = pdqHash(decoded);
+    const same = reference.hash === `${ours.hash.toHex()},${ours.quality}`;
+    referenceLines.push(
+      `| ${width}x${height} ${content} | ${reference.imagesPerSecond.toFixed(1)} | ${same ? 'yes' : `no: ${reference.hash}`} |`,
+    );
+  }
+
   const bitsPerPixel = (jpeg.length * 8) / (width * height);
   console.log(
     `| ${width}x${height} ${content} | ${(jpeg.length / 1e6).toFixed(2)} MB, ${bitsPerPixel.toFixed(2)} bit/px ` +
@@ -147,6 +185,16 @@ for (const { width, height, content, noiseAmplitude } of CASES) {
       `| ${perCall(hashRuns, hash)} | ${perCall(hashRuns, dihedral)} |`,
   );
 }
+
+if (referenceHasher) {
+  console.log('');
+  console.log(`C++ reference on this machine (${referenceHasher}), CPU time of its process:`);
+  console.log('');
+  console.log('| image | decode + PDQ, images/s | same hash and quality as ours |');
+  console.log('|---|---|---|');
+  for (const line of referenceLines) console.log(line);
+}
+rmSync(workDir, { recursive: true, force: true });
 
 console.log('');
 console.log(`load average after: ${loadAverage()}`);

@@ -4,8 +4,8 @@
  *
  * The float32 work (luminance, blur, decimation, quality, DCT) runs in WebAssembly, where float32
  * arithmetic is native (`./wasm/hash-step.ts`, AssemblyScript, compiled into `./hash-step-wasm.ts`
- * by `npm run build:pdq-wasm`); this module picks the pixels of the pre-resize, thresholds the DCT
- * block and forms the dihedral variants.
+ * by `npm run build:pdq-wasm`); this module hands it the source rows the pre-resize picks,
+ * thresholds the DCT block and forms the dihedral variants.
  *
  * No platform imports, so the same code runs in Node and in a browser. The WebAssembly memory is
  * module-level and reused; the functions are synchronous, so calls cannot interleave.

@@ -14,7 +14,7 @@ import { defangUrl } from '../domain/url.ts';
 import type { Database, Tx } from '../store/database.ts';
 import {
   agencies, caseNotes, cases, caseTasks, incidentRecords, referrals, reportClassifications, reportMessages, reports,
-  reportUrlClassifications, reportUrls, staffUsers,
+  reportUrlClassifications, reportUrls, staffUsers, type ReportFacts,
 } from '../store/schema.ts';
 import type { AuditEntry, AuditLog } from './audit.ts';
 import type { Keyring } from './keys.ts';
@@ -104,26 +104,12 @@ export interface MessageView {
   createdAt: Date;
 }
 
-export interface ReportView {
+export interface ReportView extends ReportFacts {
   id: string;
   case: CaseSummary;
-  kind: string;
-  language: string;
   source: string;
   filedBy: string | null;
   receivedAt: Date;
-  occurredOn: string | null;
-  occurredPrecision: string;
-  province: string;
-  district: string | null;
-  area: string;
-  childAgeBand: string;
-  childSex: string;
-  abuserRelationship: string;
-  place: string;
-  inDangerNow: boolean | null;
-  policeStatus: string;
-  reporterRelationship: string;
   /** Contact details exist (with consent); revealContact shows them, audited. */
   hasContact: boolean;
   site: string | null;

@@ -188,7 +188,7 @@ export class HashBanks {
   }
 
   /** A page of enabled entries with ids above `afterId`, in id order, for loading an index. */
-  enabledEntriesAfter(afterId: number, limit = 50_000) {
+  enabledEntriesAfter(afterId: number, limit = changesPageSize) {
     return this.database.db
       .select(indexedColumns)
       .from(hashBankEntries)

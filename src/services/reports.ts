@@ -31,6 +31,12 @@ export interface FollowUpView {
   messages: ThreadMessage[];
 }
 
+/** An Idempotency-Key's keyed hash, and the keyed hash of the report sent with it. */
+interface IdempotencyHashes {
+  keyHash: Buffer;
+  requestHash: Buffer;
+}
+
 /** How long a retried submission gets its first answer back. */
 const idempotencyWindowHours = 24;
 
@@ -77,14 +83,16 @@ export class ReportService {
       alsoInTransaction?: (tx: Tx, reportId: string) => Promise<void>;
     },
   ): Promise<Submitted> {
-    const keyHash = options.idempotencyKey ? this.keyring.mac('idempotency', options.idempotencyKey) : undefined;
-    const requestHash = this.keyring.mac('idempotency', JSON.stringify(input));
+    // Only a report with an Idempotency-Key needs its key and its content hashed.
+    const key: IdempotencyHashes | undefined = options.idempotencyKey
+      ? { keyHash: this.keyring.mac('idempotency', options.idempotencyKey), requestHash: this.keyring.mac('idempotency', JSON.stringify(input)) }
+      : undefined;
     if (options.source !== 'staff') {
       try {
         await this.gate.admit(options.proofOfWork);
       } catch (error) {
-        const previous = keyHash && error instanceof HifazatError && error.code === 'rate_limited'
-          ? await this.#replay(this.database.db, keyHash, requestHash)
+        const previous = key && error instanceof HifazatError && error.code === 'rate_limited'
+          ? await this.#replay(this.database.db, key)
           : undefined;
         if (previous) return previous;
         throw error;
@@ -95,8 +103,8 @@ export class ReportService {
     const report: NewReport = {
       id,
       incidentId: randomUUID(),
-      idempotency: keyHash
-        ? { keyHash, requestHash, receipt: this.keyring.encrypt(receipt, context.idempotentReceipt(keyHash)) }
+      idempotency: key
+        ? { ...key, receipt: this.keyring.encrypt(receipt, context.idempotentReceipt(key.keyHash)) }
         : null,
       receiptHash: this.keyring.mac('receipt-lookup', receipt),
       kind: input.kind,
@@ -135,7 +143,7 @@ export class ReportService {
     };
     const answer = async (outcome: InsertOutcome, db: Tx | Database['db']): Promise<Submitted> => {
       if (outcome === 'stored') return { receipt, status: 'received', replayed: false };
-      const previous = await this.#replay(db, keyHash!, requestHash);
+      const previous = await this.#replay(db, key!);
       if (!previous) throw new HifazatError('internal', 'Idempotency key claimed without a report.');
       return previous;
     };
@@ -152,7 +160,7 @@ export class ReportService {
   }
 
   /** The answer given to the first submission with this Idempotency-Key, if there was one. */
-  async #replay(tx: Tx | Database['db'], keyHash: Buffer, requestHash: Buffer): Promise<Submitted | undefined> {
+  async #replay(tx: Tx | Database['db'], { keyHash, requestHash }: IdempotencyHashes): Promise<Submitted | undefined> {
     const [previous] = await tx
       .select({
         requestHash: idempotencyKeys.requestHash,

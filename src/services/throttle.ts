@@ -47,7 +47,7 @@ export class Throttle {
   }
 
   async recordFailure(): Promise<void> {
-    await claim(this.database, this.rule.bucket, windowOf(this.rule, this.now()).start, 1);
+    await addToCounter(this.database, this.rule.bucket, windowOf(this.rule, this.now()).start, 1);
   }
 }
 
@@ -55,10 +55,11 @@ export class Throttle {
  * A window's budget of uses shared by every instance, taken from the database in blocks: one
  * write claims `block` uses, which this instance then hands out from memory. A counter that
  * every use wrote to would cost each report a row update (and its lock until the commit is on
- * disk); in blocks it costs one per `block`. The window's total never exceeds `limit`; an
- * instance leaves at most `block - 1` claimed uses unspent when the window ends or it stops,
- * so a block of 1 counts exactly. Once a claim comes back empty the instance refuses until
- * the next window without asking the database again, so a flood of refusals writes nothing.
+ * disk); in blocks it costs one per `block`. The uses granted in a window never exceed `limit`
+ * (the counter itself also counts the claims that came back short); an instance leaves at most
+ * `block - 1` granted uses unspent when the window ends or it stops, so a block of 1 counts
+ * exactly. Once a claim comes back short the instance refuses until the next window without
+ * asking the database again, so a flood of refusals writes nothing.
  */
 export class SharedBudget {
   #windowStart = Number.NaN;
@@ -94,7 +95,7 @@ export class SharedBudget {
 
   async #claim(window: number): Promise<void> {
     const { block, limit } = this.rule;
-    const hits = await claim(this.database, this.rule.bucket, new Date(window), block);
+    const hits = await addToCounter(this.database, this.rule.bucket, new Date(window), block);
     // This block is uses hits - block + 1 … hits of the window; those past the limit are not ours.
     const granted = Math.max(0, Math.min(block, limit - (hits - block)));
     if (window !== this.#windowStart) return; // the window ended while claiming
@@ -104,7 +105,7 @@ export class SharedBudget {
 }
 
 /** Adds `uses` to a window's counter in one statement and returns the new count. */
-async function claim(database: Database, bucket: string, windowStart: Date, uses: number): Promise<number> {
+async function addToCounter(database: Database, bucket: string, windowStart: Date, uses: number): Promise<number> {
   const [row] = await database.db
     .insert(throttleCounters)
     .values({ bucket, windowStart, hits: uses })

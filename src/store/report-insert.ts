@@ -1,27 +1,17 @@
 import { statementSql, type Database, type NamedStatement, type Tx } from './database.ts';
+import type { ReportFacts } from './schema.ts';
 
-/** What one submission writes, already encrypted and hashed by the service. */
-export interface NewReport {
+/**
+ * What one submission writes, already encrypted and hashed by the service. Its `district` is as
+ * typed; the statement stores the list's English name when it is on the district list in either
+ * language.
+ */
+export interface NewReport extends ReportFacts {
   id: string;
   incidentId: string;
   /** With an Idempotency-Key: its keyed hash, the request's hash and the encrypted receipt to replay. */
   idempotency: { keyHash: Buffer; requestHash: Buffer; receipt: Buffer } | null;
   receiptHash: Buffer;
-  kind: string;
-  language: string;
-  occurredOn: string | null;
-  occurredPrecision: string;
-  province: string;
-  /** As typed; stored as the list's English name when it is on the district list in either language. */
-  district: string | null;
-  area: string;
-  childAgeBand: string;
-  childSex: string;
-  abuserRelationship: string;
-  place: string;
-  inDangerNow: boolean | null;
-  policeStatus: string;
-  reporterRelationship: string;
   contactConsent: boolean;
   sensitive: Buffer;
   contact: Buffer | null;
@@ -149,7 +139,11 @@ async function insertReports(database: Database, batch: readonly NewReport[], tx
 
 /** Writes one submission inside a transaction, with the transaction's other work (a staff filing and its audit entry). */
 export async function insertReportInTransaction(database: Database, report: NewReport, tx: Tx): Promise<InsertOutcome> {
-  return (await insertReports(database, [report], tx)).has(report.id) ? 'stored' : 'already_claimed';
+  return outcomeOf(await insertReports(database, [report], tx), report);
+}
+
+function outcomeOf(stored: Set<string>, report: NewReport): InsertOutcome {
+  return stored.has(report.id) ? 'stored' : 'already_claimed';
 }
 
 interface Pending {
@@ -157,24 +151,23 @@ interface Pending {
   settle: (outcome: Promise<InsertOutcome>) => void;
 }
 
+/** The most reports one statement takes. */
+const maxBatch = 32;
+
 /**
- * Writes submissions as they come, several to a statement when they come together. At most
- * `statementsInFlight` statements run at once (one was fastest in bench/submissions.ts, with one
- * or two processes); reports that arrive meanwhile wait and go together in the next one, so
- * under load one round trip, one statement and one commit serve many reports, and a lone report
- * goes at once. Each caller's promise settles only when the
- * statement holding its report has committed. If a statement of several fails, its reports are
- * written again one by one (the failed statement wrote nothing), so one bad report fails alone.
+ * Writes submissions as they come, several to a statement when they come together. One
+ * statement runs at a time (faster in bench/submissions.ts than two, three or four, with one or
+ * two processes); the reports that arrive meanwhile wait and go together in the next, so under
+ * load one round trip, one statement and one commit serve many reports, and a lone report goes
+ * at once. Each caller's promise settles only when the statement holding its report has
+ * committed. If a statement of several fails, its reports are written again one by one (the
+ * failed statement wrote nothing), so one bad report fails alone.
  */
 export class ReportWriter {
   readonly #queue: Pending[] = [];
-  #inFlight = 0;
+  #writing = false;
 
-  constructor(
-    private readonly database: Database,
-    private readonly statementsInFlight = 1,
-    private readonly maxBatch = 32,
-  ) {}
+  constructor(private readonly database: Database) {}
 
   write(report: NewReport): Promise<InsertOutcome> {
     return new Promise<InsertOutcome>((resolve) => {
@@ -184,14 +177,12 @@ export class ReportWriter {
   }
 
   #next(): void {
-    while (this.#inFlight < this.statementsInFlight && this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.maxBatch);
-      this.#inFlight += 1;
-      void this.#write(batch).finally(() => {
-        this.#inFlight -= 1;
-        this.#next();
-      });
-    }
+    if (this.#writing || this.#queue.length === 0) return;
+    this.#writing = true;
+    void this.#write(this.#queue.splice(0, maxBatch)).finally(() => {
+      this.#writing = false;
+      this.#next();
+    });
   }
 
   /** Settles each report's promise; never rejects itself. */
@@ -210,8 +201,4 @@ export class ReportWriter {
     pending.settle(outcome);
     await outcome.catch(() => {});
   }
-}
-
-function outcomeOf(stored: Set<string>, report: NewReport): InsertOutcome {
-  return stored.has(report.id) ? 'stored' : 'already_claimed';
 }

@@ -44,6 +44,13 @@ export const reports = pgTable('reports', {
   updatedAt: timestamptz('updated_at').notNull().default(sql`now()`),
 });
 
+/** What a report says about the incident, kept in clear for triage and statistics. */
+export type ReportFacts = Pick<
+  typeof reports.$inferSelect,
+  | 'kind' | 'language' | 'occurredOn' | 'occurredPrecision' | 'province' | 'district' | 'area' | 'childAgeBand'
+  | 'childSex' | 'abuserRelationship' | 'place' | 'inDangerNow' | 'policeStatus' | 'reporterRelationship'
+>;
+
 export const reportUrls = pgTable(
   'report_urls',
   {

@@ -60,7 +60,7 @@ forEachEngine('report writer', (engine) => {
 
   test('reports arriving together share statements, and each is stored whole with its own parts', async () => {
     statements.length = 0;
-    const writer = new ReportWriter(database, 1);
+    const writer = new ReportWriter(database);
     const batch = Array.from({ length: 20 }, (_, i) =>
       newReport({
         district: i % 2 === 0 ? 'ملتان' : `Nowhere ${i}`,
@@ -90,7 +90,7 @@ forEachEngine('report writer', (engine) => {
 
   test('within one statement, the first report with an Idempotency-Key claims it', async () => {
     statements.length = 0;
-    const writer = new ReportWriter(database, 1);
+    const writer = new ReportWriter(database);
     const blocker = writer.write(newReport());
     const first = newReport({ idempotency: withKey('same-key-in-batch') });
     const second = newReport({ idempotency: withKey('same-key-in-batch') });
@@ -102,7 +102,7 @@ forEachEngine('report writer', (engine) => {
 
   test('a report the database refuses fails alone; the others in its statement are stored', async () => {
     statements.length = 0;
-    const writer = new ReportWriter(database, 1);
+    const writer = new ReportWriter(database);
     const good = [newReport(), newReport(), newReport()];
     const bad = newReport({ occurredPrecision: 'fortnight' }); // breaks a CHECK constraint
     const results = await Promise.allSettled([good[0]!, bad, good[1]!, good[2]!].map((r) => writer.write(r)));

@@ -30,6 +30,9 @@ export const SOURCE_ROW: usize = 0x310000;
 const GRID: i32 = 64;
 const DCT_SIZE: i32 = 16;
 
+// Once, at instantiation: the first two passes store every position where it was computed.
+for (let i = 0; i < 512; i++) store<i32>(EVERY_POSITION + (<usize>i << 2), i);
+
 /**
  * Prepares the pre-resize of a `sourceWidth`-pixel-wide image with `channels` bytes per pixel
  * to `width` columns: nearest neighbour with corner alignment, column x taking source column
@@ -89,7 +92,6 @@ function blurAndDecimate(width: i32, height: i32): void {
   const windowY = (height + 127) / 128;
   const columns = gridSampling(width, COLUMN_SLOT, COLUMN_SLOT_OF_CELL);
   gridSampling(height, ROW_SLOT, ROW_SLOT_OF_CELL);
-  for (let i = 0; i < 512; i++) store<i32>(EVERY_POSITION + (<usize>i << 2), i);
 
   boxRows(LUMA, TEMP, width, height, windowX, EVERY_POSITION, width);
   boxColumns(TEMP, LUMA, width, height, windowY, EVERY_POSITION);

@@ -425,7 +425,7 @@ async function startServer(services: Services, setup: ServerSetup, log: (line: s
     logStream: pino.destination({ dest: '/dev/null', sync: true }) as unknown as NodeJS.WritableStream,
     trustProxy: false,
     https: false,
-    clientRateLimit: { reportsPerHour: 30, followUpsPerTenMinutes: 30 },
+    publicUrl: 'http://127.0.0.1',
     matchRequestsPerMinute: 1_000_000_000,
   });
   // As src/main.ts does: changes made by other instances are picked up every ten seconds.

@@ -197,7 +197,7 @@ for (const engine of engines) {
     const [rollup] = await query<{ months: number; rows: number }>('SELECT count(DISTINCT month)::int AS months, count(*)::int AS rows FROM incident_monthly_counts');
     console.log(`first maintenance run (every month stale): ${(refreshMs / 1000).toFixed(1)} s, ${rollup!.months} months, ${rollup!.rows.toLocaleString('en')} rows of monthly counts`);
     await database.db.execute(sql`ANALYZE incident_monthly_counts`);
-    const app = await buildApp(services, { logLevel: 'silent', trustProxy: false, https: false, clientRateLimit: { reportsPerHour: 1e6, followUpsPerTenMinutes: 1e6 }, matchRequestsPerMinute: 1e6 } as Parameters<typeof buildApp>[1]);
+    const app = await buildApp(services, { logLevel: 'silent', trustProxy: false, https: false, publicUrl: 'http://127.0.0.1', matchRequestsPerMinute: 1e6 } as Parameters<typeof buildApp>[1]);
     const releaseId = await services.statistics.publish('cli', { from: '2024-01-01', to: '2024-12-31' });
     const staff = { id: randomUUID(), email: 'bench@hifazat.test', displayName: 'Bench', role: 'supervisor' as const, language: 'en' as const };
     const ctx = { lang: 'en' as const, t: messages.en, c: consoleMessages.en, page: '/statistics', staff, csrf: 'x' };

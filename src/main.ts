@@ -2,9 +2,10 @@ import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { buildApp } from './http/app.ts';
+import { sealTypedDistricts } from './services/districts.ts';
 import { createServices, defaultBudgets } from './services/index.ts';
 import { Keyring, loadOrCreateDataKey } from './services/keys.ts';
-import { lockDataDir } from './store/data-dir-lock.ts';
+import { lockDataDir, restrictDataDir, usePrivateUmask } from './store/data-dir-lock.ts';
 import { migrate, openDatabase, type Database } from './store/database.ts';
 
 const maintenanceIntervalMs = 10 * 60 * 1000;
@@ -19,9 +20,14 @@ export interface Opened {
 /**
  * Opens the configured database (PGlite in DATA_DIR, locked against a second process, or the
  * PostgreSQL server at DATABASE_URL), brings its schema up to date and loads the data key.
+ * DATA_DIR and everything in it is private (0700/0600) before the database opens, and again
+ * once it is open (PGlite writes some files with modes of its own) and when it closes; the
+ * process's umask (077) makes what it creates in between private too.
  */
 export async function openStorage(config: Config): Promise<Opened> {
+  usePrivateUmask();
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  restrictDataDir(config.dataDir);
   const unlock = config.databaseUrl ? () => {} : lockDataDir(config.dataDir);
   try {
     const keyring = new Keyring(loadOrCreateDataKey(config.keyFile, { create: true }));
@@ -29,12 +35,19 @@ export async function openStorage(config: Config): Promise<Opened> {
       ? await openDatabase({ engine: 'postgres', url: config.databaseUrl, poolSize: config.databasePoolSize })
       : await openDatabase({ engine: 'pglite', dataDir: `${config.dataDir}/pglite` });
     await migrate(database);
+    // What SQL could not do in a migration: encrypt districts typed before 0010 (cheap once done).
+    await sealTypedDistricts(database, keyring);
+    restrictDataDir(config.dataDir);
     return {
       database,
       keyring,
       async close() {
-        await database.close();
-        unlock();
+        try {
+          await database.close();
+          restrictDataDir(config.dataDir);
+        } finally {
+          unlock();
+        }
       },
     };
   } catch (error) {
@@ -45,15 +58,12 @@ export async function openStorage(config: Config): Promise<Opened> {
 
 export async function start(config: Config): Promise<{ app: FastifyInstance; url: string; stop(): Promise<void> }> {
   const storage = await openStorage(config);
-  const services = createServices(storage.database, storage.keyring, {
-    ...defaultBudgets,
-    unverifiedReportsPerHour: config.unverifiedReportsPerHour,
-  });
+  const services = createServices(storage.database, storage.keyring, { ...defaultBudgets, ...config.clientLimits });
   const app = await buildApp(services, {
     logLevel: config.logLevel,
     trustProxy: config.trustProxy,
     https: config.https,
-    clientRateLimit: { reportsPerHour: config.clientReportsPerHour, followUpsPerTenMinutes: 30 },
+    publicUrl: config.publicUrl,
     matchRequestsPerMinute: config.matchRequestsPerMinute,
   });
   const timer = setInterval(() => {

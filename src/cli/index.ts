@@ -3,7 +3,7 @@ import { loadConfig } from '../config.ts';
 import { HifazatError } from '../domain/errors.ts';
 import { openStorage, start } from '../main.ts';
 import { AuditLog, auditProblemDescriptions } from '../services/audit.ts';
-import { StaffAccounts } from '../services/staff.ts';
+import { createServices } from '../services/index.ts';
 import { apiKeyCommand, bankCommand, hashCommand, matchCommand } from './signals.ts';
 import { mediaCommand, statsCommand } from './statistics.ts';
 
@@ -17,16 +17,21 @@ Commands:
   admin create --email EMAIL [--name NAME] [--url BASE_URL]
              Create an administrator account and print its one-time enrolment link
              (valid 72 hours). BASE_URL is how staff reach Hifazat (default
-             http://HOST:PORT).
+             PUBLIC_URL).
   hash [--dihedral] FILE|DIR...
              Print PDQ (with quality), MD5 and SHA-256 of images, one JSON line each.
   bank list | bank import NAME FILE [--source TEXT] | bank export NAME
              Hash banks: list them, import a file (Hifazat CSV, ThreatExchange/HMA signal
              lines, or PDQ tool output), or export one as CSV.
+  bank disable ENTRY_ID --reason TEXT | bank enable ENTRY_ID
+             Disable a bank entry for every API key (a false positive), or enable it
+             again; audited. A platform's feedback hides an entry from its own key only.
   match [--bank NAME] [--distance T] FILE|HASH...
              Match images or hashes against the banks (PDQ within distance T, default 31).
-  apikey create --name NAME --banks BANK[,BANK...]
-             Create an API key for a platform, scoped to banks; printed once.
+  apikey create --name NAME --banks BANK[,BANK...] [--scopes match,feedback]
+             Create an API key for a platform, scoped to banks; printed once. Scopes:
+             match (hash, match, bulk match) and feedback (report true and false
+             positives); both unless --scopes says otherwise.
   media import FILE.csv
              Import newspaper reports for statistics (columns in README.md), all or
              nothing: prints every problem by row and column; exits 1 when any row is
@@ -42,7 +47,8 @@ Commands:
 Configuration is read from the environment (see README.md):
   PORT (3000), HOST (127.0.0.1), DATA_DIR (./data), DATABASE_URL (PostgreSQL instead of the
   embedded database), DATABASE_POOL_SIZE (10), HIFAZAT_KEY_FILE (DATA_DIR/data.key),
-  LOG_LEVEL (info), TRUST_PROXY (false), HTTPS (false), UNVERIFIED_REPORTS_PER_HOUR (300),
+  LOG_LEVEL (info), TRUST_PROXY (false), HTTPS (false), PUBLIC_URL (http://HOST:PORT when HOST
+  is one address), UNVERIFIED_REPORTS_PER_HOUR (300),
   CLIENT_REPORTS_PER_HOUR (30).
 `;
 
@@ -60,6 +66,8 @@ async function main(argv: string[]): Promise<number> {
       source: { type: 'string' },
       bank: { type: 'string' },
       banks: { type: 'string' },
+      scopes: { type: 'string' },
+      reason: { type: 'string' },
       distance: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
@@ -84,7 +92,7 @@ async function main(argv: string[]): Promise<number> {
     case 'hash':
       return hashCommand(positionals.slice(1), { dihedral: values.dihedral ?? false });
     case 'bank':
-      return bankCommand(loadConfig(), positionals.slice(1), { source: values.source });
+      return bankCommand(loadConfig(), positionals.slice(1), { source: values.source, reason: values.reason });
     case 'match': {
       const distance = values.distance === undefined ? undefined : Number(values.distance);
       if (distance !== undefined && (!Number.isInteger(distance) || distance < 0 || distance > 64)) {
@@ -94,7 +102,7 @@ async function main(argv: string[]): Promise<number> {
       return matchCommand(loadConfig(), positionals.slice(1), { bank: values.bank, distance });
     }
     case 'apikey':
-      return apiKeyCommand(loadConfig(), positionals.slice(1), { name: values.name, banks: values.banks });
+      return apiKeyCommand(loadConfig(), positionals.slice(1), { name: values.name, banks: values.banks, scopes: values.scopes });
     case 'media':
       return mediaCommand(loadConfig(), positionals.slice(1));
     case 'stats':
@@ -123,17 +131,17 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function createAdministrator(email: string, name: string | undefined, baseUrl: string | undefined): Promise<number> {
-  const config = loadConfig();
+  // --url stands in for PUBLIC_URL, checked by the same rules.
+  const config = loadConfig(baseUrl === undefined ? process.env : { ...process.env, PUBLIC_URL: baseUrl });
   const storage = await openStorage(config);
   try {
-    const staff = new StaffAccounts(storage.database, storage.keyring, new AuditLog(storage.database, storage.keyring));
+    const { staff } = createServices(storage.database, storage.keyring);
     const { enrolmentToken } = await staff.invite(
       { id: null, label: 'cli' },
       { email, displayName: name ?? email, role: 'administrator' },
     );
-    const base = (baseUrl ?? `http://${config.host}:${config.port}`).replace(/\/+$/, '');
     process.stdout.write(
-      `Administrator ${email.toLowerCase()} created.\nOpen this one-time link within 72 hours to set a password and a second factor:\n${base}/console/en/enrol/${enrolmentToken}\n`,
+      `Administrator ${email.toLowerCase()} created.\nOpen this one-time link within 72 hours to set a password and a second factor:\n${config.publicUrl}/console/en/enrol/${enrolmentToken}\n`,
     );
     return 0;
   } finally {

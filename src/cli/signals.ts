@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import { HifazatError } from '../domain/errors.ts';
-import { normaliseSignal } from '../domain/signals.ts';
+import { defaultApiKeyScopes, normaliseSignal, parseApiKeyScopes } from '../domain/signals.ts';
 import { openStorage } from '../main.ts';
 import { computeImageSignals } from '../services/image-signals.ts';
 import { createServices } from '../services/index.ts';
@@ -50,9 +50,23 @@ export async function hashCommand(paths: string[], options: { dihedral: boolean 
   return failed > 0 ? 1 : 0;
 }
 
-/** `hifazat bank list | import NAME FILE | export NAME` */
-export async function bankCommand(config: Config, args: string[], options: { source: string | undefined }): Promise<number> {
+const bankUsage =
+  'Usage: hifazat bank list | bank import NAME FILE [--source TEXT] | bank export NAME\n' +
+  '       hifazat bank disable ENTRY_ID --reason TEXT | bank enable ENTRY_ID\n';
+
+/** `hifazat bank list | import NAME FILE | export NAME | disable ENTRY_ID --reason TEXT | enable ENTRY_ID` */
+export async function bankCommand(config: Config, args: string[], options: { source: string | undefined; reason?: string | undefined }): Promise<number> {
   const [action, name, file] = args;
+  // Disabling and enabling act on one entry, for every key, as the operator ('cli'), audited.
+  let entryId: number | undefined;
+  if (action === 'disable' || action === 'enable') {
+    entryId = /^[1-9]\d{0,9}$/.test(name ?? '') ? Number(name) : undefined;
+    const reason = options.reason?.trim();
+    if (entryId === undefined || entryId > 2_147_483_647 || (action === 'disable' && !reason) || (action === 'enable' && options.reason !== undefined)) {
+      process.stderr.write(bankUsage);
+      return 2;
+    }
+  }
   const storage = await openStorage(config);
   try {
     const { banks } = createServices(storage.database, storage.keyring);
@@ -72,7 +86,12 @@ export async function bankCommand(config: Config, args: string[], options: { sou
       process.stdout.write(await banks.export(name));
       return 0;
     }
-    process.stderr.write('Usage: hifazat bank list | bank import NAME FILE [--source TEXT] | bank export NAME\n');
+    if ((action === 'disable' || action === 'enable') && entryId !== undefined) {
+      await banks.setDisabled({ id: null, label: 'cli' }, entryId, action === 'disable' ? options.reason!.trim() : null);
+      process.stdout.write(`Entry ${entryId} ${action === 'disable' ? 'disabled for every key' : 'enabled again'}.\n`);
+      return 0;
+    }
+    process.stderr.write(bankUsage);
     return 2;
   } finally {
     await storage.close();
@@ -117,17 +136,24 @@ export async function matchCommand(config: Config, inputs: string[], options: { 
   }
 }
 
-/** `hifazat apikey create --name NAME --banks a,b`: prints the key once. */
-export async function apiKeyCommand(config: Config, args: string[], options: { name: string | undefined; banks: string | undefined }): Promise<number> {
-  if (args[0] !== 'create' || !options.name || !options.banks) {
-    process.stderr.write('Usage: hifazat apikey create --name NAME --banks BANK[,BANK...]\n');
+/** `hifazat apikey create --name NAME --banks a,b [--scopes match,feedback]`: prints the key once. */
+export async function apiKeyCommand(
+  config: Config,
+  args: string[],
+  options: { name: string | undefined; banks: string | undefined; scopes?: string | undefined },
+): Promise<number> {
+  const scopes = options.scopes === undefined ? defaultApiKeyScopes : parseApiKeyScopes(options.scopes);
+  if (args[0] !== 'create' || !options.name || !options.banks || !scopes) {
+    process.stderr.write(`Usage: hifazat apikey create --name NAME --banks BANK[,BANK...] [--scopes match,feedback]\n`);
     return 2;
   }
   const storage = await openStorage(config);
   try {
     const { apiKeys } = createServices(storage.database, storage.keyring);
-    const { id, secret } = await apiKeys.create(options.name, options.banks.split(',').map((b) => b.trim()).filter(Boolean));
-    process.stdout.write(`API key ${id} created for ${options.banks}. It is shown only now; give it to the platform by a safe channel:\n${secret}\n`);
+    const { id, secret } = await apiKeys.create(options.name, options.banks.split(',').map((b) => b.trim()).filter(Boolean), scopes);
+    process.stdout.write(
+      `API key ${id} created for ${options.banks} (scopes: ${scopes.join(', ')}). It is shown only now; give it to the platform by a safe channel:\n${secret}\n`,
+    );
     return 0;
   } finally {
     await storage.close();

@@ -31,7 +31,9 @@ export async function mediaCommand(config: Config, args: string[]): Promise<numb
 
 /**
  * `hifazat stats publish --from YYYY-MM-DD --to YYYY-MM-DD [--k 5]`: publishes a release of
- * every source and province for the period and prints its id. Recorded as 'cli'.
+ * every source and province for the period and prints its id. Recorded as 'cli'. A period that
+ * is refused (not a real period, or overlapping an earlier release without being its period)
+ * prints why on stderr and exits 1.
  */
 export async function statsCommand(
   config: Config,

@@ -47,3 +47,14 @@ test('parseInput refuses with field-level problems', () => {
     (e: unknown) => e instanceof HifazatError && e.code === 'validation_failed' && e.issues[0]?.field === 'dueOn',
   );
 });
+
+test('task, follow-up and referral dates are bounded to dates PostgreSQL stores (year 0 was a 500)', () => {
+  assert.equal(taskSchema.safeParse({ title: 'x', dueOn: '0000-01-01' }).error?.issues[0]?.message, 'invalid_date');
+  assert.equal(taskSchema.safeParse({ title: 'x', dueOn: '1899-12-31' }).error?.issues[0]?.message, 'invalid_date');
+  const referral = { agencyId: '00000000-0000-4000-8000-000000000015', method: 'phone', firStatus: 'pending' };
+  for (const referredAt of ['0000-01-01T10:00+05:00', '+275760-09-13T00:00:00Z', '-000001-01-01T00:00:00Z', '10000-01-01T00:00:00Z']) {
+    assert.equal(referralSchema.safeParse({ ...referral, referredAt }).success, false, referredAt);
+  }
+  assert.equal(referralSchema.safeParse({ ...referral, referredAt: '2026-03-01T10:00+05:00', followUpOn: '0000-01-01' }).success, false);
+  assert.equal(referralUpdateSchema.safeParse({ followUpOn: '0000-12-31' }).success, false);
+});

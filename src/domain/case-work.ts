@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { caseStates, closureReasons, type CaseState } from './case.ts';
 import { firStatuses, referralMethods } from './classification.ts';
 import { HifazatError } from './errors.ts';
-import { limits, toFieldIssues } from './report.ts';
+import { isAcceptedDate, isAcceptedTime, limits, toFieldIssues } from './report.ts';
 import { optionalText, requiredText } from './text.ts';
 
 /**
@@ -27,9 +27,7 @@ export function canMoveCase(from: CaseState, to: CaseState): boolean {
   return t === f + 1 || t < f;
 }
 
-const calendarDate = z
-  .string('invalid')
-  .refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) === v, 'invalid_date');
+const calendarDate = z.string('invalid').refine(isAcceptedDate, 'invalid_date');
 
 export const noteSchema = z.strictObject({ body: requiredText(limits.description, 'required') }, 'invalid');
 
@@ -59,7 +57,7 @@ const referralFields = {
 export const referralSchema = z.strictObject(
   {
     agencyId: z.uuid('invalid'),
-    referredAt: z.coerce.date('invalid'),
+    referredAt: z.coerce.date('invalid').refine(isAcceptedTime, 'invalid_date'),
     method: z.enum(referralMethods, 'invalid_choice'),
     ...referralFields,
     followUpOn: referralFields.followUpOn.default(null),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pakistanToday, reportInputSchema, toFieldIssues } from './report.ts';
+import { isAcceptedDate, isAcceptedTime, pakistanToday, reportInputSchema, toFieldIssues } from './report.ts';
 
 const schema = reportInputSchema('2026-11-29');
 const issuesOf = (input: unknown) => {
@@ -93,4 +93,23 @@ test('contact details need consent and a way to reach the person', () => {
     { field: 'contact.email', problem: 'invalid_email' },
   ]);
   assert.deepEqual(issuesOf({ ...base, contact: { consent: true, phone: '+92 300 1234567' } }), []);
+});
+
+test('dates are real calendar dates from 1900 on, so every one fits PostgreSQL (year 0 did not: a 500)', () => {
+  for (const date of ['1900-01-01', '2024-02-29', '2026-11-29', '9999-12-31']) assert.equal(isAcceptedDate(date), true, date);
+  for (const date of ['0000-01-01', '0001-01-01', '1899-12-31', '2023-02-29', '2024-13-01', '2024-1-01', '+02024-01-01', '20240101', '']) {
+    assert.equal(isAcceptedDate(date), false, date);
+  }
+  assert.deepEqual(issuesOf({ kind: 'abuse', language: 'en', description: 'x', occurredOn: '0000-01-01' }), [
+    { field: 'occurredOn', problem: 'invalid_date' },
+  ]);
+  assert.deepEqual(issuesOf({ kind: 'abuse', language: 'en', description: 'x', occurredOn: '1899-12-31' }), [
+    { field: 'occurredOn', problem: 'invalid_date' },
+  ]);
+  assert.deepEqual(issuesOf({ kind: 'abuse', language: 'en', description: 'x', occurredOn: '1900-01-01' }), []);
+  assert.equal(isAcceptedTime(new Date('1900-01-01T00:00:00Z')), true);
+  assert.equal(isAcceptedTime(new Date('9999-12-31T23:59:59.999Z')), true);
+  for (const time of [new Date('1899-12-31T23:59:59Z'), new Date(Date.UTC(10_000, 0, 1)), new Date(8.64e15), new Date(-8.64e15), new Date(Number.NaN)]) {
+    assert.equal(isAcceptedTime(time), false, String(time.getTime()));
+  }
 });

@@ -47,19 +47,44 @@ const requiredChoice = {
   error: (issue: { input?: unknown }) => (issue.input === undefined ? 'required' : 'invalid_choice'),
 };
 
-const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/;
+const isoDate = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The dates Hifazat takes, wherever a person types one (when events happened, a task's due date,
+ * a referral, a newspaper's date, a statistics period): a real calendar date written YYYY-MM-DD,
+ * from 1900 on. Nothing Hifazat records happened before 1900, and the bounds keep every date
+ * one PostgreSQL stores: it refuses year 0 (which YYYY-MM-DD can write), and JavaScript writes
+ * instants past year 9999 in a form PostgreSQL does not read.
+ */
+export const earliestDate = '1900-01-01';
+
+/** A real calendar date written YYYY-MM-DD (any year 0000–9999): for date arithmetic. */
+export function isCalendarDate(value: string): boolean {
+  if (!isoDate.test(value)) return false;
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
+}
+
+/** A date Hifazat takes from a person: a calendar date from `earliestDate` on. */
+export function isAcceptedDate(value: string): boolean {
+  return isCalendarDate(value) && value >= earliestDate;
+}
+
+const earliestTime = Date.parse(`${earliestDate}T00:00:00Z`);
+const endOfYear9999 = Date.UTC(10_000, 0, 1);
+
+/** A moment Hifazat takes from a person (a referral's time): from `earliestDate` to the end of year 9999. */
+export function isAcceptedTime(date: Date): boolean {
+  const time = date.getTime();
+  return time >= earliestTime && time < endOfYear9999;
+}
 
 /** A calendar date, not after `today` (the reporter's today, Pakistan time). */
 function occurredOn(today: string) {
   return z
     .string('invalid')
     .transform((v) => v.trim())
-    .refine((v) => {
-      const m = isoDate.exec(v);
-      if (!m) return false;
-      const date = new Date(`${v}T00:00:00Z`);
-      return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === v;
-    }, 'invalid_date')
+    .refine(isAcceptedDate, 'invalid_date')
     .refine((v) => v <= today, 'future_date')
     .optional();
 }

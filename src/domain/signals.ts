@@ -156,11 +156,43 @@ export const bulkMatchRequestSchema = z.strictObject(
   'invalid',
 );
 
+/**
+ * What an API key may do: `match` (hash an image, match, bulk match) and `feedback` (tell the
+ * hotline a match was a true or false positive). Granted separately.
+ */
+export const apiKeyScopes = ['match', 'feedback'] as const;
+export type ApiKeyScope = (typeof apiKeyScopes)[number];
+/**
+ * What `hifazat apikey create` grants unless told otherwise: both, as keys could do before scopes
+ * existed. Feedback changes only what the key itself is shown (see `matchFeedbackSchema`).
+ */
+export const defaultApiKeyScopes: readonly ApiKeyScope[] = ['match', 'feedback'];
+
+/** Scopes from a list such as "match,feedback"; undefined when one is unknown or none is named. */
+export function parseApiKeyScopes(text: string): ApiKeyScope[] | undefined {
+  const named = [...new Set(text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))];
+  if (named.length === 0 || !named.every((s) => (apiKeyScopes as readonly string[]).includes(s))) return undefined;
+  return named as ApiKeyScope[];
+}
+
+/**
+ * Entries one key may hide from its own matches. Its hidden set is read with its scope (every few
+ * seconds) and consulted on every match, so it stays small; past it, analysts review the key's
+ * feedback.
+ */
+export const maxHiddenEntriesPerKey = 10_000;
+
+/**
+ * A platform's verdict on a match. Recorded for the hotline's analysts, always. When `confirmed`
+ * (a person at the platform looked), a false positive hides the entry from that key's later matches
+ * only, and a true positive shows it to that key again; no key changes what another key is shown.
+ * Disabling an entry for everyone is the hotline's decision (`hifazat bank disable`).
+ */
 export const matchFeedbackSchema = z.strictObject(
   {
-    entryId: z.number('invalid').int('invalid').positive('invalid'),
+    entryId: z.number('invalid').int('invalid').positive('invalid').max(2_147_483_647, 'invalid'),
     verdict: z.enum(['true_positive', 'false_positive'], 'invalid_choice'),
-    /** A person at the platform looked and confirmed it (a confirmed false positive disables the entry). */
+    /** A person at the platform looked and confirmed it. */
     confirmed: z.boolean('invalid').default(false),
   },
   'invalid',

@@ -32,15 +32,5 @@ export function can(role: StaffRole, permission: Permission): boolean {
 export const sessionIdleMinutes = 30;
 export const sessionAbsoluteHours = 12;
 
-/** Sign-in throttling per account name: a growing delay, then a hard stop for the hour. */
-export const maxSignInFailuresPerHour = 100;
-export const freeSignInFailures = 5;
-
-/** Seconds to wait after `failures` failed attempts: none for the first few, then doubling to a minute. */
-export function signInDelaySeconds(failures: number): number {
-  if (failures < freeSignInFailures) return 0;
-  return Math.min(60, 2 ** (failures - freeSignInFailures));
-}
-
 export const passwordMinLength = 12;
 export const passwordMaxLength = 256;

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { exposedCells } from '../../test/helpers/release-audit.ts';
+import { exposedCells, thinMargins } from '../../test/helpers/release-audit.ts';
 import { categories } from './classification.ts';
 import {
   buildRelease, countRecords, emptyCounts, formatChange, monthsOf, narrative, periodDays, periodIssues, previousPeriod,
-  shiftYears, valueDimensionNames, type Counts, type IncidentFacts, type Release,
+  releaseConflict, shiftYears, valueDimensionNames, type Counts, type IncidentFacts, type Release,
 } from './statistics.ts';
 import { abuserRelationships, ageBands, areas, places, policeStatuses, provinces } from './report.ts';
 
@@ -68,32 +68,36 @@ test('hand-computed fixture: primary and complementary suppression with k = 3', 
   assert.deepEqual(sex.rows.map((r) => r.count.suppressed), [false, true, true]);
   assert.equal(sex.rows[0]!.percent, 70);
   assert.equal(sex.rows[1]!.percent, null);
-  // Abduction (1) and fifteen zeros are withheld together: their sum (1) fixes none of them.
+  // Abduction (1) and fifteen zeros are below k; their sum (1 = 10 − 6 − 3) fixes none of them but
+  // is fewer than k, so sodomy (3, the smallest published) is withheld with them: 4.
   const category = rows(release, 'category');
   assert.equal(category.rape, 6);
-  assert.equal(category.sodomy, 3);
+  assert.equal(category.sodomy, null);
   assert.equal(category.abduction, null);
-  assert.equal(Object.values(category).filter((v) => v === null).length, 16);
+  assert.equal(Object.values(category).filter((v) => v === null).length, 17);
   // Every month is below 3; the half-years (5 and 5) are published and each hides six months.
   assert.deepEqual(rows(release, 'half_year'), { '2024-H1': 5, '2024-H2': 5 });
   assert.deepEqual(rows(release, 'year'), { '2024': 10 });
   assert.ok(Object.values(rows(release, 'month')).every((v) => v === null));
   assert.equal(Object.keys(rows(release, 'month')).length, 12);
-  // Punjab 8; Sindh 1, KP 1 and five zeros withheld. Lahore (5) is the only district with at least k.
-  assert.deepEqual(rows(release, 'province'), { punjab: 8, sindh: null, kp: null, balochistan: null, ict: null, ajk: null, gb: null, unknown: null });
+  // Sindh 1, KP 1 and five zeros are below k; with Punjab's 8 published they would add up to 2
+  // ("two incidents outside Punjab"), so Punjab is withheld too. Lahore (5) is the only district with at least k.
+  assert.deepEqual(rows(release, 'province'), { punjab: null, sindh: null, kp: null, balochistan: null, ict: null, ajk: null, gb: null, unknown: null });
   assert.deepEqual(rows(release, 'district'), { 'punjab/Lahore': 5, other: 5 });
   // Urban (3) goes with not known (0).
   assert.deepEqual(rows(release, 'area'), { urban: null, rural: 7, unknown: null });
   assert.deepEqual(rows(release, 'age_band'), { '0-5': null, '6-10': null, '11-15': 5, '16-17': null, unknown: null });
   assert.deepEqual(rows(release, 'police_status'), { registered: 7, refused: null, not_yet: null, unknown: null });
   assert.deepEqual(rows(release, 'source'), { hotline: 5, media: 5 });
-  assert.equal(rows(release, 'relationship').unknown, 10);
+  // Every relationship is not known: the other rows (all 0) would add up to 0, so not known (10) is withheld with them.
+  assert.ok(Object.values(rows(release, 'relationship')).every((v) => v === null));
   assert.equal(release.perDay, 0);
   // The previous year had one record: all withheld, so no change is published.
   assert.deepEqual(release.comparison!.period, { from: '2023-01-01', to: '2023-12-31', days: 365 });
   assert.deepEqual(release.comparison!.total.previous, { value: null, suppressed: true });
   assert.equal(release.comparison!.total.changePercent, null);
   assert.deepEqual(exposedCells(release), []);
+  assert.deepEqual(thinMargins(release), []);
 });
 
 test('reveal keeps withheld values for staff, flagged, with the same decisions', () => {
@@ -159,6 +163,78 @@ test("Sahil's seed figures: 2017 → 2018 total +11% (3,445 → 3,832); boys +47
   assert.equal(formatChange(-4), '−4%');
 });
 
+// The finding of issue 9: withheld cells that add up to fewer than k. Punjab has 32 incidents, 20
+// in Lahore and 10 in Kasur; Sindh 8, all in Hyderabad; KP and Balochistan one each. Withholding
+// only what is below k would publish Punjab 32, Sindh 8, Lahore 20, Kasur 10, and so tell that
+// the other provinces had 2 incidents (42 − 32 − 8) and Punjab 2 outside Lahore and Kasur.
+const provinceFixture = (() => {
+  const many = (n: number, fields: Partial<IncidentFacts>) =>
+    Array.from({ length: n }, (_, i) => record(`2024-0${1 + (i % 6)}-1${i % 9}`, { category: 'rape', victimSex: 'girl', ...fields }));
+  return [
+    ...many(20, { province: 'punjab', district: 'Lahore' }),
+    ...many(10, { province: 'punjab', district: 'Kasur' }),
+    ...many(2, { province: 'punjab' }),
+    ...many(8, { province: 'sindh', district: 'Hyderabad' }),
+    ...many(1, { province: 'kp' }),
+    ...many(1, { province: 'balochistan' }),
+  ];
+})();
+const firstHalf2024 = { from: '2024-01-01', to: '2024-06-30' };
+
+test('withheld cells that add up to fewer than k are not left so: no margin tells of a place with fewer than k incidents', () => {
+  const release = buildRelease({ period: firstHalf2024, counts: countRecords(provinceFixture, firstHalf2024) }, { k: 5 });
+  assert.equal(release.total.value, 42);
+  // Sindh (8, the smallest published province) is withheld with the small ones: they add up to 10.
+  assert.deepEqual(rows(release, 'province'), { punjab: 32, sindh: null, kp: null, balochistan: null, ict: null, ajk: null, gb: null, unknown: null });
+  // Kasur (10, the smallest named district of Punjab) is withheld: Punjab less what is published of it is 12.
+  // Then Hyderabad goes too, else "other districts" (4, below k) would be 42 − 20 − 10 − 8.
+  assert.deepEqual(rows(release, 'district'), { 'punjab/Lahore': 20, 'punjab/Kasur': null, 'sindh/Hyderabad': null, other: null });
+  assert.deepEqual(thinMargins(release), []);
+  assert.deepEqual(exposedCells(release), []);
+});
+
+test('the audit finds margins whose withheld cells add up to fewer than k (the property test can fail)', () => {
+  const release = buildRelease({ period: firstHalf2024, counts: countRecords(provinceFixture, firstHalf2024) }, { k: 5, reveal: true });
+  const naive: Release = {
+    ...release,
+    tables: release.tables.map((t) => ({
+      ...t,
+      rows: t.rows.map((r) => ({ ...r, count: r.count.value! < 5 ? { value: null, suppressed: true } : { value: r.count.value, suppressed: false } })),
+    })),
+  };
+  const thin = thinMargins(naive);
+  assert.ok(thin.includes('total = province: 2'), thin.join('\n'));
+  assert.ok(thin.includes('punjab = its districts: 2'), thin.join('\n'));
+  // Zero is fewer than k too: every category but rape is 0, so rape published would tell that the others are 0.
+  assert.ok(thin.includes('total = category: 0'), thin.join('\n'));
+  assert.deepEqual(thinMargins(buildRelease({ period: firstHalf2024, counts: countRecords(provinceFixture, firstHalf2024) }, { k: 5 })), []);
+});
+
+test('a release may not overlap an earlier one without being the same period (nor may the periods they are compared with)', () => {
+  const march = (from: number, to: number) => ({ from: `2024-03-${String(from).padStart(2, '0')}`, to: `2024-03-${String(to).padStart(2, '0')}` });
+  const published = (id: number, period: { from: string; to: string }) => ({ id, period, comparison: previousPeriod(period) });
+  // The finding: 1–10 March, then 1–11 March, differ by the incidents of 11 March.
+  assert.deepEqual(releaseConflict(march(1, 11), [published(1, march(1, 10))]), { release: 1, theirs: march(1, 10), ours: march(1, 11) });
+  assert.deepEqual(releaseConflict(march(5, 20), [published(1, march(1, 10))])?.release, 1);
+  // The same period again is a correction; periods side by side share nothing.
+  assert.equal(releaseConflict(march(1, 10), [published(1, march(1, 10))]), null);
+  assert.equal(releaseConflict(march(11, 20), [published(1, march(1, 10))]), null);
+  // A year after its own months would be the months' sum less one of them.
+  assert.equal(releaseConflict({ from: '2024-01-01', to: '2024-12-31' }, [published(1, march(1, 31))])?.release, 1);
+  // Year after year: each is compared with the one before, the same period as that release.
+  const y = (year: number) => ({ from: `${year}-01-01`, to: `${year}-12-31` });
+  assert.equal(releaseConflict(y(2024), [published(1, y(2022)), published(2, y(2023))]), null);
+  // 2016–2017 was compared with 2014–2015; 2018 would be compared with 2017, part of 2016–2017.
+  assert.deepEqual(releaseConflict(y(2018), [published(3, { from: '2016-01-01', to: '2017-12-31' })]), {
+    release: 3,
+    theirs: { from: '2016-01-01', to: '2017-12-31' },
+    ours: y(2017),
+  });
+  // And 2015 is part of the period 2016–2017 was compared with.
+  assert.deepEqual(releaseConflict(y(2015), [published(3, { from: '2016-01-01', to: '2017-12-31' })])?.theirs, { from: '2014-01-01', to: '2015-12-31' });
+  assert.equal(releaseConflict(y(2015), [{ id: 4, period: y(2016), comparison: null }]), null);
+});
+
 test('periods: days, months, the period compared with, and what is refused', () => {
   assert.equal(periodDays({ from: '2018-01-01', to: '2018-06-30' }), 181);
   assert.deepEqual(monthsOf({ from: '2017-11-15', to: '2018-02-01' }), ['2017-11', '2017-12', '2018-01', '2018-02']);
@@ -205,7 +281,7 @@ const incident = (from: number, days: number) =>
 
 const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
 
-test('property: no withheld cell of a release can be derived from its published cells, and every published cell is at least k', () => {
+test('property: no withheld cell of a release can be derived from its published cells, no margin\'s withheld cells add up to fewer than k, and every published cell is at least k', () => {
   const scenario = fc
     .record({ start: fc.integer({ min: day('2017-01-01'), max: day('2019-12-31') }), length: fc.integer({ min: 1, max: 800 }) })
     .chain(({ start, length }) =>
@@ -226,6 +302,7 @@ test('property: no withheld cell of a release can be derived from its published 
       const input = { period, counts: countRecords(records, period), previous: { period: previous, counts: countRecords(records, previous) } };
       const release = buildRelease(input, { k, topDistricts });
       assert.deepEqual(exposedCells(release), []);
+      assert.deepEqual(thinMargins(release), []);
       const revealed = buildRelease(input, { k, topDistricts, reveal: true });
       for (const table of revealed.tables) {
         const sum = table.rows.reduce((s, r) => s + r.count.value!, 0);

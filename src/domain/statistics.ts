@@ -5,14 +5,18 @@
  * half-year and year; compared with the same period a year before; and "N children every day".
  *
  * Every count below k is withheld, with complementary suppression (domain/disclosure.ts), so that
- * no withheld count can be worked out from the published ones. Pure: no I/O. The service counts
- * in SQL into the same `Counts` shape that `countRecords` builds in memory.
+ * no withheld count can be worked out from the published ones, and the withheld cells within any
+ * published count add up to at least k. Releases whose periods overlap are refused (`releaseConflict`).
+ * Pure: no I/O. The service counts in SQL into the same `Counts` shape that `countRecords` builds
+ * in memory.
  */
 import { categories } from './classification.ts';
 import { csvLine } from './csv.ts';
 import { suppressGroup, type Group, type GroupCell } from './disclosure.ts';
 import type { FieldIssue } from './errors.ts';
-import { abuserRelationships, ageBands, areas, childSexes, places, policeStatuses, provinces, unknown } from './report.ts';
+import {
+  abuserRelationships, ageBands, areas, childSexes, isAcceptedDate, isCalendarDate, places, policeStatuses, provinces, unknown,
+} from './report.ts';
 
 export const incidentSources = ['hotline', 'media'] as const;
 export type IncidentSource = (typeof incidentSources)[number];
@@ -137,13 +141,8 @@ export interface Release {
 
 // ------------------------------------------------------------------------------------- dates
 
-const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-export function isCalendarDate(value: string): boolean {
-  if (!isoDate.test(value)) return false;
-  const date = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
-}
+// The calendar and the dates a person may type are ruled in report.ts.
+export { isCalendarDate };
 
 const dayMs = 86_400_000;
 const toDay = (date: string) => Date.parse(`${date}T00:00:00Z`) / dayMs;
@@ -197,7 +196,7 @@ export function periodIssues(period: { from?: string | undefined; to?: string | 
   for (const field of ['from', 'to'] as const) {
     const value = period[field];
     if (value === undefined || value === '') issues.push({ field, problem: 'required' });
-    else if (!isCalendarDate(value)) issues.push({ field, problem: 'invalid_date' });
+    else if (!isAcceptedDate(value)) issues.push({ field, problem: 'invalid_date' });
   }
   if (issues.length) return issues;
   const { from, to } = period as Period;
@@ -205,6 +204,35 @@ export function periodIssues(period: { from?: string | undefined; to?: string | 
   else if (shiftYears(from, maxPeriodYears) <= to) issues.push({ field: 'to', problem: 'period_too_long' });
   else if (latest !== undefined && to > latest) issues.push({ field: 'to', problem: 'future_date' });
   return issues;
+}
+
+/** The periods a release publishes counts of: its own and, for the comparison, the one before it. */
+export interface ReleasePeriods {
+  id: number;
+  period: Period;
+  comparison: Period | null;
+}
+
+const samePeriod = (a: Period, b: Period) => a.from === b.from && a.to === b.to;
+const overlap = (a: Period, b: Period) => a.from <= b.to && b.from <= a.to;
+
+/**
+ * Why a release of `period` may not be published beside those already published: the first pair
+ * of periods, one of each release (its own period or the one it is compared with), that overlap
+ * without being the same. Two such releases differ by the incidents of the days one covers and
+ * the other does not (1–10 and 1–11 March: the incidents of 11 March, one by one when there are
+ * few), which neither release's own suppression protects. The same period again is allowed: that
+ * is a correction, and its comparison period is then the same too. Null when there is none.
+ */
+export function releaseConflict(period: Period, published: readonly ReleasePeriods[]): { release: number; theirs: Period; ours: Period } | null {
+  const ours = [period, previousPeriod(period)];
+  for (const release of published) {
+    for (const theirs of [release.period, ...(release.comparison ? [release.comparison] : [])]) {
+      const clash = ours.find((p) => overlap(p, theirs) && !samePeriod(p, theirs));
+      if (clash) return { release: release.id, theirs, ours: clash };
+    }
+  }
+  return null;
 }
 
 export function kIssues(k: number): FieldIssue[] {
@@ -354,7 +382,7 @@ function withheldCells(part: ReturnType<typeof partCells>, total: number, k: num
   if (total < k) return new Set(part.cells.map((c) => c.id));
   const withheld = new Set<string>();
   for (const [name, atomCount] of part.groups) {
-    const group: Group = { atomCount, cells: part.cells.filter((c) => c.group === name) };
+    const group: Group = { atomCount, cells: part.cells.filter((c) => c.group === name), total };
     for (const id of suppressGroup(group, k)) withheld.add(id);
   }
   return withheld;

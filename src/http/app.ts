@@ -20,16 +20,23 @@ declare module 'fastify' {
   interface FastifyInstance {
     hifazatRoutes: readonly { method: string; url: string }[];
   }
+  interface FastifyContextConfig {
+    /** A form route's own page for a refused request (see RenderRejected). */
+    renderRejected?: RenderRejected;
+  }
 }
 
 export interface HttpOptions {
   logLevel: string;
   /** Where logs go (tests capture them); stdout when absent. */
   logStream?: NodeJS.WritableStream;
-  trustProxy: boolean;
+  /** Which proxies' X-Forwarded-For to believe (Config.trustProxy); never all of them. */
+  trustProxy: false | number | string[];
   https: boolean;
-  /** Per-client request limits, counted in this process's memory only and never logged. */
-  clientRateLimit: { reportsPerHour: number; followUpsPerTenMinutes: number };
+  /** How people reach Hifazat (Config.publicUrl): links and the console's Origin check, never `Host`. */
+  publicUrl: string;
+  /** Milliseconds a client has to send a whole request (headers and body); a slow body is cut off. */
+  requestTimeoutMs?: number;
   /** Matching API requests per API key per minute (in this process's memory). */
   matchRequestsPerMinute: number;
 }
@@ -45,11 +52,28 @@ const vendorFiles = new Set(['/external/altcha.min.js', '/external/altcha.css', 
 /** Reports and messages are text; 256 KiB holds 20 long URLs and the longest narrative. */
 const bodyLimit = 256 * 1024;
 
+/**
+ * Time for a whole request: a 256 KiB form over a slow 2G link (about 50 kbit/s) takes some 45 s.
+ * Without it a client trickling bytes holds a connection and its buffers for ever.
+ */
+const defaultRequestTimeoutMs = 60_000;
+
+/** Fastify's trustProxy: a hop count as proxy-addr counts hops (the nearest n addresses are proxies). */
+function trustProxyOption(trust: false | number | string[]) {
+  return typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust;
+}
+
 export async function buildApp(services: Services, options: HttpOptions): Promise<FastifyInstance> {
+  const requestTimeout = options.requestTimeoutMs ?? defaultRequestTimeoutMs;
   const app = Fastify({
     logger: loggerOptions(options.logLevel, options.logStream),
-    trustProxy: options.trustProxy,
+    trustProxy: trustProxyOption(options.trustProxy),
     bodyLimit,
+    requestTimeout,
+    // Idle keep-alive connections are closed after 10 s; headers must arrive within 20 s; Node
+    // looks for requests past their time every second (by default every 30).
+    keepAliveTimeout: 10_000,
+    http: { headersTimeout: Math.min(20_000, requestTimeout), connectionsCheckingInterval: Math.min(1_000, requestTimeout) },
     // No request ids derived from the client, and none that a person could be traced by later.
     genReqId: () => '',
   });
@@ -68,14 +92,20 @@ export async function buildApp(services: Services, options: HttpOptions): Promis
   });
 
   // Strict UTF-8 JSON: invalid bytes are a 400, not silently replaced characters.
+  // Then Fastify's own JSON parser, which refuses "__proto__" and "constructor.prototype" keys
+  // (prototype poisoning) instead of handing them to the code that reads the body.
+  const secureJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body: Buffer, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+    let text: string;
     try {
-      const text = new TextDecoder('utf-8', { fatal: true }).decode(body);
-      done(null, JSON.parse(text));
+      text = new TextDecoder('utf-8', { fatal: true }).decode(body);
     } catch {
-      done(new HifazatError('malformed_body', 'The body is not valid UTF-8 JSON.'));
+      return done(new HifazatError('malformed_body', 'The body is not valid UTF-8 JSON.'));
     }
+    secureJson(request, text, (error, parsed) =>
+      error ? done(new HifazatError('malformed_body', 'The body is not valid UTF-8 JSON.')) : done(null, parsed),
+    );
   });
   await app.register(formbody, { bodyLimit, parser: parseFormBody });
 
@@ -110,8 +140,11 @@ export async function buildApp(services: Services, options: HttpOptions): Promis
 
   app.setErrorHandler(async (error, request, reply) => {
     const normalised = normalise(error);
-    const renderRejected = (request.routeOptions.config as { renderRejected?: RenderRejected }).renderRejected;
-    if (renderRejected && (await renderRejected(request, reply, normalised))) return reply;
+    const renderRejected = request.routeOptions.config.renderRejected;
+    if (renderRejected) {
+      if (normalised.retryAfter !== undefined) reply.header('Retry-After', String(normalised.retryAfter));
+      if (await renderRejected(request, reply, normalised)) return reply;
+    }
     return sendError(normalised, request, reply);
   });
   app.setNotFoundHandler((request, reply) =>
@@ -119,9 +152,9 @@ export async function buildApp(services: Services, options: HttpOptions): Promis
   );
 
   await app.register(healthRoutes(services));
-  await app.register(portalRoutes(services, options));
+  await app.register(portalRoutes(services));
   await app.register(statisticsRoutes(services));
-  await app.register(apiRoutes(services, options), { prefix: '/api/v1' });
+  await app.register(apiRoutes(services), { prefix: '/api/v1' });
   await app.register(matchApiRoutes(services, { requestsPerMinute: options.matchRequestsPerMinute }), { prefix: '/api/v1' });
   await app.register(consoleRoutes(services, options));
   return app;

@@ -117,7 +117,10 @@ function consoleErrorText(error: HifazatError, lang: Language): { title: string;
       return { title: c.title, text: c.forbidden };
     case 'csrf_invalid':
       return { title: c.title, text: c.csrf };
+    case 'malformed_body':
+      return { title: c.title, text: c.malformed };
     default:
-      return undefined;
+      // Not the public pages' "your report may not have been sent": staff were working on a case.
+      return httpStatusOf[error.code] >= 500 ? { title: c.title, text: c.serverError } : undefined;
   }
 }

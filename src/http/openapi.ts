@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { followUpSchema, reporterMessageSchema, reportInputSchema, publicStatuses } from '../domain/report.ts';
-import { bulkMatchRequestSchema, matchFeedbackSchema, matchRequestSchema } from '../domain/signals.ts';
+import { bulkMatchRequestSchema, matchFeedbackSchema, matchRequestSchema, maxHiddenEntriesPerKey } from '../domain/signals.ts';
 
 /**
  * The OpenAPI document is generated from the same zod schemas that validate requests, so the
@@ -63,7 +63,16 @@ export function openApiDocument(): object {
       version: '1',
       description: 'Anonymous reporting of child sexual abuse and child sexual abuse material. No IP address is stored.',
     },
-    components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key from `hifazat apikey create`.' } } },
+    components: {
+      securitySchemes: {
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'An API key from `hifazat apikey create`, scoped to banks and granted the scope `match` (hash, match, bulk match), `feedback` (match feedback) or both. It is checked before the body is read: without a valid key the answer is 401 and the connection is closed.',
+        },
+      },
+    },
     paths: {
       '/api/v1/reports': {
         post: {
@@ -116,8 +125,10 @@ export function openApiDocument(): object {
           responses: {
             '200': { description: 'The signals.', ...json(signals) },
             '401': { description: 'No valid API key.', ...json(errorBody) },
+            '403': { description: 'The key is not granted the match scope.', ...json(errorBody) },
             '413': { description: 'Too large (bytes or pixels).', ...json(errorBody) },
             '422': { description: 'Not an image, or a truncated one.', ...json(errorBody) },
+            '429': { description: "The key's rate, or every place for an image to be decoded is taken (refused before the body is read); see Retry-After.", ...json(errorBody) },
           },
         },
       },
@@ -127,9 +138,13 @@ export function openApiDocument(): object {
           security: [{ apiKey: [] }],
           requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(matchRequestSchema) }, 'image/*': { schema: { type: 'string', format: 'binary' } } } },
           responses: {
-            '200': { description: 'Matches, nearest first.', ...json({ type: 'object', properties: { matches: { type: 'array', items: match } } }) },
+            '200': { description: "Matches, nearest first, less the entries this key's confirmed false positives hid.", ...json({ type: 'object', properties: { matches: { type: 'array', items: match } } }) },
             '400': { description: 'Invalid fields.', ...json(fieldErrors) },
             '401': { description: 'No valid API key.', ...json(errorBody) },
+            '403': { description: 'The key is not granted the match scope.', ...json(errorBody) },
+            '413': { description: 'An image too large (bytes or pixels).', ...json(errorBody) },
+            '422': { description: 'Not an image, or a truncated one.', ...json(errorBody) },
+            '429': { description: "The key's rate, or (for an image) every place to decode one is taken; see Retry-After.", ...json(errorBody) },
           },
         },
       },
@@ -142,17 +157,28 @@ export function openApiDocument(): object {
             '200': { description: 'One result per query, in order.', ...json({ type: 'object', properties: { results: { type: 'array', items: { type: 'object', properties: { index: { type: 'integer' }, matches: { type: 'array', items: match } } } } } }) },
             '400': { description: 'Invalid fields.', ...json(fieldErrors) },
             '401': { description: 'No valid API key.', ...json(errorBody) },
+            '403': { description: 'The key is not granted the match scope.', ...json(errorBody) },
+            '429': { description: "The key's rate; see Retry-After.", ...json(errorBody) },
           },
         },
       },
       '/api/v1/match/feedback': {
         post: {
-          summary: 'Report a match as a true or false positive; a confirmed false positive disables the entry.',
+          summary:
+            "Report a match as a true or false positive (the feedback scope). Recorded for the hotline's analysts and audited. A confirmed false positive hides the entry from this key's later matches only (other keys still get it); a confirmed true positive shows it to this key again. Only the hotline disables an entry for everyone.",
           security: [{ apiKey: [] }],
           requestBody: { required: true, ...json(jsonSchema(matchFeedbackSchema)) },
           responses: {
-            '201': { description: 'Recorded.', ...json({ type: 'object', properties: { recorded: { const: true }, entryDisabled: { type: 'boolean' } } }) },
+            '201': {
+              description: 'Recorded; `hidden` tells whether the entry is now hidden from this key’s matches.',
+              ...json({ type: 'object', properties: { recorded: { const: true }, hidden: { type: 'boolean' } } }),
+            },
+            '400': { description: 'Invalid fields.', ...json(fieldErrors) },
+            '401': { description: 'No valid API key.', ...json(errorBody) },
+            '403': { description: 'The key is not granted the feedback scope.', ...json(errorBody) },
             '404': { description: 'No such entry in the banks this key reaches.', ...json(errorBody) },
+            '409': { description: `The key has hidden as many entries as one key may (${maxHiddenEntriesPerKey}); the confirmed false positive is not taken.`, ...json(errorBody) },
+            '429': { description: "The key's rate; see Retry-After.", ...json(errorBody) },
           },
         },
       },

@@ -132,10 +132,17 @@ interface Chained {
  * and of the previous entry's hash, so whoever holds only the database can delete or edit rows
  * (with the trigger disabled) but cannot make the chain verify again.
  */
+/** How often the console's audit page re-checks the whole chain (in between, only what was appended). */
+const fullCheckIntervalMs = 10 * 60_000;
+
 export class AuditLog {
+  /** The chain as this process last checked it whole, and when: the audit page continues from it. */
+  #checked: { at: number; head: AuditHead; entries: number } | undefined;
+
   constructor(
     private readonly database: Database,
     private readonly keyring: Keyring,
+    private readonly now: () => number = Date.now,
   ) {}
 
   #hash(entry: Chained): Buffer {
@@ -199,7 +206,13 @@ export class AuditLog {
    * Deleting the newest entries leaves a valid, shorter chain: only a head recorded elsewhere
    * (`expectHead`) reveals that, so the result always names the current head.
    */
-  async verify(options: { expectHead?: AuditHead; pageSize?: number; maxProblems?: number } = {}): Promise<AuditVerification> {
+  async verify(options: {
+    expectHead?: AuditHead;
+    pageSize?: number;
+    maxProblems?: number;
+    /** Start after an entry already verified (with the count of entries up to it), not at the first. */
+    after?: { head: AuditHead; entries: number };
+  } = {}): Promise<AuditVerification> {
     const pageSize = options.pageSize ?? 1000;
     const maxProblems = options.maxProblems ?? 1000;
     const problems: AuditProblem[] = [];
@@ -209,8 +222,10 @@ export class AuditLog {
       if (problems.length < maxProblems) problems.push({ seq, problem });
     };
 
-    let entries = 0;
-    let previous: { seq: number; hash: Buffer } | undefined;
+    let entries = options.after?.entries ?? 0;
+    let previous: { seq: number; hash: Buffer } | undefined = options.after
+      ? { seq: options.after.head.seq, hash: Buffer.from(options.after.head.hash, 'hex') }
+      : undefined;
     let expectedHeadSeen = false;
     for (;;) {
       const page = await this.database.db
@@ -254,6 +269,34 @@ export class AuditLog {
 
     const head = previous ? { seq: previous.seq, hash: previous.hash.toString('hex') } : null;
     return problemCount === 0 ? { ok: true, entries, head } : { ok: false, entries, head, problems, problemCount };
+  }
+
+  /**
+   * The check the console's audit page shows on every view. Re-hashing the whole log each time
+   * would make every view cost as much as the log is long, so the whole chain is checked at most
+   * every ten minutes per process; in between, only the entries appended since the last check are,
+   * starting from its head. That head must still be there unchanged; if it is not, the whole chain
+   * is checked against it, so deleting the newest entries (which leaves a valid, shorter chain) is
+   * reported at once. `hifazat audit verify` always checks everything.
+   */
+  async verifyForView(): Promise<AuditVerification> {
+    const checked = this.#checked;
+    const headUnchanged = checked !== undefined && (await this.#headUnchanged(checked.head));
+    if (checked && headUnchanged && this.now() - checked.at < fullCheckIntervalMs) {
+      const result = await this.verify({ after: checked });
+      if (result.ok && result.head) this.#checked = { at: checked.at, head: result.head, entries: result.entries };
+      else this.#checked = undefined;
+      return result;
+    }
+    const started = this.now();
+    const result = await this.verify(checked && !headUnchanged ? { expectHead: checked.head } : {});
+    this.#checked = result.ok && result.head ? { at: started, head: result.head, entries: result.entries } : undefined;
+    return result;
+  }
+
+  async #headUnchanged(head: AuditHead): Promise<boolean> {
+    const [row] = await this.database.db.select({ hash: auditLog.hash }).from(auditLog).where(eq(auditLog.seq, head.seq));
+    return row !== undefined && row.hash.toString('hex') === head.hash;
   }
 
   /** Entries newest first, for the auditors' view; page with `before` = the last seq shown. */

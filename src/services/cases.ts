@@ -415,7 +415,8 @@ export class CaseWork {
         occurredOn: report.occurredOn,
         occurredPrecision: report.occurredPrecision,
         province: report.province,
-        district: report.district,
+        // The list's name, or what the reporter typed when it is not on the list (kept encrypted).
+        district: report.district ?? (report.districtTyped && this.keyring.decrypt(report.districtTyped, reportContexts.district(report.id))),
         area: report.area,
         childAgeBand: report.childAgeBand,
         childSex: report.childSex,

@@ -1,13 +1,15 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { and, asc, eq, gt, gte, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, gte, inArray, isNull, sql } from 'drizzle-orm';
 import { HifazatError } from '../domain/errors.ts';
 import {
-  formatBankFile, minimumPdqQuality, parseBankFile, type BankEntryInput, type CsvProblem, type SignalType,
+  apiKeyScopes, defaultApiKeyScopes, formatBankFile, maxHiddenEntriesPerKey, minimumPdqQuality, parseBankFile,
+  type ApiKeyScope, type BankEntryInput, type CsvProblem, type SignalType,
 } from '../domain/signals.ts';
 import { DEFAULT_MAX_DISTANCE, HammingIndex } from '../pdq/hamming-index.ts';
 import { Hash256 } from '../pdq/hash256.ts';
 import type { Database } from '../store/database.ts';
-import { apiKeyBanks, apiKeys, hashBankEntries, hashBanks, matchFeedback } from '../store/schema.ts';
+import { apiKeyBanks, apiKeyHiddenEntries, apiKeys, hashBankEntries, hashBanks, matchFeedback } from '../store/schema.ts';
+import type { AuditLog } from './audit.ts';
 
 export interface Bank {
   id: string;
@@ -36,12 +38,27 @@ export interface Match {
   distance: number;
 }
 
+/**
+ * A verified key's scope. Shared by the requests that present the key while it is cached: never
+ * modified (a change replaces it).
+ */
 export interface ApiKey {
   id: string;
   name: string;
-  /** Shared by the requests that present the key while its scope is cached: never modified. */
   bankIds: readonly string[];
+  /** What the key may call. */
+  scopes: readonly ApiKeyScope[];
+  /** Entries the key's own confirmed false positives hid from its matches (no other key's). */
+  hiddenEntryIds: ReadonlySet<number>;
 }
+
+/** Who disables or enables an entry for everyone: a staff member, or 'cli' (the operator). */
+export interface BankActor {
+  id: string | null;
+  label: string;
+}
+
+export type MatchVerdict = 'true_positive' | 'false_positive';
 
 /** What `describe` tells of an entry: fields written when it is added and never changed. */
 export interface EntryDescription {
@@ -73,12 +90,14 @@ const changesPageSize = 50_000;
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 
 /**
- * Named banks of known-image signals, kept in the database. Entries are never deleted by a
- * match: a false positive is disabled (with its reason) and can be enabled again.
+ * Named banks of known-image signals, kept in the database. Entries are never deleted: one found
+ * to be a false positive is disabled for everyone by the hotline's staff (with its reason,
+ * audited) and can be enabled again; a platform's feedback hides it from that platform's key only.
  */
 export class HashBanks {
   constructor(
     private readonly database: Database,
+    private readonly audit: AuditLog,
     /** Called after a change commits, so that this process's index sees it at once. */
     private readonly onChange: () => Promise<void> = async () => {},
   ) {}
@@ -159,32 +178,74 @@ export class HashBanks {
     );
   }
 
-  async setDisabled(entryId: number, reason: string | null): Promise<void> {
-    const updated = await this.database.db
-      .update(hashBankEntries)
-      .set({ disabledAt: reason === null ? null : sql`now()`, disabledReason: reason, changedAt: sql`clock_timestamp()` })
-      .where(eq(hashBankEntries.id, entryId))
-      .returning({ id: hashBankEntries.id });
-    if (updated.length === 0) throw new HifazatError('not_found', 'No such bank entry.');
+  /**
+   * Disables an entry for every key (a `reason`), or enables it again (null): the hotline's
+   * decision, never a platform's, audited as 'bank_entry.disable' or 'bank_entry.enable'.
+   */
+  async setDisabled(actor: BankActor, entryId: number, reason: string | null): Promise<void> {
+    if (!Number.isSafeInteger(entryId) || entryId < 1 || entryId > 2_147_483_647) throw new HifazatError('not_found', 'No such bank entry.');
+    await this.database.db.transaction(async (tx) => {
+      const updated = await tx
+        .update(hashBankEntries)
+        .set({ disabledAt: reason === null ? null : sql`now()`, disabledReason: reason, changedAt: sql`clock_timestamp()` })
+        .where(eq(hashBankEntries.id, entryId))
+        .returning({ id: hashBankEntries.id, bankId: hashBankEntries.bankId });
+      if (updated.length === 0) throw new HifazatError('not_found', 'No such bank entry.');
+      await this.audit.append(tx, {
+        actorId: actor.id,
+        actor: actor.label,
+        action: reason === null ? 'bank_entry.enable' : 'bank_entry.disable',
+        objectType: 'bank_entry',
+        objectId: String(entryId),
+        details: { bankId: updated[0]!.bankId, ...(reason === null ? {} : { reason }) },
+      });
+    });
     await this.onChange();
   }
 
   /**
-   * Records a platform's verdict on a match. A false positive its reviewer confirmed disables
-   * the entry at once; unconfirmed ones are kept for analysts to review.
+   * Records a platform's verdict on a match, for analysts to review, and audits it as
+   * 'match.feedback' with the key as the actor. A confirmed false positive hides the entry from
+   * this key's matches, and a confirmed true positive shows it again; no other key is affected.
+   * Only entries in the banks the key reaches (else not_found, as for an entry that does not
+   * exist). `hidden` tells whether the entry is now hidden from this key; `changed`, whether that
+   * changed.
    */
-  async feedback(apiKey: ApiKey, input: { entryId: number; verdict: 'true_positive' | 'false_positive'; confirmed: boolean }): Promise<{ disabled: boolean }> {
-    const [entry] = await this.database.db
-      .select({ id: hashBankEntries.id, bankId: hashBankEntries.bankId })
-      .from(hashBankEntries)
-      .where(eq(hashBankEntries.id, input.entryId));
-    if (!entry || !apiKey.bankIds.includes(entry.bankId)) throw new HifazatError('not_found', 'No such entry in the banks this key reaches.');
-    await this.database.db.insert(matchFeedback).values({ entryId: entry.id, apiKeyId: apiKey.id, verdict: input.verdict });
-    if (input.verdict === 'false_positive' && input.confirmed) {
-      await this.setDisabled(entry.id, `false positive confirmed by API key "${apiKey.name}"`);
-      return { disabled: true };
-    }
-    return { disabled: false };
+  async recordFeedback(apiKey: ApiKey, input: { entryId: number; verdict: MatchVerdict; confirmed: boolean }): Promise<{ hidden: boolean; changed: boolean }> {
+    return this.database.db.transaction(async (tx) => {
+      const [entry] = await tx
+        .select({ id: hashBankEntries.id, bankId: hashBankEntries.bankId })
+        .from(hashBankEntries)
+        .where(eq(hashBankEntries.id, input.entryId));
+      if (!entry || !apiKey.bankIds.includes(entry.bankId)) throw new HifazatError('not_found', 'No such entry in the banks this key reaches.');
+      const hiddenRow = and(eq(apiKeyHiddenEntries.apiKeyId, apiKey.id), eq(apiKeyHiddenEntries.entryId, entry.id));
+      let changed = false;
+      if (input.confirmed && input.verdict === 'false_positive') {
+        // Serialises this key's hiding, so that concurrent requests cannot pass the limit together.
+        await tx.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.id, apiKey.id)).for('update');
+        const [hiddenCount] = await tx.select({ n: count() }).from(apiKeyHiddenEntries).where(eq(apiKeyHiddenEntries.apiKeyId, apiKey.id));
+        const inserted = await tx.insert(apiKeyHiddenEntries).values({ apiKeyId: apiKey.id, entryId: entry.id }).onConflictDoNothing().returning({ entryId: apiKeyHiddenEntries.entryId });
+        changed = inserted.length > 0;
+        if (changed && (hiddenCount?.n ?? 0) >= maxHiddenEntriesPerKey) {
+          throw new HifazatError('invalid_state', `This key has hidden ${maxHiddenEntriesPerKey} entries, the most one key may; the hotline reviews them.`);
+        }
+      } else if (input.confirmed && input.verdict === 'true_positive') {
+        changed = (await tx.delete(apiKeyHiddenEntries).where(hiddenRow).returning({ entryId: apiKeyHiddenEntries.entryId })).length > 0;
+      }
+      const hidden = input.confirmed
+        ? input.verdict === 'false_positive'
+        : (await tx.select({ entryId: apiKeyHiddenEntries.entryId }).from(apiKeyHiddenEntries).where(hiddenRow)).length > 0;
+      await tx.insert(matchFeedback).values({ entryId: entry.id, apiKeyId: apiKey.id, verdict: input.verdict, confirmed: input.confirmed });
+      await this.audit.append(tx, {
+        actorId: apiKey.id,
+        actor: `api key "${apiKey.name}"`,
+        action: 'match.feedback',
+        objectType: 'bank_entry',
+        objectId: String(entry.id),
+        details: { bankId: entry.bankId, verdict: input.verdict, confirmed: input.confirmed, hiddenForKey: hidden },
+      });
+      return { hidden, changed };
+    });
   }
 
   /** A page of enabled entries with ids above `afterId`, in id order, for loading an index. */
@@ -385,13 +446,17 @@ export class MatchIndex {
     return this.#refreshing;
   }
 
-  /** Entry ids matching the signals, with distances, in the given banks only. */
+  /**
+   * Entry ids matching the signals, with distances, in the given banks only, less the `hidden`
+   * ones (a key's own false positives: one set look-up per entry found, after the search).
+   */
   async match(
     query: { pdq?: string[]; md5?: string; sha256?: string },
-    options: { bankIds: readonly string[]; maxDistance?: number },
+    options: { bankIds: readonly string[]; maxDistance?: number; hidden?: ReadonlySet<number> },
   ): Promise<{ entryId: number; distance: number }[]> {
     await this.ensureLoaded();
     const allowed = new Set(options.bankIds);
+    const hidden = options.hidden;
     const found = new Map<number, number>();
     if (query.pdq?.length) {
       for (const m of this.#pdq.searchVariants(query.pdq, options.maxDistance ?? DEFAULT_MAX_DISTANCE)) found.set(m.id, m.distance);
@@ -400,7 +465,7 @@ export class MatchIndex {
       if (value) for (const id of this.#digests.get(`${type}:${value}`) ?? []) found.set(id, 0);
     }
     return [...found]
-      .filter(([id]) => allowed.has(this.#bankOf(id) ?? ''))
+      .filter(([id]) => allowed.has(this.#bankOf(id) ?? '') && !hidden?.has(id))
       .map(([entryId, distance]) => ({ entryId, distance }))
       .sort((a, b) => a.distance - b.distance || a.entryId - b.entryId);
   }
@@ -458,15 +523,18 @@ class PdqBatch {
   }
 }
 
-/** API keys for platforms, scoped to banks. Only a hash of each key is stored. */
+/**
+ * API keys for platforms, scoped to banks and to what they may call ('match', 'feedback'). Only a
+ * hash of each key is stored.
+ */
 export class ApiKeys {
   /**
    * Verified keys' scopes by the hash of the secret, until a time. A wrong key is never kept, so
    * guessing cannot fill memory: there is at most one entry per key the database confirmed.
    */
   #verified = new Map<string, { key: ApiKey; until: number }>();
-  /** Counts revocations, so that a key read before one is not cached after it. */
-  #revocations = 0;
+  /** Counts changes to keys (revocations, hidden entries), so that a key read before one is not cached after it. */
+  #changes = 0;
 
   constructor(
     private readonly database: Database,
@@ -474,13 +542,16 @@ export class ApiKeys {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  async create(name: string, bankNames: string[]): Promise<{ id: string; secret: string }> {
+  async create(name: string, bankNames: string[], scopes: readonly ApiKeyScope[] = defaultApiKeyScopes): Promise<{ id: string; secret: string }> {
     if (bankNames.length === 0) throw new HifazatError('validation_failed', 'Name at least one bank.', { issues: [{ field: 'banks', problem: 'required' }] });
+    if (scopes.length === 0 || !scopes.every((s) => apiKeyScopes.includes(s))) {
+      throw new HifazatError('validation_failed', `Grant one or more of: ${apiKeyScopes.join(', ')}.`, { issues: [{ field: 'scopes', problem: 'invalid_choice' }] });
+    }
     const bankIds = await Promise.all(bankNames.map(async (n) => (await this.banks.byName(n)).id));
     const id = randomUUID();
     const secret = `hz_${randomBytes(32).toString('base64url')}`;
     await this.database.db.transaction(async (tx) => {
-      await tx.insert(apiKeys).values({ id, name, keyHash: sha256(secret) });
+      await tx.insert(apiKeys).values({ id, name, keyHash: sha256(secret), scopes: [...new Set(scopes)] });
       await tx.insert(apiKeyBanks).values(bankIds.map((bankId) => ({ apiKeyId: id, bankId })));
     });
     return { id, secret };
@@ -495,22 +566,47 @@ export class ApiKeys {
     const cached = this.#verified.get(cacheKey);
     if (cached && now < cached.until) return cached.key;
     this.#verified.delete(cacheKey);
-    const revocations = this.#revocations;
+    const changes = this.#changes;
     const rows = await this.database.db
-      .select({ id: apiKeys.id, name: apiKeys.name, bankId: apiKeyBanks.bankId })
+      .select({ id: apiKeys.id, name: apiKeys.name, scopes: apiKeys.scopes, bankId: apiKeyBanks.bankId })
       .from(apiKeys)
       .innerJoin(apiKeyBanks, eq(apiKeyBanks.apiKeyId, apiKeys.id))
       .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)));
     if (rows.length === 0) return undefined;
-    const key: ApiKey = { id: rows[0]!.id, name: rows[0]!.name, bankIds: rows.map((r) => r.bankId) };
-    if (revocations === this.#revocations) this.#verified.set(cacheKey, { key, until: now + apiKeyScopeCacheMs });
+    const hidden = await this.database.db
+      .select({ entryId: apiKeyHiddenEntries.entryId })
+      .from(apiKeyHiddenEntries)
+      .where(eq(apiKeyHiddenEntries.apiKeyId, rows[0]!.id));
+    const key: ApiKey = {
+      id: rows[0]!.id,
+      name: rows[0]!.name,
+      bankIds: rows.map((r) => r.bankId),
+      scopes: rows[0]!.scopes.filter((s): s is ApiKeyScope => (apiKeyScopes as readonly string[]).includes(s)),
+      hiddenEntryIds: new Set(hidden.map((h) => h.entryId)),
+    };
+    if (changes === this.#changes) this.#verified.set(cacheKey, { key, until: now + apiKeyScopeCacheMs });
     return key;
+  }
+
+  /**
+   * A platform's verdict on a match (`HashBanks.recordFeedback`: recorded, audited, and a confirmed
+   * one hides or shows the entry for this key only). Takes effect at once for the key in this
+   * process, and within `apiKeyScopeCacheMs` in the others.
+   */
+  async feedback(key: ApiKey, input: { entryId: number; verdict: MatchVerdict; confirmed: boolean }): Promise<{ hidden: boolean }> {
+    const { hidden, changed } = await this.banks.recordFeedback(key, input);
+    if (changed) this.#forget(key.id);
+    return { hidden };
   }
 
   /** Takes effect at once in this process; other processes stop accepting the key within `apiKeyScopeCacheMs`. */
   async revoke(id: string): Promise<void> {
     await this.database.db.update(apiKeys).set({ revokedAt: sql`now()` }).where(eq(apiKeys.id, id));
-    this.#revocations++;
+    this.#forget(id);
+  }
+
+  #forget(id: string): void {
+    this.#changes++;
     for (const [cacheKey, { key }] of this.#verified) if (key.id === id) this.#verified.delete(cacheKey);
   }
 }

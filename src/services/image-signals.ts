@@ -37,6 +37,104 @@ export class ImageDecodeError extends Error {
 /** 100 megapixels, about 300 MB of decoded RGB: above any camera in common use, far below a bomb. */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
 
+/**
+ * Images decoded and hashed at once by a server process: each may take up to 300 MB of decoded
+ * pixels and a core (libvips's threads, then the PDQ hash on the event loop), so a few large
+ * images sent together must not take the machine's memory.
+ */
+export const CONCURRENT_DECODES = 2;
+/**
+ * Images admitted beyond those being decoded, to wait for a decoder. An admitted image's bytes
+ * (up to the 50 MB body limit) are held until it is hashed, so this bounds them too; an image
+ * arriving when all places are taken is refused before its body is read (429, Retry-After).
+ */
+export const WAITING_DECODES = 6;
+
+/** A place for one image among those a `DecodeSlots` admits. */
+export interface DecodeTicket {
+  /** Waits for a decoder (at most `concurrent` run at once), runs `work`, then gives the place up. */
+  run<T>(work: () => Promise<T>): Promise<T>;
+  /** Gives the place up unused (a refused or abandoned request); idempotent, a no-op once `run` began. */
+  release(): void;
+}
+
+/**
+ * Bounds the decoding of images in a process: at most `concurrent` at once, and at most `waiting`
+ * more admitted to wait for them (first come, first served). Admission is taken before the image
+ * is read, so that a refusal costs nothing.
+ */
+export class DecodeSlots {
+  #admitted = 0;
+  #running = 0;
+  readonly #queue: (() => void)[] = [];
+
+  constructor(
+    readonly concurrent: number,
+    readonly waiting: number,
+  ) {
+    if (!Number.isSafeInteger(concurrent) || concurrent < 1 || !Number.isSafeInteger(waiting) || waiting < 0) {
+      throw new RangeError(`DecodeSlots(${concurrent}, ${waiting})`);
+    }
+  }
+
+  /** Images admitted and not yet done (decoding, waiting, or still being received). */
+  get admitted(): number {
+    return this.#admitted;
+  }
+
+  /** Images being decoded now. */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** A place for one more image, or undefined when `concurrent + waiting` are taken. */
+  admit(): DecodeTicket | undefined {
+    if (this.#admitted >= this.concurrent + this.waiting) return undefined;
+    this.#admitted++;
+    let started = false;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      this.#admitted--;
+    };
+    return {
+      run: async <T>(work: () => Promise<T>): Promise<T> => {
+        if (started || done) throw new Error('a decode ticket runs once');
+        started = true;
+        await this.#acquire();
+        try {
+          return await work();
+        } finally {
+          this.#handOver();
+          finish();
+        }
+      },
+      release: () => {
+        if (!started) finish();
+      },
+    };
+  }
+
+  #acquire(): Promise<void> {
+    if (this.#running < this.concurrent) {
+      this.#running++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#queue.push(resolve));
+  }
+
+  /** The decoder passes to the next in line, if any. */
+  #handOver(): void {
+    const next = this.#queue.shift();
+    if (next) next();
+    else this.#running--;
+  }
+}
+
+/** This process's decoders, shared by every request that sends an image. */
+export const imageDecoding = new DecodeSlots(CONCURRENT_DECODES, WAITING_DECODES);
+
 export interface DecodeOptions {
   /** Largest width × height accepted (first frame). Checked from the header, before decoding. */
   readonly maxPixels?: number;

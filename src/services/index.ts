@@ -9,22 +9,17 @@ import { Settings } from './settings.ts';
 import { StaffAccounts } from './staff.ts';
 import { StatisticsService } from './statistics.ts';
 import { SubmissionGate } from './submission-gate.ts';
-import { purgeOldThrottleWindows, SharedBudget, Throttle } from './throttle.ts';
+import { defaultClientLimits, throttleRules, type ClientLimits, type ThrottleRules } from '../domain/throttling.ts';
+import { ClientThrottleStore } from '../store/client-throttles.ts';
+import { ClientThrottles } from './throttle.ts';
 
-/** Shared budgets; see docs/ARCHITECTURE.md, "Throttling without identifying anyone". */
-export interface Budgets {
-  /** Failed receipt look-ups allowed across all clients per ten minutes. */
-  followUpFailuresPerTenMinutes: number;
-  /** Reports accepted without a proof of work across all clients per hour. */
-  unverifiedReportsPerHour: number;
+/** Per-client limits (docs/ARCHITECTURE.md, "Throttling without identifying anyone"). */
+export interface Budgets extends ClientLimits {
   /** Proof-of-work difficulty (counter range); tests make it tiny. */
   proofOfWork?: { min: number; max: number };
 }
 
-export const defaultBudgets: Budgets = {
-  followUpFailuresPerTenMinutes: 500,
-  unverifiedReportsPerHour: 300,
-};
+export const defaultBudgets: Budgets = defaultClientLimits;
 
 export interface Services {
   database: Database;
@@ -39,6 +34,9 @@ export interface Services {
   matchIndex: MatchIndex;
   apiKeys: ApiKeys;
   statistics: StatisticsService;
+  /** Per-client throttles in the database, and the rules they count by. */
+  throttles: ClientThrottles;
+  throttleRules: ThrottleRules;
   /** Deletes what is kept only for a while (closed cases past retention, expired sessions, idempotency answers, spent challenges, old counters), then recounts the statistics' stale months. */
   maintain(): Promise<void>;
 }
@@ -51,28 +49,16 @@ export function createServices(
   clock: () => Date = () => new Date(),
 ): Services {
   const districts = new DistrictDirectory(database);
-  const followUpFailures = new Throttle(database, {
-    bucket: 'follow-up-failures',
-    windowSeconds: 600,
-    limit: budgets.followUpFailuresPerTenMinutes,
-    code: 'too_many_attempts',
-  });
-  const unverifiedReports = new SharedBudget(database, {
-    bucket: 'reports-without-proof-of-work',
-    windowSeconds: 3600,
-    limit: budgets.unverifiedReportsPerHour,
-    code: 'rate_limited',
-    // Blocks of a thousandth of the budget, up to 64: small budgets are counted exactly, and a
-    // busy instance writes the counter once per 64 reports, not once per report.
-    block: Math.min(64, Math.max(1, Math.floor(budgets.unverifiedReportsPerHour / 1000))),
-  });
-  const submissionGate = new SubmissionGate(database, keyring, unverifiedReports, budgets.proofOfWork);
-  const reports = new ReportService(database, keyring, followUpFailures, submissionGate);
-  const audit = new AuditLog(database, keyring);
-  const staff = new StaffAccounts(database, keyring, audit, clock);
+  const rules = throttleRules(budgets);
+  const throttleStore = new ClientThrottleStore(database);
+  const throttles = new ClientThrottles(throttleStore, keyring, clock);
+  const submissionGate = new SubmissionGate(database, keyring, throttles, rules, budgets.proofOfWork);
+  const reports = new ReportService(database, keyring, throttles, rules.receiptFailure, submissionGate);
+  const audit = new AuditLog(database, keyring, () => clock().getTime());
+  const staff = new StaffAccounts(database, keyring, audit, throttles, rules, clock);
   const cases = new CaseWork(database, keyring, audit, reports, clock);
   // The index follows the banks: a change made here is applied as soon as it commits.
-  const banks: HashBanks = new HashBanks(database, () => matchIndex.refresh());
+  const banks: HashBanks = new HashBanks(database, audit, () => matchIndex.refresh());
   const matchIndex = new MatchIndex(banks);
   const statistics = new StatisticsService(database, audit, districts, clock);
   return {
@@ -88,12 +74,14 @@ export function createServices(
     matchIndex,
     apiKeys: new ApiKeys(database, banks, clock),
     statistics,
+    throttles,
+    throttleRules: rules,
     async maintain() {
       await cases.purgeClosedCases();
       await staff.purgeExpired();
       await reports.purgeExpiredIdempotencyKeys();
       await submissionGate.purgeExpired();
-      await purgeOldThrottleWindows(database);
+      await throttleStore.purgeOld();
       await statistics.refreshStale();
     },
   };

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { HifazatError } from '../domain/errors.ts';
 
 const dataKeyBytes = 32;
@@ -7,7 +7,9 @@ const dataKeyBytes = 32;
 /**
  * Reads the 256-bit data key, or creates it (mode 0600) on first start. There is no default
  * key: a fresh installation gets its own, and losing the file makes the encrypted fields
- * unreadable, so it must be backed up apart from the database.
+ * unreadable, so it must be backed up apart from the database. A key file that other users may
+ * read (wherever HIFAZAT_KEY_FILE puts it) is made private first; if this process cannot do
+ * that, it refuses the key rather than use one others can read.
  */
 export function loadOrCreateDataKey(path: string, options: { create: boolean }): Buffer {
   if (!existsSync(path)) {
@@ -19,6 +21,7 @@ export function loadOrCreateDataKey(path: string, options: { create: boolean }):
     chmodSync(path, 0o600);
     return key;
   }
+  makePrivate(path);
   const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
   if (key.length !== dataKeyBytes) {
     throw new HifazatError('config_invalid', `Key file ${path} must hold ${dataKeyBytes} bytes in base64.`);
@@ -26,8 +29,22 @@ export function loadOrCreateDataKey(path: string, options: { create: boolean }):
   return key;
 }
 
+/** Takes the group's and others' permissions away (the owner's stay: a 0400 key stays 0400). */
+function makePrivate(path: string): void {
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o077) === 0) return;
+  try {
+    chmodSync(path, mode & 0o700);
+  } catch (error) {
+    throw new HifazatError(
+      'config_invalid',
+      `Key file ${path} is readable by other users (mode ${mode.toString(8)}) and this process cannot change that (${(error as NodeJS.ErrnoException).code}). Make it belong to the user that runs Hifazat, with mode 0600 or 0400.`,
+    );
+  }
+}
+
 /** Every use of the data key gets its own subkey, so that no two purposes share a key. */
-export type KeyPurpose = 'field-encryption' | 'receipt-lookup' | 'url-lookup' | 'idempotency' | 'pow-signature' | 'recovery-code' | 'audit-chain';
+export type KeyPurpose = 'field-encryption' | 'receipt-lookup' | 'url-lookup' | 'idempotency' | 'pow-signature' | 'recovery-code' | 'audit-chain' | 'client-throttle';
 
 const formatVersion = 1;
 const ivBytes = 12;

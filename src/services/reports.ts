@@ -9,7 +9,8 @@ import { cases, idempotencyKeys, reportMessages, reports } from '../store/schema
 import { publicStatusOf, type CaseState } from '../domain/case.ts';
 import type { Keyring } from './keys.ts';
 import type { SubmissionGate } from './submission-gate.ts';
-import type { Throttle } from './throttle.ts';
+import type { ThrottleRule } from '../domain/throttling.ts';
+import type { Client, ClientThrottles } from './throttle.ts';
 
 export interface Submitted {
   receipt: string;
@@ -44,6 +45,8 @@ const idempotencyWindowHours = 24;
 const context = {
   sensitive: (id: string) => `reports/${id}/sensitive`,
   contact: (id: string) => `reports/${id}/contact`,
+  /** A district not on the district list, as typed (store/report-insert.ts keeps only the list's names in clear). */
+  district: (id: string) => `reports/${id}/district`,
   url: (id: string, position: number) => `report_urls/${id}/${position}`,
   message: (id: string, author: string) => `report_messages/${id}/${author}`,
   idempotentReceipt: (keyHash: Buffer) => `idempotency_keys/${keyHash.toString('hex')}`,
@@ -58,7 +61,9 @@ export class ReportService {
   constructor(
     private readonly database: Database,
     private readonly keyring: Keyring,
-    private readonly followUpThrottle: Throttle,
+    private readonly throttles: ClientThrottles,
+    /** Receipt look-ups that find nothing, per client (domain/throttling.ts). */
+    private readonly receiptFailureRule: ThrottleRule,
     private readonly gate: SubmissionGate,
   ) {
     this.#writer = new ReportWriter(database);
@@ -77,6 +82,8 @@ export class ReportService {
       idempotencyKey?: string | undefined;
       /** Reports from the public (portal, API): the ALTCHA solution sent with it, if any. */
       proofOfWork?: string | undefined;
+      /** Reports from the public: who sent it, for their throttle only. */
+      client?: Client;
       /** Source 'staff' (the console's CaseWork.fileOnBehalf): who filed it, with the caller's consent. */
       filedBy?: string;
       /** Runs in the same transaction once the report is stored: the console audits the filing there. */
@@ -88,8 +95,9 @@ export class ReportService {
       ? { keyHash: this.keyring.mac('idempotency', options.idempotencyKey), requestHash: this.keyring.mac('idempotency', JSON.stringify(input)) }
       : undefined;
     if (options.source !== 'staff') {
+      if (!options.client) throw new HifazatError('internal', 'A public report needs its client for throttling.');
       try {
-        await this.gate.admit(options.proofOfWork);
+        await this.gate.admit(options.proofOfWork, options.client);
       } catch (error) {
         const previous = key && error instanceof HifazatError && error.code === 'rate_limited'
           ? await this.#replay(this.database.db, key)
@@ -113,6 +121,8 @@ export class ReportService {
       occurredPrecision: input.occurredPrecision,
       province: input.province,
       district: input.district ?? null,
+      // Stored only if the district is not on the list; the statement looks that up.
+      districtTyped: input.district === undefined ? null : this.keyring.encrypt(input.district, context.district(id)),
       area: input.area,
       childAgeBand: input.childAgeBand,
       childSex: input.childSex,
@@ -183,8 +193,8 @@ export class ReportService {
   }
 
   /** What the reporter may see with their receipt: the status in plain words and the thread. */
-  async followUp(receiptInput: string): Promise<FollowUpView> {
-    const report = await this.#findByReceipt(receiptInput);
+  async followUp(receiptInput: string, client: Client): Promise<FollowUpView> {
+    const report = await this.#findByReceipt(receiptInput, client);
     const rows = await this.database.db
       .select()
       .from(reportMessages)
@@ -203,8 +213,8 @@ export class ReportService {
   }
 
   /** The reporter answers a question or adds information. */
-  async addReporterMessage(receiptInput: string, body: string): Promise<FollowUpView> {
-    const report = await this.#findByReceipt(receiptInput);
+  async addReporterMessage(receiptInput: string, body: string, client: Client): Promise<FollowUpView> {
+    const report = await this.#findByReceipt(receiptInput, client);
     await this.database.db.transaction(async (tx) => {
       await tx.insert(reportMessages).values({
         reportId: report.id,
@@ -218,7 +228,7 @@ export class ReportService {
         .set({ unreadReporterMessages: sql`${cases.unreadReporterMessages} + 1`, updatedAt: sql`now()` })
         .where(eq(cases.id, report.caseId));
     });
-    return this.followUp(receiptInput);
+    return this.followUp(receiptInput, client);
   }
 
   /** Staff side of the thread; the console passes its transaction (`tx`) to audit with it. */
@@ -231,7 +241,7 @@ export class ReportService {
     });
   }
 
-  async #findByReceipt(receiptInput: string) {
+  async #findByReceipt(receiptInput: string, client: Client) {
     const parsed = parseReceipt(receiptInput);
     if ('problem' in parsed) {
       // A typo caught by the check digit says nothing about any report, so it costs no attempt.
@@ -239,14 +249,17 @@ export class ReportService {
         issues: [{ field: 'receipt', problem: parsed.problem }],
       });
     }
-    await this.followUpThrottle.assertOpen();
+    // A client that must wait is refused before the look-up; a look-up is counted only when it
+    // finds nothing. Guesses sent together may pass one check together: with 116-bit receipts that
+    // gains nothing, and the follow-up limit per client (counted atomically) still bounds them.
+    await this.throttles.assertOpen(this.receiptFailureRule, client);
     const [report] = await this.database.db
       .select({ id: reports.id, caseId: reports.caseId, state: cases.state, kind: reports.kind, createdAt: reports.createdAt })
       .from(reports)
       .innerJoin(cases, eq(cases.id, reports.caseId))
       .where(eq(reports.receiptHash, this.keyring.mac('receipt-lookup', parsed.receipt)));
     if (!report) {
-      await this.followUpThrottle.recordFailure();
+      await this.throttles.take(this.receiptFailureRule, client);
       throw new HifazatError('unknown_receipt', 'No report has this receipt code.');
     }
     return report;

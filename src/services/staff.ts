@@ -3,15 +3,15 @@ import { and, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { generateSecret, generateURI, verify as verifyTotp } from 'otplib';
 import QRCode from 'qrcode';
 import { HifazatError } from '../domain/errors.ts';
-import {
-  maxSignInFailuresPerHour, sessionAbsoluteHours, sessionIdleMinutes, signInDelaySeconds, staffRoles, type StaffRole,
-} from '../domain/staff.ts';
+import { sessionAbsoluteHours, sessionIdleMinutes, staffRoles, type StaffRole } from '../domain/staff.ts';
+import type { ThrottleRules } from '../domain/throttling.ts';
 import type { Language } from '../domain/report.ts';
 import type { Database } from '../store/database.ts';
-import { signInFailures, staffRecoveryCodes, staffSessions, staffUsers } from '../store/schema.ts';
+import { staffRecoveryCodes, staffSessions, staffUsers } from '../store/schema.ts';
 import type { AuditLog } from './audit.ts';
 import type { Keyring } from './keys.ts';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
+import type { Client, ClientThrottles } from './throttle.ts';
 
 export interface StaffMember {
   id: string;
@@ -47,6 +47,8 @@ export class StaffAccounts {
     private readonly database: Database,
     private readonly keyring: Keyring,
     private readonly audit: AuditLog,
+    private readonly throttles: ClientThrottles,
+    private readonly rules: Pick<ThrottleRules, 'signInClient' | 'signInAccount'>,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -170,21 +172,24 @@ export class StaffAccounts {
 
   /**
    * Signs in with email, password and a TOTP code (or one recovery code). Every failure looks
-   * the same to the caller; failures per account name are counted and slow the next attempt.
-   * Returns the session token for the cookie.
+   * the same to the caller. Each attempt is counted before the password is checked, per client
+   * and per client and account (so a burst cannot pass one check together), and given back when
+   * it succeeds: failures slow the client that makes them, never the account's owner signing in
+   * from another client (ADR 0005). Returns the session token for the cookie.
    */
-  async signIn(input: { email: string; password: string; code: string }): Promise<{ token: string; staff: StaffMember }> {
+  async signIn(input: { email: string; password: string; code: string }, client: Client): Promise<{ token: string; staff: StaffMember }> {
     const email = input.email.trim().toLowerCase();
-    await this.#assertSignInAllowed(email);
+    const fromClient = await this.throttles.take(this.rules.signInClient, client);
+    const forAccount = await this.throttles.take(this.rules.signInAccount, client, email);
     const [user] = await this.database.db.select().from(staffUsers).where(eq(staffUsers.email, email));
     const active = user?.status === 'active' ? user : undefined;
     const passwordOk = await verifyPassword(active?.passwordHash ?? null, input.password);
     const secondFactor = active && passwordOk ? await this.#checkSecondFactor(active, input.code) : undefined;
     if (!active || !secondFactor) {
-      await this.#recordFailure(email);
       await this.audit.appendNow({
         actorId: active?.id ?? null,
-        actor: email.slice(0, 254),
+        // The account name as typed (it may be empty: the audit entry still needs an actor).
+        actor: email.slice(0, 254) || '(no email)',
         action: 'sign_in.failed',
         objectType: 'staff',
         objectId: active?.id,
@@ -210,6 +215,8 @@ export class StaffAccounts {
         details: { secondFactor },
       });
     });
+    await forAccount.forget();
+    await fromClient.refund();
     return { token: sessionToken, staff: toStaff(active) };
   }
 
@@ -249,47 +256,17 @@ export class StaffAccounts {
    * Codes of steps up to `afterStep` were already used and are refused.
    */
   async #totpStep(secret: string, code: string, afterStep: number): Promise<number | undefined> {
+    const token = code.replace(/\s/g, '');
+    // otplib throws on anything but six digits (a 7-digit code was a 500): such a code is just wrong.
+    if (!/^\d{6}$/.test(token)) return undefined;
     const result = await verifyTotp({
       secret,
-      token: code.replace(/\s/g, ''),
+      token,
       epochTolerance: 30,
       epoch: Math.floor(this.now().getTime() / 1000),
       afterTimeStep: afterStep,
     });
     return result.valid && 'timeStep' in result ? result.timeStep : undefined;
-  }
-
-  #windowStart(): Date {
-    const hour = 3_600_000;
-    return new Date(Math.floor(this.now().getTime() / hour) * hour);
-  }
-
-  async #assertSignInAllowed(account: string): Promise<void> {
-    const [row] = await this.database.db
-      .select()
-      .from(signInFailures)
-      .where(and(eq(signInFailures.account, account), eq(signInFailures.windowStart, this.#windowStart())));
-    if (!row) return;
-    const hourEnds = this.#windowStart().getTime() + 3_600_000;
-    if (row.failures >= maxSignInFailuresPerHour) {
-      throw new HifazatError('too_many_attempts', 'Too many failed sign-ins for this account.', {
-        retryAfter: Math.ceil((hourEnds - this.now().getTime()) / 1000),
-      });
-    }
-    const wait = row.lastFailureAt.getTime() + signInDelaySeconds(row.failures) * 1000 - this.now().getTime();
-    if (wait > 0) {
-      throw new HifazatError('too_many_attempts', 'Wait before trying again.', { retryAfter: Math.ceil(wait / 1000) });
-    }
-  }
-
-  async #recordFailure(account: string): Promise<void> {
-    await this.database.db
-      .insert(signInFailures)
-      .values({ account, windowStart: this.#windowStart(), failures: 1, lastFailureAt: this.now() })
-      .onConflictDoUpdate({
-        target: [signInFailures.account, signInFailures.windowStart],
-        set: { failures: sql`${signInFailures.failures} + 1`, lastFailureAt: this.now() },
-      });
   }
 
   /**
@@ -341,13 +318,12 @@ export class StaffAccounts {
     return rows.map((u) => ({ ...toStaff(u), status: u.status }));
   }
 
-  /** Removes sessions past their absolute expiry or idle limit, and old failure counters. */
+  /** Removes sessions past their absolute expiry or idle limit. */
   async purgeExpired(): Promise<void> {
     const now = this.now();
     await this.database.db
       .delete(staffSessions)
       .where(sql`${staffSessions.expiresAt} <= ${now} OR ${staffSessions.lastSeenAt} <= ${new Date(now.getTime() - sessionIdleMinutes * 60_000)}`);
-    await this.database.db.delete(signInFailures).where(lt(signInFailures.windowStart, new Date(now.getTime() - 2 * 3_600_000)));
   }
 }
 

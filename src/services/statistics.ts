@@ -8,7 +8,7 @@ import {
 import { pakistanToday, provinces, unknown } from '../domain/report.ts';
 import { can, type Permission } from '../domain/staff.ts';
 import {
-  buildRelease, defaultK, emptyCounts, incidentSources, kIssues, periodIssues, previousPeriod, releaseCsv,
+  buildRelease, defaultK, emptyCounts, incidentSources, kIssues, periodIssues, previousPeriod, releaseConflict, releaseCsv,
   valueDimensionNames, type Counts, type IncidentSource, type Period, type Release, type ValueDimension,
 } from '../domain/statistics.ts';
 import type { Database, Db, Tx } from '../store/database.ts';
@@ -555,6 +555,11 @@ export class StatisticsService {
    * Publishes the statistics of a period (every source, every province): the tables with
    * disclosure control at threshold k, compared with the period before, stored unchanged in
    * the append-only release log. Supervisors only (or the command line); audited. Returns the id.
+   *
+   * Refused (validation_failed, `period_overlaps` on `from`) when the period, or the one it is
+   * compared with, overlaps a period of an earlier release without being the same
+   * (`releaseConflict`). The check and the insert hold a lock on the release log that every
+   * publish takes, in every process, so two publishes at once cannot both pass it.
    */
   async publish(actor: StatisticsActor, input: { from?: string | undefined; to?: string | undefined; k?: number | undefined }): Promise<number> {
     this.#require(actor, 'publishStatistics');
@@ -562,10 +567,16 @@ export class StatisticsService {
     const issues = [...periodIssues(input, pakistanToday(this.now())), ...kIssues(k)];
     if (issues.length) throw invalid('Invalid period or threshold.', issues);
     const period = { from: input.from!, to: input.to! };
+    // Before counting, so that a refusal comes at once; checked again under the lock below.
+    await this.#refuseOverlap(this.database.db, period);
     const previous = previousPeriod(period);
     const [counts, previousCounts] = await Promise.all([this.counts({ period }), this.counts({ period: previous })]);
     const release = buildRelease({ period, counts, previous: { period: previous, counts: previousCounts } }, { k });
     return this.database.db.transaction(async (tx) => {
+      // SHARE ROW EXCLUSIVE conflicts with itself and with INSERT (not with reading): one publish
+      // at a time checks and inserts, and the next one's check sees what it committed.
+      await tx.execute(sql`LOCK TABLE statistics_releases IN SHARE ROW EXCLUSIVE MODE`);
+      await this.#refuseOverlap(tx, period);
       const [row] = await tx
         .insert(statisticsReleases)
         .values({
@@ -588,6 +599,37 @@ export class StatisticsService {
       );
       return row!.id;
     });
+  }
+
+  /** Throws when a release of `period` would overlap an earlier one without being the same period. */
+  async #refuseOverlap(db: Db | Tx, period: Period): Promise<void> {
+    const comparison = (end: 'from' | 'to') => sql<string | null>`${statisticsReleases.tables} -> 'comparison' -> 'period' ->> ${sql.raw(`'${end}'`)}`;
+    const rows = await db
+      .select({
+        id: statisticsReleases.id,
+        from: statisticsReleases.periodFrom,
+        to: statisticsReleases.periodTo,
+        comparisonFrom: comparison('from'),
+        comparisonTo: comparison('to'),
+      })
+      .from(statisticsReleases)
+      .orderBy(statisticsReleases.id);
+    const conflict = releaseConflict(
+      period,
+      rows.map((r) => ({
+        id: r.id,
+        period: { from: r.from, to: r.to },
+        comparison: r.comparisonFrom && r.comparisonTo ? { from: r.comparisonFrom, to: r.comparisonTo } : null,
+      })),
+    );
+    if (!conflict) return;
+    const { release, theirs, ours } = conflict;
+    const which = ours.from === period.from && ours.to === period.to ? 'This period' : `The period it is compared with, ${ours.from} to ${ours.to},`;
+    throw invalid(
+      `${which} overlaps ${theirs.from} to ${theirs.to} of release ${release} without being the same period, so the two releases ` +
+        'could be subtracted from each other. Publish the same period again (a correction) or one that overlaps no release.',
+      [{ field: 'from', problem: 'period_overlaps' }],
+    );
   }
 
   /** Every release, newest first. Public. */

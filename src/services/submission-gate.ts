@@ -5,15 +5,17 @@ import { lt, sql } from 'drizzle-orm';
 import type { Database } from '../store/database.ts';
 import { spentChallenges } from '../store/schema.ts';
 import type { Keyring } from './keys.ts';
-import type { SharedBudget } from './throttle.ts';
+import type { ThrottleRules } from '../domain/throttling.ts';
+import type { Client, ClientThrottles } from './throttle.ts';
 
 const challengeLifetimeSeconds = 15 * 60;
 
 /**
  * Keeps floods out without a third party. A browser with JavaScript solves a small self-hosted
- * proof of work (ALTCHA) while the person types; a solution buys one submission. Without
- * JavaScript, or with a bad or spent solution, the submission is still accepted, but only
- * within a shared budget per window (kept in the database, so it holds across instances).
+ * proof of work (ALTCHA) while the person types; a solution buys one submission, within the
+ * client's hourly limit of reports. Without JavaScript, or with a bad or spent solution, the
+ * submission is still accepted, within a smaller hourly limit of the client's (ADR 0005). Both
+ * are counted in the database, so they hold across instances; neither is shared with other clients.
  */
 export class SubmissionGate {
   readonly #secret: string;
@@ -21,7 +23,8 @@ export class SubmissionGate {
   constructor(
     private readonly database: Database,
     keyring: Keyring,
-    private readonly unverifiedBudget: SharedBudget,
+    private readonly throttles: ClientThrottles,
+    private readonly rules: Pick<ThrottleRules, 'report' | 'unverifiedReport'>,
     private readonly difficulty: { min: number; max: number } = { min: 20_000, max: 60_000 },
   ) {
     this.#secret = keyring.mac('pow-signature', 'altcha').toString('hex');
@@ -40,12 +43,12 @@ export class SubmissionGate {
   }
 
   /**
-   * Admits one submission: by its valid unspent proof of work, or else against the budget of
-   * submissions without one; throws rate_limited once that budget is spent.
+   * Admits one submission of `client`: within its limit of reports with a valid unspent proof of
+   * work, or else within its limit of reports without one; throws rate_limited past the limit.
    */
-  async admit(encodedPayload: string | undefined): Promise<void> {
-    if (encodedPayload && (await this.#spend(encodedPayload))) return;
-    await this.unverifiedBudget.take();
+  async admit(encodedPayload: string | undefined, client: Client): Promise<void> {
+    const verified = encodedPayload !== undefined && (await this.#spend(encodedPayload));
+    await this.throttles.take(verified ? this.rules.report : this.rules.unverifiedReport, client);
   }
 
   async #spend(encodedPayload: string): Promise<boolean> {

@@ -1,123 +1,73 @@
-import { and, eq, lt, sql } from 'drizzle-orm';
-import { HifazatError, type ErrorCode } from '../domain/errors.ts';
-import type { Database } from '../store/database.ts';
-import { throttleCounters } from '../store/schema.ts';
+import { HifazatError } from '../domain/errors.ts';
+import { clientKeyOf, delayAfter, delayTable, windowOf, type ThrottleRule } from '../domain/throttling.ts';
+import type { ClientThrottleStore, ThrottleRow } from '../store/client-throttles.ts';
+import type { Keyring } from './keys.ts';
 
-export interface ThrottleRule {
-  /** What is counted; never a person, address or receipt. */
-  bucket: string;
-  windowSeconds: number;
-  limit: number;
-  /** The error raised once the window's budget is spent. */
-  code: Extract<ErrorCode, 'too_many_attempts' | 'rate_limited'>;
+/**
+ * The client a request came from, as the HTTP layer saw it (the proxy's word for it only when
+ * TRUST_PROXY names the proxy). Services use it for throttling and for nothing else: it is never
+ * stored, logged or returned.
+ */
+export interface Client {
+  readonly address: string;
 }
 
-/** Fixed windows of `rule.windowSeconds`: the current one's start, and the seconds until the next. */
-function windowOf(rule: ThrottleRule, now: number): { start: Date; retryAfter: number } {
-  const size = rule.windowSeconds * 1000;
-  const start = Math.floor(now / size) * size;
-  return { start: new Date(start), retryAfter: Math.ceil((start + size - now) / 1000) };
-}
-
-function refusal(rule: ThrottleRule, now: number): HifazatError {
-  return new HifazatError(rule.code, 'Too many attempts; try again later.', { retryAfter: windowOf(rule, now).retryAfter });
+/** One counted attempt: give it back when it succeeded, or forget the client's row altogether. */
+export interface Attempt {
+  refund(): Promise<void>;
+  forget(): Promise<void>;
 }
 
 /**
- * A fixed-window counter kept in the database, so that every instance behind a load balancer
- * shares it and a restart does not reset it.
+ * Per-client throttles in the database, shared by every process (ADR 0005). A row is found by a
+ * 16-bit keyed tag of the client (and target) under a key of the window: the database never holds
+ * an address, nor anything that links one client's rows across windows.
  */
-export class Throttle {
+export class ClientThrottles {
   constructor(
-    private readonly database: Database,
-    readonly rule: ThrottleRule,
-    private readonly now: () => number = Date.now,
+    private readonly store: Pick<ClientThrottleStore, 'take' | 'read' | 'refund' | 'forget'>,
+    private readonly keyring: Keyring,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async hits(): Promise<number> {
-    const [row] = await this.database.db
-      .select({ hits: throttleCounters.hits })
-      .from(throttleCounters)
-      .where(and(eq(throttleCounters.bucket, this.rule.bucket), eq(throttleCounters.windowStart, windowOf(this.rule, this.now()).start)));
-    return row?.hits ?? 0;
+  /**
+   * Counts one attempt of `client` (at `target`, if the rule is per target) or throws the rule's
+   * error with the seconds to wait. Check and count are one statement: no burst passes together.
+   */
+  async take(rule: ThrottleRule, client: Client, target = ''): Promise<Attempt> {
+    const now = this.now();
+    const { row, secondsLeft } = this.#row(rule, now, client, target);
+    const result = await this.store.take(row, now, rule.limit, delayTable(rule));
+    if (!result.taken) throw refusal(rule, result.hits >= rule.limit ? secondsLeft : result.waitSeconds);
+    return { refund: () => this.store.refund(row, this.now()), forget: () => this.store.forget(row) };
   }
 
-  async assertOpen(): Promise<void> {
-    if ((await this.hits()) >= this.rule.limit) throw refusal(this.rule, this.now());
+  /**
+   * Throws the rule's error if `client` must wait now, counting nothing: for failures that are
+   * counted only once they happen (`take` after the failure), so that what succeeds is never
+   * counted, not even while it is in flight or when the process dies before giving it back.
+   */
+  async assertOpen(rule: ThrottleRule, client: Client, target = ''): Promise<void> {
+    const now = this.now();
+    const { row, secondsLeft } = this.#row(rule, now, client, target);
+    const current = await this.store.read(row);
+    if (!current) return;
+    if (current.hits >= rule.limit) throw refusal(rule, secondsLeft);
+    const wait = (current.notBefore.getTime() - now.getTime()) / 1000;
+    if (delayAfter(rule, current.hits) > 0 && wait > 0) throw refusal(rule, wait);
   }
 
-  async recordFailure(): Promise<void> {
-    await addToCounter(this.database, this.rule.bucket, windowOf(this.rule, this.now()).start, 1);
-  }
-}
-
-/**
- * A window's budget of uses shared by every instance, taken from the database in blocks: one
- * write claims `block` uses, which this instance then hands out from memory. A counter that
- * every use wrote to would cost each report a row update (and its lock until the commit is on
- * disk); in blocks it costs one per `block`. The uses granted in a window never exceed `limit`
- * (the counter itself also counts the claims that came back short); an instance leaves at most
- * `block - 1` granted uses unspent when the window ends or it stops, so a block of 1 counts
- * exactly. Once a claim comes back short the instance refuses until the next window without
- * asking the database again, so a flood of refusals writes nothing.
- */
-export class SharedBudget {
-  #windowStart = Number.NaN;
-  #left = 0;
-  #spent = false;
-  #claiming: Promise<void> | undefined;
-
-  constructor(
-    private readonly database: Database,
-    readonly rule: ThrottleRule & { block: number },
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /** Takes one use, or throws the rule's error once the window's budget is spent. */
-  async take(): Promise<void> {
-    for (;;) {
-      const window = windowOf(this.rule, this.now()).start.getTime();
-      if (window !== this.#windowStart) {
-        this.#windowStart = window;
-        this.#left = 0;
-        this.#spent = false;
-      }
-      if (this.#left > 0) {
-        this.#left -= 1;
-        return;
-      }
-      if (this.#spent) throw refusal(this.rule, this.now());
-      // One claim at a time: requests arriving meanwhile wait for its block.
-      this.#claiming ??= this.#claim(window).finally(() => (this.#claiming = undefined));
-      await this.#claiming;
-    }
+  #row(rule: ThrottleRule, now: Date, client: Client, target: string): { row: ThrottleRow; secondsLeft: number } {
+    const window = windowOf(rule, now.getTime());
+    return { row: { scope: rule.scope, subject: this.#tag(rule, window.start, client, target), windowStart: window.start }, secondsLeft: window.secondsLeft };
   }
 
-  async #claim(window: number): Promise<void> {
-    const { block, limit } = this.rule;
-    const hits = await addToCounter(this.database, this.rule.bucket, new Date(window), block);
-    // This block is uses hits - block + 1 … hits of the window; those past the limit are not ours.
-    const granted = Math.max(0, Math.min(block, limit - (hits - block)));
-    if (window !== this.#windowStart) return; // the window ended while claiming
-    this.#left += granted;
-    if (granted < block) this.#spent = true;
+  #tag(rule: ThrottleRule, windowStart: Date, client: Client, target: string): Buffer {
+    const mac = this.keyring.mac('client-throttle', JSON.stringify([rule.scope, windowStart.toISOString(), clientKeyOf(client.address), target]));
+    return mac.subarray(0, 2);
   }
 }
 
-/** Adds `uses` to a window's counter in one statement and returns the new count. */
-async function addToCounter(database: Database, bucket: string, windowStart: Date, uses: number): Promise<number> {
-  const [row] = await database.db
-    .insert(throttleCounters)
-    .values({ bucket, windowStart, hits: uses })
-    .onConflictDoUpdate({
-      target: [throttleCounters.bucket, throttleCounters.windowStart],
-      set: { hits: sql`${throttleCounters.hits} + ${uses}` },
-    })
-    .returning({ hits: throttleCounters.hits });
-  return row!.hits;
-}
-
-/** Drops counters of windows that ended more than a day ago. */
-export async function purgeOldThrottleWindows(database: Database): Promise<void> {
-  await database.db.delete(throttleCounters).where(lt(throttleCounters.windowStart, sql`now() - interval '1 day'`));
+function refusal(rule: ThrottleRule, waitSeconds: number): HifazatError {
+  return new HifazatError(rule.code, 'Too many attempts; try again later.', { retryAfter: Math.max(1, Math.ceil(waitSeconds)) });
 }

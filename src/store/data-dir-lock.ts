@@ -1,6 +1,62 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, lstatSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { HifazatError } from '../domain/errors.ts';
+
+/** Only the owner may read, write or enter: files 0600, directories 0700. */
+const privateFileMode = 0o600;
+const privateDirectoryMode = 0o700;
+
+/**
+ * Files and directories this process creates from now on are private (umask 077): Node's
+ * `open` and `mkdir`, and so PGlite's, apply it. It is process-wide, so exports and anything
+ * else the process writes are private too. Worker threads cannot change it (nor need to).
+ */
+export function usePrivateUmask(): void {
+  if (isMainThread) process.umask(0o077);
+}
+
+/**
+ * Forces DATA_DIR and everything in it to 0700 (directories) and 0600 (files), whatever
+ * created them: an operator who made the directory 0755, a restored backup, or PGlite, which
+ * writes some files (its initdb files, the relation-cache init files it writes at start) with
+ * explicit modes that the umask does not cover. Symbolic links are not followed. An entry this
+ * process may not change (another user's, such as a volume's lost+found) is left alone if it is
+ * already private, and otherwise stops the start: the database must not stay readable.
+ */
+export function restrictDataDir(dataDir: string): void {
+  const pending = [dataDir];
+  for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
+    restrict(dir, privateDirectoryMode);
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) pending.push(path);
+      else if (entry.isFile()) restrict(path, privateFileMode);
+    }
+  }
+}
+
+function restrict(path: string, mode: number): void {
+  let current: number;
+  try {
+    current = lstatSync(path).mode & 0o7777;
+  } catch (error) {
+    // Removed meanwhile (PGlite renames and deletes its temporary files): nothing to protect.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  if (current === mode) return;
+  try {
+    chmodSync(path, mode);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || ((code === 'EPERM' || code === 'EROFS') && (current & 0o077) === 0)) return;
+    throw new HifazatError(
+      'config_invalid',
+      `${path} is readable by other users and this process cannot make it private (${code}). Make the data directory and everything in it belong to the user that runs Hifazat.`,
+    );
+  }
+}
 
 /**
  * PGlite does not lock its data directory, and two processes writing one corrupt it. The lock

@@ -3,10 +3,14 @@ import type { ReportFacts } from './schema.ts';
 
 /**
  * What one submission writes, already encrypted and hashed by the service. Its `district` is as
- * typed; the statement stores the list's English name when it is on the district list in either
- * language.
+ * typed, and `districtTyped` is that text encrypted: the statement stores the list's English name
+ * when the typed text is on the district list in either language, and otherwise only the
+ * ciphertext (the clear column stays NULL). The typed text is a parameter of the statement, for
+ * the look-up, and is never written.
  */
 export interface NewReport extends ReportFacts {
+  /** The typed district encrypted (reportContexts.district); set whenever `district` is. */
+  districtTyped: Buffer | null;
   id: string;
   incidentId: string;
   /** With an Idempotency-Key: its keyed hash, the request's hash and the encrypted receipt to replay. */
@@ -39,7 +43,7 @@ const insertReportsStatement: NamedStatement = {
 WITH submitted AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS s(
     id uuid, incident_id uuid, key_hash text, request_hash text, replay_receipt text, receipt_hash text,
-    kind text, language text, occurred_on date, occurred_precision text, province text, district text, area text,
+    kind text, language text, occurred_on date, occurred_precision text, province text, district text, district_typed text, area text,
     child_age_band text, child_sex text, abuser_relationship text, place text, in_danger_now boolean,
     police_status text, reporter_relationship text, contact_consent boolean, sensitive text, contact text,
     source text, filed_by uuid)
@@ -50,7 +54,7 @@ WITH submitted AS (
   ON CONFLICT DO NOTHING
   RETURNING report_id
 ), admitted AS (
-  SELECT s.*, coalesce(listed.name_en, s.district) AS canonical_district
+  SELECT s.*, listed.name_en AS canonical_district
   FROM submitted s
   LEFT JOIN LATERAL (
     SELECT name_en FROM districts
@@ -64,11 +68,12 @@ WITH submitted AS (
   FROM admitted
 ), new_report AS (
   INSERT INTO reports (
-    id, case_id, receipt_hash, kind, language, occurred_on, occurred_precision, province, district, area,
+    id, case_id, receipt_hash, kind, language, occurred_on, occurred_precision, province, district, district_typed, area,
     child_age_band, child_sex, abuser_relationship, place, in_danger_now, police_status, reporter_relationship,
     contact_consent, sensitive, contact, source, filed_by, filing_consent
   )
-  SELECT id, id, decode(receipt_hash, 'base64'), kind, language, occurred_on, occurred_precision, province, canonical_district, area,
+  SELECT id, id, decode(receipt_hash, 'base64'), kind, language, occurred_on, occurred_precision, province, canonical_district,
+         CASE WHEN canonical_district IS NULL THEN decode(district_typed, 'base64') END, area,
          child_age_band, child_sex, abuser_relationship, place, in_danger_now, police_status, reporter_relationship,
          contact_consent, decode(sensitive, 'base64'), decode(contact, 'base64'), source, filed_by,
          CASE WHEN filed_by IS NULL THEN NULL ELSE true END
@@ -94,6 +99,8 @@ SELECT id FROM new_report`,
 /** The statement's two parameters: the reports and their links, as JSON text. */
 function statementParams(batch: readonly NewReport[]): [string, string] {
   const base64 = (bytes: Buffer | null | undefined) => bytes?.toString('base64') ?? null;
+  // Without its ciphertext, a district not on the list would be lost.
+  if (batch.some((r) => r.district !== null && r.districtTyped === null)) throw new Error('A typed district comes with its ciphertext.');
   const reports = batch.map((r) => ({
     id: r.id,
     incident_id: r.incidentId,
@@ -107,6 +114,7 @@ function statementParams(batch: readonly NewReport[]): [string, string] {
     occurred_precision: r.occurredPrecision,
     province: r.province,
     district: r.district,
+    district_typed: base64(r.districtTyped),
     area: r.area,
     child_age_band: r.childAgeBand,
     child_sex: r.childSex,

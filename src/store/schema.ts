@@ -25,7 +25,10 @@ export const reports = pgTable('reports', {
   occurredOn: date('occurred_on', { mode: 'string' }),
   occurredPrecision: text('occurred_precision').notNull().default('day'),
   province: text('province').notNull(),
+  /** The district list's English name, or NULL: none given, or one not on the list (then in districtTyped). */
   district: text('district'),
+  /** A district not on the list, as typed, encrypted (migration 0010). */
+  districtTyped: bytea('district_typed'),
   area: text('area').notNull(),
   childAgeBand: text('child_age_band').notNull(),
   childSex: text('child_sex').notNull(),
@@ -62,6 +65,12 @@ export const reportUrls = pgTable(
   (t) => [primaryKey({ columns: [t.reportId, t.position] })],
 );
 
+/** Typed districts stored before migration 0010, until the first start with the data key encrypts them. */
+export const reportDistrictsToSeal = pgTable('report_districts_to_seal', {
+  reportId: uuid('report_id').primaryKey().references(() => reports.id, { onDelete: 'cascade' }),
+  typed: text('typed').notNull(),
+});
+
 export const reportMessages = pgTable('report_messages', {
   // int8 is a number in PGlite and a string in pg; mode 'number' gives a number from both.
   id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
@@ -80,14 +89,17 @@ export const idempotencyKeys = pgTable('idempotency_keys', {
   createdAt: createdAt(),
 });
 
-export const throttleCounters = pgTable(
-  'throttle_counters',
+/** Per-client throttles (migration 0008; written through store/client-throttles.ts). */
+export const clientThrottles = pgTable(
+  'client_throttles',
   {
-    bucket: text('bucket').notNull(),
-    windowStart: timestamp('window_start', { withTimezone: true, mode: 'date' }).notNull(),
+    scope: text('scope').notNull(),
+    subject: bytea('subject').notNull(),
+    windowStart: timestamptz('window_start').notNull(),
     hits: integer('hits').notNull(),
+    notBefore: timestamptz('not_before').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.bucket, t.windowStart] })],
+  (t) => [primaryKey({ columns: [t.scope, t.subject, t.windowStart] })],
 );
 
 export const spentChallenges = pgTable('spent_challenges', {
@@ -138,17 +150,6 @@ export const staffSessions = pgTable('staff_sessions', {
   lastSeenAt: timestamptz('last_seen_at').notNull().default(sql`now()`),
   expiresAt: timestamptz('expires_at').notNull(),
 });
-
-export const signInFailures = pgTable(
-  'sign_in_failures',
-  {
-    account: text('account').notNull(),
-    windowStart: timestamptz('window_start').notNull(),
-    failures: integer('failures').notNull(),
-    lastFailureAt: timestamptz('last_failure_at').notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.account, t.windowStart] })],
-);
 
 export const auditLog = pgTable('audit_log', {
   seq: bigint('seq', { mode: 'number' }).primaryKey(),
@@ -300,6 +301,8 @@ export const apiKeys = pgTable('api_keys', {
   id: uuid('id').primaryKey(),
   name: text('name').notNull(),
   keyHash: bytea('key_hash').notNull().unique(),
+  /** 'match' and/or 'feedback' (0009). */
+  scopes: text('scopes').array().notNull(),
   createdAt: createdAt(),
   revokedAt: timestamptz('revoked_at'),
 });
@@ -318,5 +321,17 @@ export const matchFeedback = pgTable('match_feedback', {
   entryId: integer('entry_id').notNull(),
   apiKeyId: uuid('api_key_id'),
   verdict: text('verdict').notNull(),
+  confirmed: boolean('confirmed').notNull().default(false),
   createdAt: createdAt(),
 });
+
+/** Entries hidden from one key's matches by its own confirmed false positive (0009). */
+export const apiKeyHiddenEntries = pgTable(
+  'api_key_hidden_entries',
+  {
+    apiKeyId: uuid('api_key_id').notNull(),
+    entryId: integer('entry_id').notNull(),
+    hiddenAt: timestamptz('hidden_at').notNull().default(sql`now()`),
+  },
+  (t) => [primaryKey({ columns: [t.apiKeyId, t.entryId] })],
+);

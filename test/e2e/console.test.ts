@@ -24,6 +24,7 @@ import {
   type ServedApp,
 } from '../helpers/browser.ts';
 import { enrolStaff, totp, type EnrolledStaff } from '../helpers/console.ts';
+import { testClient } from '../helpers/app.ts';
 
 const desk = { width: 1024, height: 768 };
 const phone = { width: 360, height: 740 };
@@ -96,7 +97,7 @@ describe("analysts' console in a browser", { skip: skipWithoutBrowser }, () => {
       childSex: 'girl',
       contact: { name: 'عائشہ', phone: '0300 1234567', consent: true },
     });
-    const { receipt } = await t.services.reports.submit(input, { source: 'portal' });
+    const { receipt } = await t.services.reports.submit(input, { source: 'portal', client: testClient });
     const ids = await caseOfReceipt(receipt);
     const actor = member(supervisor);
     const classification = {
@@ -112,7 +113,7 @@ describe("analysts' console in a browser", { skip: skipWithoutBrowser }, () => {
     await t.services.cases.classifyReport(actor, ids.reportId, classification);
     await t.services.cases.classifyUrl(actor, ids.reportId, 0, classification);
     await t.services.cases.askReporter(actor, ids.reportId, 'کیا یہ گروپ ابھی تک موجود ہے؟');
-    await t.services.reports.addReporterMessage(receipt, 'جی ہاں، کل تک موجود تھا۔ https://another-site.example.net/' + 'y'.repeat(150));
+    await t.services.reports.addReporterMessage(receipt, 'جی ہاں، کل تک موجود تھا۔ https://another-site.example.net/' + 'y'.repeat(150), testClient);
     // Overdue, so that the queue lists an overdue follow-up and an overdue task.
     const yesterday = pakistanToday(new Date(now().getTime() - day));
     await t.services.cases.addReferral(actor, ids.caseId, {

@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { en } from '../../src/http/i18n/en.ts';
 import { ur } from '../../src/http/i18n/ur.ts';
 import type { Messages } from '../../src/http/i18n/index.ts';
-import { reports, spentChallenges, throttleCounters } from '../../src/store/schema.ts';
+import { clientThrottles, reports, spentChallenges } from '../../src/store/schema.ts';
 import {
   assertNoAxeViolations, horizontalOverflow, launchBrowser, newContext, newScriptlessContext, serveTestApp,
   skipWithoutBrowser, type ServedApp,
@@ -36,13 +36,13 @@ describe('public portal in a browser', { skip: skipWithoutBrowser }, () => {
     return row.id;
   }
 
-  /** How reports have been admitted so far: by a spent proof of work, or from the shared budget. */
+  /** How reports have been admitted so far: by a spent proof of work, or within the client's limit of reports without one. */
   async function admissions(): Promise<{ proofOfWork: number; budget: number }> {
     const [spent] = await t.database.db.select({ n: sql<number>`count(*)::int` }).from(spentChallenges);
     const [budget] = await t.database.db
-      .select({ n: sql<number>`coalesce(sum(${throttleCounters.hits}), 0)::int` })
-      .from(throttleCounters)
-      .where(eq(throttleCounters.bucket, 'reports-without-proof-of-work')); // claimed one at a time in tests (SharedBudget)
+      .select({ n: sql<number>`coalesce(sum(${clientThrottles.hits}), 0)::int` })
+      .from(clientThrottles)
+      .where(eq(clientThrottles.scope, 'report-unverified'));
     return { proofOfWork: spent!.n, budget: budget!.n };
   }
 

@@ -20,14 +20,21 @@ export interface TestApp {
 /** An app on its own fresh database, with logs captured and tiny proof-of-work difficulty. */
 export async function testApp(
   engine: Engine,
-  overrides: { budgets?: Partial<Budgets>; http?: Partial<HttpOptions>; clock?: () => Date } = {},
+  overrides: {
+    budgets?: Partial<Budgets>;
+    http?: Partial<HttpOptions>;
+    clock?: () => Date;
+    /** Routes only this test has (registered before the app is ready), e.g. one that makes the database fail. */
+    routes?: (app: FastifyInstance, database: Database) => void;
+  } = {},
 ): Promise<TestApp> {
   const database = await testDatabase(engine);
   const keyring = new Keyring(randomBytes(32));
   const services = createServices(database, keyring, {
-    followUpFailuresPerTenMinutes: 1000,
-    // Under 2,000, so the budget is claimed one report at a time and tests can count it exactly.
-    unverifiedReportsPerHour: 1_000,
+    // Every request of a test comes from one address (127.0.0.1) unless it says otherwise.
+    reportsPerHour: 10_000,
+    unverifiedReportsPerHour: 10_000,
+    followUpsPerTenMinutes: 10_000,
     proofOfWork: { min: 10, max: 50 },
     ...overrides.budgets,
   }, overrides.clock);
@@ -43,10 +50,12 @@ export async function testApp(
     logStream,
     trustProxy: false,
     https: false,
-    clientRateLimit: { reportsPerHour: 10_000, followUpsPerTenMinutes: 10_000 },
+    // Where links point; a test that sends an Origin header sends this one (see serveTestApp).
+    publicUrl: 'http://hifazat.test',
     matchRequestsPerMinute: 10_000,
     ...overrides.http,
   });
+  overrides.routes?.(app, database);
   await app.ready();
   return {
     app,
@@ -60,3 +69,6 @@ export async function testApp(
     },
   };
 }
+
+/** The client of a report or follow-up a test makes through the services directly. */
+export const testClient = { address: '127.0.0.1' };

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { testApp, type TestApp } from './app.ts';
+import { freePort } from './server-process.ts';
 import type { Engine } from './database.ts';
 
 /**
@@ -40,12 +40,16 @@ export interface ServedApp extends TestApp {
   baseUrl: string;
 }
 
-/** A test app on its own fresh database, listening on a random loopback port. */
-export async function serveTestApp(engine: Engine, overrides?: Parameters<typeof testApp>[1]): Promise<ServedApp> {
-  const t = await testApp(engine, overrides);
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = t.app.server.address() as AddressInfo;
-  return { ...t, baseUrl: `http://127.0.0.1:${port}` };
+/**
+ * A test app on its own fresh database, listening on a random loopback port. The port is chosen
+ * first, so that the app's public URL (which the console's Origin check compares with) is the
+ * address the browser uses.
+ */
+export async function serveTestApp(engine: Engine, overrides: Parameters<typeof testApp>[1] = {}): Promise<ServedApp> {
+  const baseUrl = `http://127.0.0.1:${await freePort()}`;
+  const t = await testApp(engine, { ...overrides, http: { publicUrl: baseUrl, ...overrides.http } });
+  await t.app.listen({ port: Number(new URL(baseUrl).port), host: '127.0.0.1' });
+  return { ...t, baseUrl };
 }
 
 type ContextOptions = Omit<BrowserContextOptions, 'javaScriptEnabled' | 'baseURL'>;

@@ -41,7 +41,11 @@ export async function enrolStaff(t: TestApp, role: StaffRole, at: () => Date = (
 /** A browser's cookie jar, just enough for the console's two cookies. */
 export class Browser {
   cookies: Record<string, string> = {};
-  constructor(private readonly t: TestApp) {}
+  /** `remoteAddress`: the client's address as the server sees it (the per-client throttles count by it). */
+  constructor(
+    private readonly t: TestApp,
+    private readonly remoteAddress = '127.0.0.1',
+  ) {}
 
   #remember(setCookie: string | string[] | undefined) {
     for (const line of [setCookie ?? []].flat()) {
@@ -55,23 +59,28 @@ export class Browser {
   }
 
   async get(url: string) {
-    const response = await this.t.app.inject({ method: 'GET', url, cookies: this.cookies });
+    const response = await this.t.app.inject({ method: 'GET', url, cookies: this.cookies, remoteAddress: this.remoteAddress });
     this.#remember(response.headers['set-cookie']);
     return response;
   }
 
-  /** Posts a form the way a page would: with the CSRF token of a page just loaded from `formPage`. */
-  async post(url: string, fields: Record<string, string>, options: { formPage?: string; csrf?: boolean } = {}) {
-    let token: string | undefined;
-    if (options.csrf !== false) {
-      const page = await this.get(options.formPage ?? url.replace(/\/console\/(en|ur)\/.*/, '/console/$1/sign-in'));
-      token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
-    }
+  /** The CSRF token of the form on `formPage`, loaded now (so bound to this browser's session, if any). */
+  async csrfToken(formPage: string): Promise<string | undefined> {
+    return /name="_csrf" value="([^"]+)"/.exec((await this.get(formPage)).body)?.[1];
+  }
+
+  /**
+   * Posts a form the way a page would: with the CSRF token of a page just loaded from `formPage`.
+   * `headers` adds request headers (Origin, Sec-Fetch-Site, Host) to the post.
+   */
+  async post(url: string, fields: Record<string, string>, options: { formPage?: string; csrf?: boolean; headers?: Record<string, string> } = {}) {
+    const token = options.csrf === false ? undefined : await this.csrfToken(options.formPage ?? url.replace(/\/console\/(en|ur)\/.*/, '/console/$1/sign-in'));
     const response = await this.t.app.inject({
       method: 'POST',
       url,
+      remoteAddress: this.remoteAddress,
       cookies: this.cookies,
-      headers: formHeaders,
+      headers: { ...formHeaders, ...options.headers },
       payload: formEncode({ ...fields, ...(token ? { _csrf: token } : {}) }),
     });
     this.#remember(response.headers['set-cookie']);

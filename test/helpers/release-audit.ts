@@ -5,8 +5,14 @@
  * exposed when the equations determine it (its unit vector is in the row space of the system),
  * that is when adding and subtracting published numbers gives its value. Exact: BigInt
  * elimination over the rationals.
+ *
+ * `thinMargins` checks a second property: wherever a published count is made up of rows of
+ * another table (every table makes up the total, months a half-year or a year, half-years a year,
+ * a province's named districts and its unnamed rest the province, the provinces without a named
+ * district and the rest of the others "other districts"), whatever of it is not published adds
+ * up to at least k.
  */
-import type { Release } from '../../src/domain/statistics.ts';
+import type { Cell, Release } from '../../src/domain/statistics.ts';
 
 type Equation = { terms: Map<string, bigint>; constant: bigint };
 
@@ -110,4 +116,50 @@ function determinedBy(equations: readonly Equation[]): (variable: string) => boo
     unit[i] = 1n;
     return reduce(unit).every((x) => x === 0n);
   };
+}
+
+/**
+ * The margins of a release whose unpublished part adds up to fewer than k, each named with that
+ * sum: a published count, the published rows of another table that lie within it, and what is
+ * left (withheld rows, and for a province the districts not named) is the count of incidents a
+ * reader learns. It must be at least k (0 too is fewer: it would tell that each withheld row is 0).
+ */
+export function thinMargins(release: Release): string[] {
+  const k = release.k;
+  const thin: string[] = [];
+  /** `whole` is made up of `parts` and, when `rest`, of something no row shows. */
+  const margin = (name: string, whole: Cell, parts: readonly Cell[], rest: boolean) => {
+    if (whole.suppressed) return;
+    if (!rest && parts.every((p) => !p.suppressed)) return;
+    const left = parts.reduce((sum, p) => (p.suppressed ? sum : sum - p.value!), whole.value!);
+    if (left < k) thin.push(`${name}: ${left}`);
+  };
+  const rows = (id: string) => release.tables.find((t) => t.id === id)!.rows;
+  const counts = (list: readonly { count: Cell }[]) => list.map((r) => r.count);
+
+  for (const table of release.tables) margin(`total = ${table.id}`, release.total, counts(table.rows), false);
+  for (const half of rows('half_year')) {
+    margin(`${half.key} = months`, half.count, counts(rows('month').filter((m) => halfOf(m.key) === half.key)), false);
+  }
+  for (const year of rows('year')) {
+    margin(`${year.key} = half-years`, year.count, counts(rows('half_year').filter((h) => h.key.startsWith(`${year.key}-`))), false);
+    margin(`${year.key} = months`, year.count, counts(rows('month').filter((m) => m.key.startsWith(`${year.key}-`))), false);
+  }
+  // Named districts carry their province; the one row without is "other districts, or not known".
+  const districts = rows('district').filter((d) => d.province !== undefined);
+  const named = new Set(districts.map((d) => d.province));
+  for (const province of rows('province')) {
+    margin(`${province.key} = its districts`, province.count, counts(districts.filter((d) => d.province === province.key)), true);
+  }
+  const other = rows('district').find((d) => d.province === undefined)!;
+  const unnamed = rows('province').filter((p) => !named.has(p.key));
+  margin('other districts = provinces without a named district', other.count, counts(unnamed), unnamed.length < rows('province').length);
+
+  if (release.comparison) {
+    const previousTotal = release.comparison.total.previous;
+    for (const table of release.comparison.tables) {
+      margin(`previous total = ${table.id}`, previousTotal, table.rows.map((r) => r.previous), false);
+    }
+  }
+  return thin;
 }

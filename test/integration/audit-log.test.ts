@@ -278,3 +278,44 @@ test('hifazat audit verify exits 0 on an intact log and 1 on a tampered one', as
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+forEachEngine('audit log: the console page check', (engine) => {
+  let database: Database & { url?: string };
+  let audit: AuditLog;
+  let now = Date.UTC(2026, 11, 1, 9);
+
+  before(async () => {
+    database = await testDatabase(engine);
+    audit = new AuditLog(database, new Keyring(randomBytes(32)), () => now);
+  });
+  after(() => database.close());
+
+  test('each view checks what was appended since the last whole check, and sees a cut-off head at once', async () => {
+    for (let i = 1; i <= 4; i++) await audit.appendNow(entry(i));
+    const first = await audit.verifyForView();
+    assert.deepEqual(first, await audit.verify());
+    assert.equal(first.entries, 4);
+
+    for (let i = 5; i <= 6; i++) await audit.appendNow(entry(i));
+    assert.deepEqual(await audit.verifyForView(), await audit.verify(), 'the new entries are counted and chained on');
+
+    await audit.appendNow(entry(7));
+    await asOwner(database, (query) => query(`UPDATE audit_log SET details = '{"n": 70}' WHERE seq = 7`).then(() => {}));
+    const edited = await audit.verifyForView();
+    assert.deepEqual(!edited.ok && edited.problems, [{ seq: 7, problem: 'hash_mismatch' }], 'an entry appended since the last check is checked');
+
+    await asOwner(database, (query) => query('DELETE FROM audit_log WHERE seq = 7').then(() => {}));
+    assert.equal((await audit.verifyForView()).ok, true, 'the whole chain, checked again');
+    await asOwner(database, (query) => query('DELETE FROM audit_log WHERE seq = 6').then(() => {}));
+    const cut = await audit.verifyForView();
+    assert.deepEqual(!cut.ok && cut.problems, [{ seq: 6, problem: 'recorded_head_missing' }], 'the head this process saw is gone');
+  });
+
+  test('an edit of an old entry is found by the next whole check, ten minutes at most after the last', async () => {
+    assert.equal((await audit.verifyForView()).ok, true);
+    await asOwner(database, (query) => query(`UPDATE audit_log SET details = '{"n": 10}' WHERE seq = 1`).then(() => {}));
+    now += 10 * 60_000;
+    const result = await audit.verifyForView();
+    assert.deepEqual(!result.ok && result.problems, [{ seq: 1, problem: 'hash_mismatch' }]);
+  });
+});

@@ -15,6 +15,7 @@ import {
 } from '../../src/store/schema.ts';
 import { forEachEngine, testDatabase } from '../helpers/database.ts';
 import { createStaffTeam, type StaffTeam } from '../helpers/staff.ts';
+import { testClient } from '../helpers/app.ts';
 
 const hour = 3_600_000;
 const day = 24 * hour;
@@ -48,7 +49,7 @@ forEachEngine('case work', (engine) => {
   /** Submits a report as the public API does; returns its receipt, id and case id. */
   async function submit(fields: Record<string, unknown>, idempotencyKey?: string) {
     const input = reportInputSchema(pakistanToday()).parse({ language: 'en', ...fields });
-    const { receipt } = await services.reports.submit(input, { source: 'api', idempotencyKey });
+    const { receipt } = await services.reports.submit(input, { source: 'api', idempotencyKey, client: testClient });
     const [row] = await database.db
       .select({ reportId: reports.id, caseId: reports.caseId })
       .from(reports)
@@ -288,7 +289,7 @@ forEachEngine('case work', (engine) => {
     const target = await submit({ kind: 'online_material', urls: ['https://example.com/abuse'] });
     const other = await submit({ kind: 'online_material', urls: ['example.com/abuse'] });
     await work.addNote(staff.analyst, other.caseId, 'Second reporter, same link.');
-    await services.reports.addReporterMessage(other.receipt, 'It is still online.');
+    await services.reports.addReporterMessage(other.receipt, 'It is still online.', testClient);
     await refused(work.linkReports(staff.otherAnalyst, target.caseId, other.caseId), 'forbidden'); // other is the analyst's
     await refused(work.linkReports(staff.analyst, target.caseId, target.caseId), 'invalid_state');
 
@@ -306,7 +307,7 @@ forEachEngine('case work', (engine) => {
     assert.deepEqual(view.notes.map((n) => n.body), ['Second reporter, same link.']);
     assert.equal(view.unreadReporterMessages, 1);
     assert.deepEqual(await work.duplicates(staff.analyst, target.reportId), []);
-    assert.equal((await services.reports.followUp(other.receipt)).status, 'received', "the reporter follows the merged case");
+    assert.equal((await services.reports.followUp(other.receipt, testClient)).status, 'received', "the reporter follows the merged case");
     assert.deepEqual((await actionsOf('case', target.caseId)).filter((a) => a === 'case.link'), ['case.link']);
     await refused(work.addNote(staff.analyst, other.caseId, 'too late'), 'invalid_state');
   });
@@ -338,7 +339,7 @@ forEachEngine('case work', (engine) => {
       ['closed', 'actioned', staff.supervisor.id, staff.otherSupervisor.id],
     );
     assert.deepEqual(row.closedAt, now);
-    assert.equal((await services.reports.followUp(report.receipt)).status, 'closed');
+    assert.equal((await services.reports.followUp(report.receipt, testClient)).status, 'closed');
     await refused(work.setState(staff.supervisor, caseId, 'in_progress'), 'invalid_state');
     await refused(work.addNote(staff.supervisor, caseId, 'after closing'), 'invalid_state');
     assert.deepEqual(await actionsOf('case', caseId), [
@@ -407,11 +408,11 @@ forEachEngine('case work', (engine) => {
     const [message] = await database.db.select().from(reportMessages).where(eq(reportMessages.reportId, report.reportId));
     assert.deepEqual([message!.author, message!.staffId], ['staff', staff.analyst.id]);
     assert.deepEqual(
-      (await services.reports.followUp(report.receipt)).messages.map((m) => [m.author, m.body]),
+      (await services.reports.followUp(report.receipt, testClient)).messages.map((m) => [m.author, m.body]),
       [['staff', 'Which school is it?']],
     );
 
-    await services.reports.addReporterMessage(report.receipt, 'The government school near the bazaar.');
+    await services.reports.addReporterMessage(report.receipt, 'The government school near the bazaar.', testClient);
     const item = (await work.queue(staff.analyst)).items.find((i) => i.case.id === report.caseId)!;
     assert.equal(item.hasUnreadMessages, true);
     assert.equal(item.case.unreadReporterMessages, 1);
@@ -439,7 +440,7 @@ forEachEngine('case work', (engine) => {
     const { receipt } = await work.fileOnBehalf(staff.analyst, input, { consentRecorded: true, channel: 'walk_in' });
     const [row] = await database.db.select().from(reports).where(eq(reports.receiptHash, keyring.mac('receipt-lookup', receipt)));
     assert.deepEqual([row!.source, row!.filedBy, row!.filingConsent], ['staff', staff.analyst.id, true]);
-    assert.equal((await services.reports.followUp(receipt)).status, 'received');
+    assert.equal((await services.reports.followUp(receipt, testClient)).status, 'received');
     const [entry] = (await trail()).filter((e) => e.action === 'report.file');
     assert.deepEqual([entry!.objectId, entry!.actorId, entry!.details], [row!.id, staff.analyst.id, { channel: 'walk_in' }]);
   });
@@ -458,7 +459,7 @@ forEachEngine('case work', (engine) => {
       description: 'old case',
       contact: { email: 'reporter@example.org', consent: true },
     }, 'idempotency-key-of-the-old-report');
-    await services.reports.addReporterMessage(old.receipt, 'more details');
+    await services.reports.addReporterMessage(old.receipt, 'more details', testClient);
     await work.askReporter(staff.supervisor, old.reportId, 'Thank you.');
     await work.classifyReport(staff.supervisor, old.reportId, { category: 'abuse_material', victimSex: 'boy' });
     await work.classifyUrl(staff.supervisor, old.reportId, 1, { category: 'abuse_material' });
@@ -497,7 +498,7 @@ forEachEngine('case work', (engine) => {
     const remaining = await database.db.select({ id: cases.id }).from(cases).where(inArray(cases.id, [recent.caseId, open.caseId]));
     assert.equal(remaining.length, 2);
     assert.equal((await work.viewCase(staff.supervisor, open.caseId)).notes[0]!.body, 'open note');
-    await refused(services.reports.followUp(old.receipt), 'unknown_receipt');
+    await refused(services.reports.followUp(old.receipt, testClient), 'unknown_receipt');
 
     const [purge] = (await trail()).filter((e) => e.action === 'retention.purge');
     assert.deepEqual([purge!.actorId, purge!.objectId, purge!.details], [null, null, { cases: 1, reports: 1, retentionDays: 365 }]);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { pakistanToday, reportInputSchema } from '../../src/domain/report.ts';
 import { cases, referrals } from '../../src/store/schema.ts';
-import { testApp, type TestApp } from '../helpers/app.ts';
+import { testApp, type TestApp, testClient } from '../helpers/app.ts';
 import { Browser, enrolStaff, type EnrolledStaff } from '../helpers/console.ts';
 import { forEachEngine } from '../helpers/database.ts';
 
@@ -23,7 +23,7 @@ forEachEngine('case page forms', (engine) => {
 
   test("a refused FIR update is shown beside its own referral's field, keeping the choice", async () => {
     const input = reportInputSchema(pakistanToday()).parse({ kind: 'abuse', language: 'en', description: 'A neighbour follows the child home.' });
-    await t.services.reports.submit(input, { source: 'api' });
+    await t.services.reports.submit(input, { source: 'api', client: testClient });
     const [{ id: caseId }] = (await t.database.db.select({ id: cases.id }).from(cases)) as [{ id: string }];
     const browser = new Browser(t);
     assert.equal((await browser.signIn(analyst)).statusCode, 303);

@@ -1,16 +1,22 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { eq, sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import { Hash256 } from '../../src/pdq/hash256.ts';
+import { AuditLog } from '../../src/services/audit.ts';
 import { ApiKeys, apiKeyScopeCacheMs, HashBanks, MatchIndex } from '../../src/services/hash-banks.ts';
+import { maxHiddenEntriesPerKey } from '../../src/domain/signals.ts';
+import { DecodeSlots, imageDecoding, type DecodeTicket } from '../../src/services/image-signals.ts';
 import { createServices } from '../../src/services/index.ts';
-import { hashBankEntries } from '../../src/store/schema.ts';
+import { Keyring } from '../../src/services/keys.ts';
+import { hashBankEntries, matchFeedback } from '../../src/store/schema.ts';
 import { testApp, type TestApp } from '../helpers/app.ts';
 import { forEachEngine, testDatabase } from '../helpers/database.ts';
 import type { Database } from '../../src/store/database.ts';
@@ -28,6 +34,66 @@ async function picture(seed: number, size = 256): Promise<Buffer> {
     }
   }
   return sharp(pixels, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
+}
+
+/**
+ * Sends a request's head and the start of its body over a raw connection, and keeps sending body
+ * (as if it were 50 MB, or never ended) until the server answers. Resolves with the status and
+ * head of the answer, `closed` when the server then ended the connection, and the bytes the
+ * client had sent by the time the answer came; rejects if no answer comes within `withinMs`.
+ */
+function sendSlowBody(
+  port: number,
+  head: Record<string, string>,
+  path = '/api/v1/hash',
+  withinMs = 3000,
+): Promise<{ status: number; head: string; closed: boolean; sentBytes: number }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunked = head['transfer-encoding'] === 'chunked';
+    const piece = Buffer.alloc(64 * 1024, 0x5a);
+    let sent = 0;
+    let answer = '';
+    let answered: { status: number; head: string } | undefined;
+    let pump: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => finish(new Error(`no answer within ${withinMs} ms (${sent} body bytes sent)`)), withinMs);
+    const finish = (error?: Error, closed = false) => {
+      if (pump) clearInterval(pump);
+      clearTimeout(timer);
+      socket.destroy();
+      if (error) reject(error);
+      else resolve({ ...answered!, closed, sentBytes: sent });
+    };
+    socket.on('error', () => {
+      // The server may reset a connection whose body it did not read; what it answered counts.
+      if (answered) finish(undefined, true);
+    });
+    socket.on('connect', () => {
+      const lines = Object.entries({ host: '127.0.0.1', ...head }).map(([k, v]) => `${k}: ${v}`);
+      socket.write(`POST ${path} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`);
+      // The body, 64 KiB every 5 ms (about 13 MB a second), until the server answers.
+      pump = setInterval(() => {
+        if (answered || socket.destroyed) return;
+        socket.write(chunked ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece);
+        sent += piece.length;
+      }, 5);
+    });
+    socket.on('data', (data) => {
+      answer += data.toString('latin1');
+      if (!answered && answer.includes('\r\n\r\n')) {
+        answered = { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]), head: answer.slice(0, answer.indexOf('\r\n\r\n')) };
+        // Give the server a moment to end the connection, as it should when the body is unread.
+        setTimeout(() => finish(undefined, false), 1000);
+      }
+    });
+    socket.on('end', () => {
+      if (answered) finish(undefined, true);
+    });
+    socket.on('close', () => {
+      if (answered) finish(undefined, true);
+      else finish(new Error('the connection closed without an answer'));
+    });
+  });
 }
 
 /** Flips `bits` bits of a 64-hex-digit hash. */
@@ -151,17 +217,196 @@ forEachEngine('hash banks and the matching API', (engine) => {
     assert.equal((await api('/api/v1/match/bulk', { queries: [...queries, { pdq }] })).statusCode, 400);
   });
 
-  test('a confirmed false positive disables the entry; an unconfirmed one is only recorded', async () => {
-    const [match] = (await api('/api/v1/match', { pdq })).json().matches;
-    const unconfirmed = await api('/api/v1/match/feedback', { entryId: match.entryId, verdict: 'false_positive' });
+  test('a platform’s confirmed false positive hides an entry from its own key only, audited: one key cannot switch off a shared bank (issue 9)', async () => {
+    // The finding: one key sent a confirmed false positive for every sequential id and disabled
+    // all 21 entries of `verified` for every platform.
+    await t.services.banks.create('shared');
+    const digests = Array.from({ length: 21 }, (_, i) => `${(i + 1).toString(16).padStart(2, '0')}${'5'.repeat(30)}`);
+    await t.services.banks.import('shared', ['signal_type,signal,quality,label,source', ...digests.map((d, i) => `md5,${d},,shared ${i},test`)].join('\n'));
+    const attacker = await t.services.apiKeys.create('attacker', ['shared']);
+    const bystander = (await t.services.apiKeys.create('bystander', ['shared'])).secret;
+    const lookUp = async (secret: string) =>
+      (await api('/api/v1/match/bulk', { queries: digests.map((md5) => ({ md5 })) }, secret)).json().results.filter((r: { matches: unknown[] }) => r.matches.length > 0).length;
+    assert.equal(await lookUp(bystander), 21);
+
+    const [{ maxId }] = (await t.database.db.select({ maxId: sql<number>`max(${hashBankEntries.id})::int` }).from(hashBankEntries)) as [{ maxId: number }];
+    const statuses = new Map<number, number>();
+    const answers = new Set<string>();
+    for (let entryId = 1; entryId <= maxId; entryId++) {
+      const response = await api('/api/v1/match/feedback', { entryId, verdict: 'false_positive', confirmed: true }, attacker.secret);
+      statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
+      if (response.statusCode === 201) answers.add(response.body);
+    }
+    assert.equal(statuses.get(201), 21, 'the 21 entries the key reaches took its feedback');
+    assert.equal(statuses.get(404) ?? 0, maxId - 21, 'entries of banks it does not reach are not found');
+
+    assert.equal(await lookUp(bystander), 21, 'every other key still gets all 21');
+    assert.equal(await lookUp(attacker.secret), 0, 'the key that gave the feedback no longer gets them');
+    assert.deepEqual([...answers].map((a) => JSON.parse(a)), [{ recorded: true, hidden: true }]);
+    const shared = (await t.services.banks.list()).find((b) => b.name === 'shared')!;
+    assert.deepEqual([shared.entries, shared.disabled], [21, 0], 'nothing is disabled for everyone');
+    assert.equal((await t.services.banks.export('shared')).trim().split('\n').length, 22, 'and the bank exports whole');
+
+    const audited = await t.services.audit.list({ limit: 500, action: 'match.feedback', actorId: attacker.id });
+    assert.equal(audited.length, 21, 'each feedback is in the audit log, with the key as actor');
+    assert.equal(audited[0]!.actor, 'api key "attacker"');
+    assert.equal(audited[0]!.objectType, 'bank_entry');
+    assert.deepEqual(Object.keys(audited[0]!.details).sort(), ['bankId', 'confirmed', 'hiddenForKey', 'verdict']);
+    assert.equal((await t.services.audit.verify()).ok, true);
+  });
+
+  test('unconfirmed feedback is only recorded; a confirmed true positive shows the entry to the key again', async () => {
+    const platform = await t.services.apiKeys.create('reviewing platform', ['shared']);
+    const md5 = `01${'5'.repeat(30)}`;
+    const matches = async () => (await api('/api/v1/match', { md5 }, platform.secret)).json().matches as { entryId: number }[];
+    const [{ entryId }] = await matches() as [{ entryId: number }];
+    const feedback = (body: object) => api('/api/v1/match/feedback', { entryId, ...body }, platform.secret);
+
+    const unconfirmed = await feedback({ verdict: 'false_positive' });
     assert.equal(unconfirmed.statusCode, 201);
-    assert.equal(unconfirmed.json().entryDisabled, false);
-    assert.equal((await api('/api/v1/match', { pdq })).json().matches.length, 1);
-    const confirmed = await api('/api/v1/match/feedback', { entryId: match.entryId, verdict: 'false_positive', confirmed: true });
-    assert.equal(confirmed.json().entryDisabled, true);
-    assert.equal((await api('/api/v1/match', { pdq })).json().matches.length, 0, 'no longer matched');
-    assert.ok(!(await t.services.banks.export('test')).includes(pdq), 'and not exported');
-    assert.equal((await api('/api/v1/match/feedback', { entryId: match.entryId, verdict: 'true_positive' }, otherKey)).statusCode, 404, 'a key cannot touch banks it does not reach');
+    assert.deepEqual(unconfirmed.json(), { recorded: true, hidden: false });
+    assert.equal((await matches()).length, 1);
+    assert.deepEqual((await feedback({ verdict: 'false_positive', confirmed: true })).json(), { recorded: true, hidden: true });
+    assert.equal((await matches()).length, 0);
+    assert.deepEqual((await feedback({ verdict: 'true_positive' })).json(), { recorded: true, hidden: true }, 'unconfirmed: still hidden');
+    assert.deepEqual((await feedback({ verdict: 'true_positive', confirmed: true })).json(), { recorded: true, hidden: false });
+    assert.equal((await matches()).length, 1, 'shown again');
+    const rows = await t.database.db.select().from(matchFeedback).where(eq(matchFeedback.apiKeyId, platform.id)).orderBy(matchFeedback.id);
+    assert.deepEqual(rows.map((r) => `${r.verdict}:${r.confirmed}`), ['false_positive:false', 'false_positive:true', 'true_positive:false', 'true_positive:true']);
+  });
+
+  test('a key hidden an entry through another process stops getting it there within the scope cache time', async () => {
+    let now = Date.parse('2026-06-01T00:00:00Z');
+    const clock = () => new Date(now);
+    const here = new ApiKeys(t.database, t.services.banks, clock);
+    const elsewhere = new ApiKeys(t.database, t.services.banks, clock);
+    const platform = await here.create('two processes', ['shared']);
+    const md5 = `02${'5'.repeat(30)}`;
+    const [{ entryId }] = (await t.services.matchIndex.match({ md5 }, { bankIds: (await here.authenticate(platform.secret))!.bankIds })) as unknown as [{ entryId: number }];
+    const visible = async (keys: ApiKeys) => {
+      const key = (await keys.authenticate(platform.secret))!;
+      return (await t.services.matchIndex.match({ md5 }, { bankIds: key.bankIds, hidden: key.hiddenEntryIds })).length === 1;
+    };
+    assert.equal(await visible(elsewhere), true);
+    await here.feedback((await here.authenticate(platform.secret))!, { entryId, verdict: 'false_positive', confirmed: true });
+    assert.equal(await visible(here), false, 'at once in the process that took the feedback');
+    assert.equal(await visible(elsewhere), true, 'the other process still has the key’s scope in memory');
+    now += apiKeyScopeCacheMs;
+    assert.equal(await visible(elsewhere), false, 'and reads it afresh once that is due');
+  });
+
+  test('feedback is a scope of its own: a key granted only matching gets 403 on feedback, and the other way round', async () => {
+    const matchOnly = await t.services.apiKeys.create('match only', ['shared'], ['match']);
+    const feedbackOnly = await t.services.apiKeys.create('feedback only', ['shared'], ['feedback']);
+    const md5 = `03${'5'.repeat(30)}`;
+    const [{ entryId }] = (await api('/api/v1/match', { md5 }, matchOnly.secret)).json().matches as [{ entryId: number }];
+    const refused = await api('/api/v1/match/feedback', { entryId, verdict: 'false_positive', confirmed: true }, matchOnly.secret);
+    assert.equal(refused.statusCode, 403);
+    assert.equal(refused.json().error.code, 'forbidden');
+    assert.equal((await api('/api/v1/match', { md5 }, matchOnly.secret)).json().matches.length, 1, 'nothing was hidden');
+    assert.equal((await t.database.db.select().from(matchFeedback).where(eq(matchFeedback.apiKeyId, matchOnly.id))).length, 0, 'nor recorded');
+
+    assert.equal((await api('/api/v1/match', { md5 }, feedbackOnly.secret)).statusCode, 403);
+    assert.equal((await api('/api/v1/match/bulk', { queries: [{ md5 }] }, feedbackOnly.secret)).statusCode, 403);
+    assert.equal((await api('/api/v1/hash', image, feedbackOnly.secret, 'image/png')).statusCode, 403);
+    assert.equal((await api('/api/v1/match/feedback', { entryId, verdict: 'true_positive' }, feedbackOnly.secret)).statusCode, 201);
+
+    const both = await t.services.apiKeys.create('default scopes', ['shared']);
+    assert.deepEqual((await t.services.apiKeys.authenticate(both.secret))?.scopes, ['match', 'feedback'], 'a key gets both unless told otherwise');
+    await assert.rejects(t.services.apiKeys.create('none', ['shared'], []), { code: 'validation_failed' });
+  });
+
+  test('one key hides at most maxHiddenEntriesPerKey entries; past it, its confirmed false positive is refused (409), nothing stored', async () => {
+    const bankId = await t.services.banks.create('many');
+    await t.database.db.execute(sql`
+      INSERT INTO hash_bank_entries (bank_id, signal_type, signal)
+      SELECT ${bankId}, 'md5', md5(i::text) FROM generate_series(1, ${maxHiddenEntriesPerKey + 1}) AS i`);
+    await t.services.matchIndex.refresh();
+    const platform = await t.services.apiKeys.create('hides many', ['many']);
+    await t.database.db.execute(sql`
+      INSERT INTO api_key_hidden_entries (api_key_id, entry_id)
+      SELECT ${platform.id}, id FROM hash_bank_entries WHERE bank_id = ${bankId} ORDER BY id LIMIT ${maxHiddenEntriesPerKey}`);
+    const last = await api('/api/v1/match', { md5: createHash('md5').update(String(maxHiddenEntriesPerKey + 1)).digest('hex') }, platform.secret);
+    const [{ entryId }] = last.json().matches as [{ entryId: number }];
+    const refused = await api('/api/v1/match/feedback', { entryId, verdict: 'false_positive', confirmed: true }, platform.secret);
+    assert.equal(refused.statusCode, 409);
+    assert.equal(refused.json().error.code, 'invalid_state');
+    assert.equal((await t.database.db.select().from(matchFeedback).where(eq(matchFeedback.apiKeyId, platform.id))).length, 0);
+    assert.equal((await api('/api/v1/match/feedback', { entryId, verdict: 'false_positive' }, platform.secret)).statusCode, 201, 'unconfirmed feedback is still taken');
+    const hiddenOne = (await api('/api/v1/match', { md5: createHash('md5').update('1').digest('hex') }, platform.secret)).json();
+    assert.equal(hiddenOne.matches.length, 0, 'the 10,000 hidden stay hidden');
+  });
+
+  test('feedback on an entry id beyond the column’s range is a 400, not a 500', async () => {
+    for (const entryId of [2 ** 31, 2 ** 40, Number.MAX_SAFE_INTEGER]) {
+      const response = await api('/api/v1/match/feedback', { entryId, verdict: 'false_positive', confirmed: true });
+      assert.equal(response.statusCode, 400, String(entryId));
+      assert.equal(response.json().errors[0].field, 'entryId');
+    }
+  });
+
+  test('disabling an entry for everyone is the hotline’s decision, audited, and can be undone', async () => {
+    const md5 = `04${'5'.repeat(30)}`;
+    const platform = await t.services.apiKeys.create('disable check', ['shared']);
+    const matched = async () => (await api('/api/v1/match', { md5 }, platform.secret)).json().matches as { entryId: number }[];
+    const [{ entryId }] = (await matched()) as [{ entryId: number }];
+    await t.services.banks.setDisabled({ id: null, label: 'cli' }, entryId, 'not abuse material: a stock photo');
+    assert.equal((await matched()).length, 0);
+    await t.services.banks.setDisabled({ id: null, label: 'cli' }, entryId, null);
+    assert.equal((await matched()).length, 1);
+    const [enabled, disabled] = (await t.services.audit.list({ limit: 2 }));
+    assert.deepEqual([disabled!.action, disabled!.actor, disabled!.objectId, disabled!.details.reason], ['bank_entry.disable', 'cli', String(entryId), 'not abuse material: a stock photo']);
+    assert.deepEqual([enabled!.action, enabled!.objectId], ['bank_entry.enable', String(entryId)]);
+    await assert.rejects(t.services.banks.setDisabled({ id: null, label: 'cli' }, 2 ** 40, 'x'), { code: 'not_found' });
+  });
+
+  test('without a valid key a request is answered 401 before its body is read, and its connection ended (issue 9)', async () => {
+    // The finding: the 50 MB body was read before the key was checked (12 such uploads at once took
+    // the process from 220 to 736 MB). Here the body would be 50 MB, or never end.
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = t.app.server.address() as AddressInfo;
+    for (const authorization of [undefined, 'Bearer hz_wrong', `Bearer ${key.slice(0, -1)}`]) {
+      for (const framing of [{ 'content-length': String(50 * 1024 * 1024) }, { 'transfer-encoding': 'chunked' }] as Record<string, string>[]) {
+        for (const path of ['/api/v1/hash', '/api/v1/match']) {
+          const started = Date.now();
+          const answer = await sendSlowBody(port, { 'content-type': 'image/png', ...framing, ...(authorization ? { authorization } : {}) }, path);
+          const what = `${path} ${authorization ?? 'no key'} ${Object.keys(framing)[0]}`;
+          assert.equal(answer.status, 401, what);
+          assert.ok(Date.now() - started < 2000, `${what}: answered at once`);
+          assert.ok(answer.sentBytes < 5 * 1024 * 1024, `${what}: answered before the body arrived (${answer.sentBytes} bytes sent)`);
+          assert.match(answer.head, /^connection: close$/im, what);
+          assert.equal(answer.closed, true, `${what}: the connection is ended, the rest of the body unread`);
+        }
+      }
+    }
+  });
+
+  test('images are decoded a few at a time: past the waiting places a request gets 429 with Retry-After, before its body is read', async () => {
+    const address = t.app.server.address() as AddressInfo | null;
+    const taken: DecodeTicket[] = [];
+    try {
+      for (let ticket = imageDecoding.admit(); ticket; ticket = imageDecoding.admit()) taken.push(ticket);
+      assert.equal(taken.length, imageDecoding.concurrent + imageDecoding.waiting);
+      const refused = await api('/api/v1/hash', image, key, 'image/png');
+      assert.equal(refused.statusCode, 429);
+      assert.equal(refused.headers['retry-after'], '1');
+      assert.equal(refused.json().error.code, 'rate_limited');
+      assert.equal((await api('/api/v1/match', image, key, 'image/png')).statusCode, 429);
+      assert.equal((await api('/api/v1/match', { pdq })).statusCode, 200, 'matching a hash decodes nothing and is not held up');
+      if (address) {
+        const answer = await sendSlowBody(address.port, { 'content-type': 'image/png', 'content-length': String(50 * 1024 * 1024), authorization: `Bearer ${key}` });
+        assert.equal(answer.status, 429);
+        assert.ok(answer.sentBytes < 5 * 1024 * 1024, `refused before the body arrived (${answer.sentBytes} bytes sent)`);
+        assert.equal(answer.closed, true);
+      }
+      taken.pop()!.release();
+      assert.equal((await api('/api/v1/hash', image, key, 'image/png')).statusCode, 200, 'a place given back is taken by the next image');
+    } finally {
+      for (const ticket of taken) ticket.release();
+    }
+    assert.equal(imageDecoding.admitted, 0, 'every place is given back');
+    assert.equal((await api('/api/v1/match/bulk', image, key, 'image/png')).statusCode, 415, 'a route that takes no image refuses one unread');
+    assert.equal(imageDecoding.admitted, 0);
   });
 
   test('entries added through another instance reach this one’s index', async () => {
@@ -247,7 +492,7 @@ forEachEngine('loading the match index', (engine) => {
   test('more entries than a page of 50,000 load, and are found as a brute-force scan finds them', async () => {
     const database = await testDatabase(engine);
     try {
-      const banks = new HashBanks(database);
+      const banks = new HashBanks(database, new AuditLog(database, new Keyring(randomBytes(32))));
       const findsAsBruteForce = await insertBulk(database, await banks.create('bulk'));
       const index = new MatchIndex(banks);
       await index.ensureLoaded();
@@ -260,7 +505,7 @@ forEachEngine('loading the match index', (engine) => {
   test('one refresh catches up with more than a page of entries changed within the same second (an import in another process)', async () => {
     const database = await testDatabase(engine);
     try {
-      const banks = new HashBanks(database);
+      const banks = new HashBanks(database, new AuditLog(database, new Keyring(randomBytes(32))));
       const bankId = await banks.create('bulk');
       const index = new MatchIndex(banks);
       await index.ensureLoaded();
@@ -273,6 +518,42 @@ forEachEngine('loading the match index', (engine) => {
       await database.close();
     }
   });
+});
+
+test('DecodeSlots runs at most `concurrent` decodes, admits `waiting` more in order, and refuses the next', async () => {
+  const slots = new DecodeSlots(2, 1);
+  const [a, b, c] = [slots.admit()!, slots.admit()!, slots.admit()!];
+  assert.equal(slots.admit(), undefined, 'all three places are taken');
+  const gates: (() => void)[] = [];
+  const order: string[] = [];
+  const work = (name: string) => () =>
+    new Promise<string>((resolve) => {
+      order.push(`start ${name}`);
+      gates.push(() => resolve(name));
+    });
+  const done = [a.run(work('a')), b.run(work('b')), c.run(work('c'))];
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(order, ['start a', 'start b'], 'the third waits');
+  assert.equal(slots.running, 2);
+  c.release();
+  assert.equal(slots.admitted, 3, 'a ticket already waiting to run keeps its place');
+  gates.shift()!();
+  assert.equal(await done[0], 'a');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(order, ['start a', 'start b', 'start c']);
+  assert.equal(slots.running, 2);
+  const d = slots.admit();
+  assert.ok(d, 'a finished decode frees a place');
+  d.release();
+  d.release();
+  assert.equal(slots.admitted, 2, 'released once, however often called');
+  for (const open of gates.splice(0)) open();
+  assert.deepEqual(await Promise.all(done), ['a', 'b', 'c']);
+  assert.deepEqual([slots.running, slots.admitted], [0, 0]);
+  await assert.rejects(a.run(work('again')), /runs once/);
+  const failing = slots.admit()!;
+  await assert.rejects(failing.run(() => Promise.reject(new Error('bad image'))), /bad image/);
+  assert.deepEqual([slots.running, slots.admitted], [0, 0], 'a failed decode gives its place back');
 });
 
 test('hifazat hash, bank import/export, match and apikey from the command line', async () => {
@@ -304,12 +585,24 @@ test('hifazat hash, bank import/export, match and apikey from the command line',
     assert.equal(run('bank', 'export', 'test').stdout.trim().split('\n').length, 3);
     const matched = run('match', '--bank', 'test', join(images, 'b.png'), lines[0]!.pdq);
     assert.equal(matched.status, 0, matched.stderr);
-    const results = matched.stdout.trim().split('\n').map((l) => JSON.parse(l) as { matches: { label: string; distance: number }[] });
+    const results = matched.stdout.trim().split('\n').map((l) => JSON.parse(l) as { matches: { label: string; distance: number; entryId: number }[] });
     assert.equal(results[0]!.matches[0]!.label, 'b.png');
     assert.equal(results[1]!.matches[0]!.label, 'a.png');
     const created = run('apikey', 'create', '--name', 'a platform', '--banks', 'test');
     assert.equal(created.status, 0, created.stderr);
     assert.match(created.stdout, /^hz_[A-Za-z0-9_-]{43}$/m);
+    assert.match(created.stdout, /\(scopes: match, feedback\)/);
+    const matchOnly = run('apikey', 'create', '--name', 'matching only', '--banks', 'test', '--scopes', 'match');
+    assert.equal(matchOnly.status, 0, matchOnly.stderr);
+    assert.match(matchOnly.stdout, /\(scopes: match\)/);
+    assert.equal(run('apikey', 'create', '--name', 'x', '--banks', 'test', '--scopes', 'match,everything').status, 2);
+
+    const entryId = String(results[0]!.matches[0]!.entryId);
+    assert.equal(run('bank', 'disable', entryId).status, 2, 'a reason is required');
+    const disabled = run('bank', 'disable', entryId, '--reason', 'a false positive');
+    assert.equal(disabled.status, 0, disabled.stderr);
+    assert.match(run('bank', 'list').stdout, /^test\t2 entries \(1 disabled\)/m);
+    assert.match(run('bank', 'enable', entryId).stdout, /enabled again/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { reports } from '../../src/store/schema.ts';
+import { count } from 'drizzle-orm';
+import { auditLog, caseTasks, incidentRecords, reports, staffUsers } from '../../src/store/schema.ts';
+import { mediaReports } from '../../src/store/statistics-schema.ts';
 import { testApp, type TestApp } from '../helpers/app.ts';
+import { Browser, enrolStaff, type EnrolledStaff } from '../helpers/console.ts';
 import { forEachEngine } from '../helpers/database.ts';
+import { formHeaders } from '../helpers/forms.ts';
 
 interface Case {
   name: string;
@@ -40,6 +44,9 @@ const cases: Case[] = [
   api('JSON null', 'null'),
   api('truncated JSON', '{"kind":"abuse",'),
   api('trailing garbage', `${json(valid)}x`),
+  // Prototype poisoning: refused by the parser, never handed to the code that reads the body.
+  api('__proto__ key', `{"kind":"abuse","language":"en","description":"x","__proto__":{"isAdmin":true}}`),
+  api('constructor.prototype key', `{"kind":"abuse","language":"en","description":"x","constructor":{"prototype":{"isAdmin":true}}}`),
   api('empty body', ''),
   api('missing kind', { language: 'en', description: 'x' }),
   api('unknown kind', { ...valid, kind: 'gossip' }),
@@ -63,6 +70,9 @@ const cases: Case[] = [
   api('date in the future', { ...valid, occurredOn: '2999-01-01' }),
   api('impossible date', { ...valid, occurredOn: '2024-02-30' }),
   api('date in another format', { ...valid, occurredOn: '01/02/2024' }),
+  // Year 0 is a valid ISO date that PostgreSQL refuses: it was a 500. Nothing happened before 1900.
+  api('date in year 0', { ...valid, occurredOn: '0000-01-01' }),
+  api('date before 1900', { ...valid, occurredOn: '1899-12-31' }),
   api('unknown province', { ...valid, province: 'karachi' }),
   api('unknown age band', { ...valid, childAgeBand: '16-18' }),
   api('unknown sex', { ...valid, childSex: 'x' }),
@@ -95,6 +105,7 @@ const cases: Case[] = [
   form('form with a NUL character', 'language=en&kind=abuse&description=a%00b'),
   form('form with kind repeated', 'language=en&kind=abuse&kind=online_material&description=x'),
   form('form in Urdu with a bad date', 'language=ur&kind=abuse&description=x&occurredOn=2024-13-01', 400, 'ur'),
+  form('form with a date in year 0', 'language=en&kind=abuse&description=x&occurredOn=0000-01-01'),
   form('form with a __proto__ field', 'language=en&kind=abuse&description=x&__proto__=1'),
   { name: 'form with raw invalid UTF-8', url: '/en/report', contentType: 'application/x-www-form-urlencoded', body: Buffer.concat([Buffer.from('language=en&kind=abuse&description='), Buffer.from([0xff, 0xfe])]), status: 400 },
   { name: 'form posted as JSON', url: '/en/report', contentType: 'application/json', body: json(valid), status: 415 },
@@ -141,5 +152,176 @@ forEachEngine('malformed requests', (engine) => {
 
   test('nothing was stored by any of them', async () => {
     assert.equal((await t.database.db.select().from(reports)).length, 0);
+  });
+});
+
+/** A multipart/form-data body: text fields, and files as [filename, content]. */
+function multipart(boundary: string, parts: [name: string, value: string | [filename: string, content: string]][]): string {
+  return parts
+    .map(([name, value]) =>
+      typeof value === 'string'
+        ? `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`
+        : `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${value[0]}"\r\nContent-Type: text/csv\r\n\r\n${value[1]}\r\n`,
+    )
+    .join('') + `--${boundary}--\r\n`;
+}
+
+/**
+ * The console's findings (issue 9): each request here answered 500 before. Every console form
+ * field is one string unless its route declares a list, and that is checked before anything runs.
+ */
+forEachEngine('malformed console requests', (engine) => {
+  let t: TestApp;
+  let admin: EnrolledStaff;
+  let supervisor: EnrolledStaff;
+  let adminBrowser: Browser;
+  let supervisorBrowser: Browser;
+  let reportId: string;
+  let caseId: string;
+  let now = new Date();
+  before(async () => {
+    t = await testApp(engine, { clock: () => now });
+    admin = await enrolStaff(t, 'administrator', () => now);
+    supervisor = await enrolStaff(t, 'supervisor', () => now);
+    adminBrowser = new Browser(t);
+    assert.equal((await adminBrowser.signIn(admin, now)).statusCode, 303);
+    supervisorBrowser = new Browser(t);
+    assert.equal((await supervisorBrowser.signIn(supervisor, now)).statusCode, 303);
+    const created = await t.app.inject({ method: 'POST', url: '/api/v1/reports', payload: { kind: 'online_material', language: 'en', urls: ['https://example.com/x'] } });
+    assert.equal(created.statusCode, 201);
+    const [row] = await t.database.rawTransaction((raw) => raw.query<{ id: string; case_id: string }>('SELECT id, case_id FROM reports'));
+    reportId = row!.id;
+    caseId = row!.case_id;
+  });
+  after(() => t.close());
+
+  /** A post as `browser` with the CSRF token of `formPage` and a body written out by hand. */
+  async function post(browser: Browser, url: string, formPage: string, contentType: string, payload: (csrf: string) => string) {
+    const csrf = (await browser.csrfToken(formPage))!;
+    return t.app.inject({ method: 'POST', url, cookies: browser.cookies, headers: { 'content-type': contentType }, payload: payload(csrf) });
+  }
+  const rows = async () => ({
+    staff: (await t.database.db.select({ n: count() }).from(staffUsers))[0]!.n,
+    audit: (await t.database.db.select({ n: count() }).from(auditLog))[0]!.n,
+    tasks: (await t.database.db.select({ n: count() }).from(caseTasks))[0]!.n,
+    media: (await t.database.db.select({ n: count() }).from(mediaReports))[0]!.n,
+    incidents: (await t.database.db.select({ n: count() }).from(incidentRecords))[0]!.n,
+  });
+  const signInPage = '/console/en/sign-in';
+
+  test('a sign-in with a repeated code answers 400 whether or not the password is right, before anything is checked', async () => {
+    const before = await rows();
+    const code = '123456';
+    const attempt = (password: string) =>
+      post(new Browser(t), '/console/en/sign-in', signInPage, formHeaders['content-type'], (csrf) =>
+        `email=${encodeURIComponent(admin.email)}&password=${encodeURIComponent(password)}&code=${code}&code=${code}&_csrf=${encodeURIComponent(csrf)}`,
+      );
+    const right = await attempt(admin.password);
+    const wrong = await attempt('not the password at all');
+    assert.equal(right.statusCode, 400, right.body.slice(0, 300));
+    assert.equal(wrong.statusCode, 400);
+    assert.equal(right.body, wrong.body, 'the answer says nothing about the password');
+    assert.match(right.body, /This form could not be read/);
+    assert.deepEqual(await rows(), before, 'no failure audited, nothing stored: nothing ran');
+  });
+
+  test('other malformed sign-ins answer 400: repeated or non-string fields, JSON arrays and numbers, files', async () => {
+    const email = encodeURIComponent(admin.email);
+    const password = encodeURIComponent(admin.password);
+    const boundary = 'hz-boundary';
+    const requests: [string, string, (csrf: string) => string][] = [
+      ['email repeated', formHeaders['content-type'], (csrf) => `email=${email}&email=${email}&password=${password}&code=1&_csrf=${encodeURIComponent(csrf)}`],
+      ['password repeated', formHeaders['content-type'], (csrf) => `email=${email}&password=${password}&password=x&code=1&_csrf=${encodeURIComponent(csrf)}`],
+      ['JSON code as a number', 'application/json', (csrf) => JSON.stringify({ email: admin.email, password: admin.password, code: 123456, _csrf: csrf })],
+      ['JSON code as a list', 'application/json', (csrf) => JSON.stringify({ email: admin.email, password: admin.password, code: ['1', '2'], _csrf: csrf })],
+      ['JSON password as an object', 'application/json', (csrf) => JSON.stringify({ email: admin.email, password: { a: 1 }, code: '1', _csrf: csrf })],
+      ['JSON array', 'application/json', () => JSON.stringify([admin.email, admin.password])],
+      ['the code as an uploaded file', `multipart/form-data; boundary=${boundary}`, (csrf) =>
+        multipart(boundary, [['_csrf', csrf], ['email', admin.email], ['password', admin.password], ['code', ['code.txt', '123456']]])],
+    ];
+    for (const [name, type, payload] of requests) {
+      const response = await post(new Browser(t), '/console/en/sign-in', signInPage, type, payload);
+      assert.equal(response.statusCode, 400, `${name}: ${response.body.slice(0, 200)}`);
+      assert.match(String(response.headers['content-type']), /text\/html/);
+    }
+  });
+
+  test('a page number past bigint on the audit page, and link positions past smallint, are 4xx', async () => {
+    for (const before of ['99999999999999999999', '9223372036854775808', '1e3', '-1', '']) {
+      const response = await adminBrowser.get(`/console/en/audit?before=${before}`);
+      assert.equal(response.statusCode, 400, `before=${before}`);
+    }
+    assert.equal((await adminBrowser.get('/console/en/audit?before=1')).statusCode, 200);
+    // A valid classification, so that the old code went on to look the link up (smallint) and failed.
+    const classification = (csrf: string) => `category=abuse_material&legalBases=ppc_292a&legalBases=peca_22&_csrf=${encodeURIComponent(csrf)}`;
+    const reportPage = `/console/en/reports/${reportId}`;
+    for (const position of ['99999', '99999999999999999999', '1e3', '-1']) {
+      const classified = await post(supervisorBrowser, `/console/en/reports/${reportId}/urls/${position}/classify`, reportPage, formHeaders['content-type'], classification);
+      assert.equal(classified.statusCode, 404, `classify position ${position}: ${classified.body.slice(0, 200)}`);
+      const copied = await post(supervisorBrowser, `/console/en/reports/${reportId}/copy-url`, reportPage, formHeaders['content-type'], (csrf) => `position=${position}&_csrf=${encodeURIComponent(csrf)}`);
+      assert.equal(copied.statusCode, 404, `copy position ${position}`);
+    }
+    const copiedNothing = await post(supervisorBrowser, `/console/en/reports/${reportId}/copy-url`, reportPage, formHeaders['content-type'], (csrf) => `_csrf=${encodeURIComponent(csrf)}`);
+    assert.equal(copiedNothing.statusCode, 404, 'no position at all');
+    const casePage = `/console/en/cases/${caseId}`;
+    for (const id of ['99999999999999999999', '12abc', '-1']) {
+      const done = await post(supervisorBrowser, `/console/en/cases/${caseId}/tasks/${id}/done`, casePage, formHeaders['content-type'], (csrf) => `_csrf=${encodeURIComponent(csrf)}`);
+      assert.equal(done.statusCode, 404, `task ${id}`);
+      const referral = await post(supervisorBrowser, `/console/en/cases/${caseId}/referrals/${id}`, casePage, formHeaders['content-type'], (csrf) => `firStatus=registered&_csrf=${encodeURIComponent(csrf)}`);
+      assert.equal(referral.statusCode, 404, `referral ${id}`);
+    }
+    // The classification with a real position still works.
+    const classified = await post(supervisorBrowser, `/console/en/reports/${reportId}/urls/0/classify`, reportPage, formHeaders['content-type'], classification);
+    assert.equal(classified.statusCode, 303, classified.body.slice(0, 300));
+  });
+
+  test('a task or referral under a case path that is no case id answers 404 (its redirect was a 500)', async () => {
+    const actor = (await t.services.staff.list()).find((m) => m.id === supervisor.id)!;
+    const taskId = await t.services.cases.addTask(actor, caseId, { title: 'Call the platform', dueOn: '2026-01-31' });
+    const referralId = await t.services.cases.addReferral(actor, caseId, { agencyId: '00000000-0000-4000-8000-00000000cc1a', referredAt: new Date(), method: 'phone', firStatus: 'pending' });
+    const casePage = `/console/en/cases/${caseId}`;
+    for (const notACase of ['%D9%A1%D9%A2', '%00', 'x']) {
+      const referral = await post(supervisorBrowser, `/console/en/cases/${notACase}/referrals/${referralId}`, casePage, formHeaders['content-type'], (csrf) => `firStatus=registered&followUpOn=2026-03-01&_csrf=${encodeURIComponent(csrf)}`);
+      assert.equal(referral.statusCode, 404, `referral under ${notACase}: ${referral.body.slice(0, 200)}`);
+      const done = await post(supervisorBrowser, `/console/en/cases/${notACase}/tasks/${taskId}/done`, casePage, formHeaders['content-type'], (csrf) => `_csrf=${encodeURIComponent(csrf)}`);
+      assert.equal(done.statusCode, 404, `task under ${notACase}`);
+    }
+    const [task] = await t.database.rawTransaction((raw) => raw.query<{ done_at: unknown }>(`SELECT done_at FROM case_tasks WHERE id = ${taskId}`));
+    assert.equal(task!.done_at, null, 'the task was not completed through a path naming no case');
+    const done = await post(supervisorBrowser, `/console/en/cases/${caseId}/tasks/${taskId}/done`, casePage, formHeaders['content-type'], (csrf) => `_csrf=${encodeURIComponent(csrf)}`);
+    assert.equal(done.statusCode, 303);
+  });
+
+  test('an invitation with a repeated field answers 400 and invites nobody', async () => {
+    const before = await rows();
+    const response = await post(adminBrowser, '/console/en/staff', '/console/en/staff', formHeaders['content-type'], (csrf) =>
+      `email=new.analyst%40hotline.example.org&email=other%40hotline.example.org&displayName=New&role=analyst&_csrf=${encodeURIComponent(csrf)}`,
+    );
+    assert.equal(response.statusCode, 400, response.body.slice(0, 300));
+    assert.deepEqual(await rows(), before);
+  });
+
+  test('a truncated newspaper CSV upload answers 400 and imports nothing', async () => {
+    const before = await rows();
+    const boundary = '----hifazat-upload';
+    const csv = 'date,newspaper,headline,category,province\r\n2024-03-01,Dawn,A headline,rape,punjab\r\n';
+    const whole = multipart(boundary, [['file', ['media.csv', csv]]]);
+    const response = await post(supervisorBrowser, '/console/en/statistics/media/import', '/console/en/statistics/media', `multipart/form-data; boundary=${boundary}`, (csrf) =>
+      multipart(boundary, [['_csrf', csrf]]).replace(`--${boundary}--\r\n`, '') + whole.slice(0, whole.length - 40),
+    );
+    assert.equal(response.statusCode, 400, response.body.slice(0, 300));
+    assert.match(response.body, /This form could not be read/);
+    assert.deepEqual(await rows(), before);
+  });
+
+  test('a 7-digit code on the enrolment page answers 400 with the page again, not "your report may not have been sent"', async () => {
+    const { enrolmentToken } = await t.services.staff.invite({ id: null, label: 'test' }, { email: 'seven.digits@hotline.example.org', displayName: 'Seven', role: 'analyst' });
+    const page = `/console/en/enrol/${enrolmentToken}`;
+    const response = await post(new Browser(t), page, page, formHeaders['content-type'], (csrf) =>
+      `password=river+lantern+copper+meadow&passwordAgain=river+lantern+copper+meadow&code=1234567&_csrf=${encodeURIComponent(csrf)}`,
+    );
+    assert.equal(response.statusCode, 400, response.body.slice(0, 300));
+    assert.match(response.body, /That code is not right/);
+    assert.doesNotMatch(response.body, /may not have been sent/);
   });
 });

@@ -1,11 +1,19 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { eq } from 'drizzle-orm';
+import { loadConfig } from '../../src/config.ts';
+import { openStorage } from '../../src/main.ts';
+import { loadOrCreateDataKey } from '../../src/services/keys.ts';
+import { scratchDatabase } from '../helpers/postgres.ts';
+import { eq, sql } from 'drizzle-orm';
 import { reports } from '../../src/store/schema.ts';
-import { testApp, type TestApp } from '../helpers/app.ts';
+import { testApp, type TestApp, testClient } from '../helpers/app.ts';
 import { forEachEngine } from '../helpers/database.ts';
+import { createStaff } from '../helpers/staff.ts';
 import { formEncode, formHeaders, receiptFromPage } from '../helpers/forms.ts';
 
 const secrets = {
@@ -17,6 +25,8 @@ const secrets = {
   email: 'secret.person@example.org',
   reporterMessage: 'SECRET-REPLY the video is still up',
   staffMessage: 'SECRET-QUESTION which group was it',
+  // Not on the district list: kept only encrypted (migration 0010).
+  district: 'SECRET-DISTRICT Chak 42 گاؤں',
 };
 
 forEachEngine('privacy', (engine) => {
@@ -36,6 +46,8 @@ forEachEngine('privacy', (engine) => {
         urls: [secrets.url],
         site: secrets.site,
         description: secrets.description,
+        province: 'punjab',
+        district: secrets.district,
         contact: { name: secrets.name, phone: secrets.phone, email: secrets.email, consent: true },
       },
     });
@@ -67,15 +79,20 @@ forEachEngine('privacy', (engine) => {
     // Control: text stored in the clear (the district list) is visible in this dump.
     assert.ok(dump.includes('Toba Tek Singh'), 'the dump shows plain text at all');
     for (const [what, value] of Object.entries({ ...secrets, receipt })) {
-      for (const probe of [value, value.replace(/\s/g, '').slice(0, 12), 'SECRET']) {
+      for (const probe of [value, value.replace(/\s/g, '').slice(0, 12)]) {
         assert.ok(!dump.includes(probe), `${what} found in plain text in the database dump (${probe})`);
       }
     }
+    // After the exact values, so that a failure names the secret found.
+    assert.ok(!dump.includes('SECRET'), 'a SECRET marker found in plain text in the database dump');
   });
 
   test('the decrypted report is still what was sent', async () => {
-    const view = await t.services.reports.followUp(receipt);
+    const view = await t.services.reports.followUp(receipt, testClient);
     assert.deepEqual(view.messages.map((m) => m.body), [secrets.staffMessage, secrets.reporterMessage]);
+    const [row] = await t.database.db.select({ id: reports.id }).from(reports).where(eq(reports.receiptHash, t.keyring.mac('receipt-lookup', receipt)));
+    const report = await t.services.cases.viewReport(await createStaff(t.database, 'analyst'), row!.id);
+    assert.equal(report.district, secrets.district, 'staff read the typed district');
   });
 
   test('logs carry no IP address, user agent, receipt or body', () => {
@@ -121,4 +138,88 @@ forEachEngine('privacy', (engine) => {
     assert.ok(!/حفاظت|Hifazat|abuse|زیادتی|child|بچ/.test(text), `the note says what the site is: ${text}`);
     assert.ok(!/href="\/[^"]*\d{36}/.test(response.body), 'receipt in a link');
   });
+});
+
+/** Every entry under `dir` (itself included) with its permission bits, symbolic links not followed. */
+function modesUnder(dir: string): Map<string, { mode: number; directory: boolean }> {
+  const found = new Map<string, { mode: number; directory: boolean }>();
+  const visit = (path: string) => {
+    const stat = lstatSync(path);
+    found.set(path, { mode: stat.mode & 0o7777, directory: stat.isDirectory() });
+    if (stat.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
+  };
+  visit(dir);
+  return found;
+}
+
+function assertPrivate(dir: string, when: string): Map<string, { mode: number; directory: boolean }> {
+  const modes = modesUnder(dir);
+  const open = [...modes].filter(([, { mode, directory }]) => mode !== (directory ? 0o700 : 0o600));
+  assert.deepEqual(open.map(([path, { mode }]) => `${path.slice(dir.length) || '/'} ${mode.toString(8)}`), [], `${when}: not 0700/0600`);
+  return modes;
+}
+
+forEachEngine('the data directory', (engine) => {
+  test('a DATA_DIR made 0755 beforehand becomes 0700, and everything in it 0600, at start, after work and after stop', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'hifazat-data-dir-'));
+    const dataDir = join(root, 'data');
+    // What an operator might leave: a world-readable directory, a file and a subdirectory in it.
+    mkdirSync(join(dataDir, 'notes'), { recursive: true });
+    chmodSync(dataDir, 0o755);
+    chmodSync(join(dataDir, 'notes'), 0o755);
+    writeFileSync(join(dataDir, 'README.txt'), 'left by the operator\n');
+    chmodSync(join(dataDir, 'README.txt'), 0o644);
+    writeFileSync(join(dataDir, 'notes', 'todo.txt'), 'x\n');
+    chmodSync(join(dataDir, 'notes', 'todo.txt'), 0o666);
+    const scratch = engine === 'postgres' ? await scratchDatabase(process.env.TEST_DATABASE_URL!, process.env.HIFAZAT_TEST_PG_TEMPLATE ?? 'hifazat_test_adhoc', process.env.HIFAZAT_TEST_PG_TEMPLATE) : undefined;
+    const config = loadConfig({ DATA_DIR: dataDir, ...(scratch ? { DATABASE_URL: scratch.url } : {}) });
+    try {
+      // A fresh PGlite (its own initdb, in the directory as the operator left it).
+      let storage = await openStorage(config);
+      const atStart = assertPrivate(dataDir, 'at start');
+      assert.ok(atStart.has(join(dataDir, 'data.key')), 'the key file');
+      if (engine === 'pglite') {
+        assert.ok(atStart.has(join(dataDir, 'hifazat.lock')), 'the lock file');
+        const pgliteFiles = [...atStart.keys()].filter((path) => path.startsWith(join(dataDir, 'pglite')));
+        assert.ok(pgliteFiles.length > 100, `files PGlite wrote (${pgliteFiles.length})`);
+      }
+
+      // Files created later, while it runs: new tables and indexes, WAL, a checkpoint.
+      await storage.database.db.execute(sql`CREATE TABLE mode_probe (x text)`);
+      await storage.database.db.execute(sql`INSERT INTO mode_probe SELECT repeat('x', 500) FROM generate_series(1, 5000)`);
+      await storage.database.db.execute(sql`CREATE INDEX ON mode_probe (x)`);
+      await storage.database.db.execute(sql`CHECKPOINT`);
+      // And anything else the process writes there, with no mode of its own (the umask).
+      writeFileSync(join(dataDir, 'export.csv'), 'a,b\n');
+      mkdirSync(join(dataDir, 'exports'));
+      const later = assertPrivate(dataDir, 'after work');
+      if (engine === 'pglite') assert.ok([...later.keys()].some((path) => !atStart.has(path)), 'the work created files');
+      await storage.close();
+      assertPrivate(dataDir, 'after stop');
+
+      // A second start (PGlite rewrites its relation-cache files, with a mode of its own).
+      storage = await openStorage(config);
+      assertPrivate(dataDir, 'at the second start');
+      await storage.close();
+    } finally {
+      await scratch?.drop();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+test('a key file kept elsewhere (HIFAZAT_KEY_FILE) that others can read is made private when read', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'hifazat-key-'));
+  try {
+    const keyFile = join(root, 'hifazat.key');
+    const key = loadOrCreateDataKey(keyFile, { create: true });
+    chmodSync(keyFile, 0o644);
+    assert.deepEqual(loadOrCreateDataKey(keyFile, { create: false }), key);
+    assert.equal(lstatSync(keyFile).mode & 0o777, 0o600);
+    chmodSync(keyFile, 0o440);
+    loadOrCreateDataKey(keyFile, { create: false });
+    assert.equal(lstatSync(keyFile).mode & 0o777, 0o400, "the owner's own permissions stay");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

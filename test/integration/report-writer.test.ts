@@ -20,6 +20,7 @@ function newReport(overrides: Partial<NewReport> = {}): NewReport {
     occurredPrecision: 'month',
     province: 'punjab',
     district: 'ملتان',
+    districtTyped: Buffer.from('sealed ملتان'),
     area: 'urban',
     childAgeBand: '6-10',
     childSex: 'girl',
@@ -64,6 +65,7 @@ forEachEngine('report writer', (engine) => {
     const batch = Array.from({ length: 20 }, (_, i) =>
       newReport({
         district: i % 2 === 0 ? 'ملتان' : `Nowhere ${i}`,
+        districtTyped: Buffer.from(`sealed ${i}`),
         urls: Array.from({ length: i % 3 }, (_, position) => ({ position, urlHash: randomBytes(32), url: Buffer.from(`link ${i}.${position}`) })),
       }),
     );
@@ -77,7 +79,9 @@ forEachEngine('report writer', (engine) => {
     for (const [i, r] of batch.entries()) {
       const row = byId.get(r.id)!;
       assert.equal(row.caseId, r.id);
-      assert.equal(row.district, i % 2 === 0 ? 'Multan' : `Nowhere ${i}`, 'district canonicalised per report');
+      // On the list: its English name in clear. Not on it: no clear text, only the ciphertext.
+      assert.equal(row.district, i % 2 === 0 ? 'Multan' : null, 'district canonicalised per report');
+      assert.deepEqual(row.districtTyped && Buffer.from(row.districtTyped), i % 2 === 0 ? null : Buffer.from(`sealed ${i}`));
       assert.deepEqual(Buffer.from(row.receiptHash), r.receiptHash);
       const links = await database.db.select().from(reportUrls).where(eq(reportUrls.reportId, r.id));
       assert.deepEqual(links.map((l) => Buffer.from(l.url).toString()).sort(), r.urls.map((u) => u.url.toString()));
@@ -86,6 +90,8 @@ forEachEngine('report writer', (engine) => {
     assert.equal(new Set(references.map((c) => c.reference)).size, 20, 'each case its own reference');
     const incidents = await database.db.select().from(incidentRecords).where(inArray(incidentRecords.caseId, ids));
     assert.equal(incidents.length, 20);
+    const incidentDistricts = new Map(incidents.map((r) => [r.caseId, r.district]));
+    assert.deepEqual(ids.map((id) => incidentDistricts.get(id)), ids.map((_, i) => (i % 2 === 0 ? 'Multan' : null)), 'the anonymous record: the list name or none');
   });
 
   test('within one statement, the first report with an Idempotency-Key claims it', async () => {

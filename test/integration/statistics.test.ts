@@ -9,16 +9,20 @@ import { eq, sql } from 'drizzle-orm';
 import { HifazatError, type ErrorCode } from '../../src/domain/errors.ts';
 import { mediaColumns } from '../../src/domain/media.ts';
 import { buildRelease, countRecords, type IncidentFacts, type Release } from '../../src/domain/statistics.ts';
+import { createServices } from '../../src/services/index.ts';
+import { openDatabase } from '../../src/store/database.ts';
 import { auditLog, incidentRecords } from '../../src/store/schema.ts';
 import { mediaReports, statisticsReleases } from '../../src/store/statistics-schema.ts';
 import { testApp, type TestApp } from '../helpers/app.ts';
 import { forEachEngine } from '../helpers/database.ts';
-import { exposedCells } from '../helpers/release-audit.ts';
+import { exposedCells, thinMargins } from '../helpers/release-audit.ts';
 import { Browser, enrolStaff } from '../helpers/console.ts';
 import { createStaffTeam, type StaffTeam } from '../helpers/staff.ts';
 
 const refused = (promise: Promise<unknown>, code: ErrorCode) =>
   assert.rejects(promise, (e: unknown) => e instanceof HifazatError && e.code === code);
+const overlapRefusal = (e: unknown) =>
+  e instanceof HifazatError && e.code === 'validation_failed' && JSON.stringify(e.issues) === JSON.stringify([{ field: 'from', problem: 'period_overlaps' }]);
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const csv = (...lines: string[]) => utf8([mediaColumns.join(','), ...lines].join('\r\n'));
 
@@ -215,8 +219,10 @@ forEachEngine('statistics', (engine) => {
     const release: Release = stored.release;
     assert.equal(release.total.value, 22);
     const sex = Object.fromEntries(release.tables.find((x) => x.id === 'sex')!.rows.map((r) => [r.key, r.count.value]));
-    assert.deepEqual(sex, { girl: 20, boy: null, unknown: null });
+    // Girls 20 of 22 would tell that 2 children were not girls (boys 2 and not known 0, both withheld): girls are withheld too.
+    assert.deepEqual(sex, { girl: null, boy: null, unknown: null });
     assert.deepEqual(exposedCells(release), []);
+    assert.deepEqual(thinMargins(release), []);
     assert.equal(release.comparison!.total.previous.value, 6);
     assert.equal(release.comparison!.total.changePercent, 267);
     assert.deepEqual(
@@ -233,8 +239,58 @@ forEachEngine('statistics', (engine) => {
     await assert.rejects(t.database.db.delete(statisticsReleases).where(eq(statisticsReleases.id, id)), appendOnly);
     const [raw] = await t.database.db.select({ tables: statisticsReleases.tables }).from(statisticsReleases).where(eq(statisticsReleases.id, id));
     assert.deepEqual(raw!.tables, release);
-    const cli = await t.services.statistics.publish('cli', { from: '2011-01-01', to: '2011-06-30' });
+    // January–June inside the published year would be refused (the year less it is July–December,
+    // unprotected); the same year again is a correction.
+    await assert.rejects(t.services.statistics.publish('cli', { from: '2011-01-01', to: '2011-06-30' }), overlapRefusal);
+    const cli = await t.services.statistics.publish('cli', { from: '2011-01-01', to: '2011-12-31' });
     assert.equal(cli, id + 1);
+  });
+
+  test('a release overlapping an earlier one without the same period is refused (1–10 March, then 1–11 March); the same period is a correction', async () => {
+    // The finding: 1–10 March and 1–11 March differ by the incident of 11 March, published with its date and every breakdown.
+    const day = (d: string, fields: Record<string, string> = {}) => ({ id: randomUUID(), source: 'hotline', reportedOn: `2015-03-${d}`, victimSex: 'girl', ...fields });
+    await t.database.db.insert(incidentRecords).values([
+      ...Array.from({ length: 12 }, (_, i) => day(String(1 + (i % 10)).padStart(2, '0'))),
+      day('11', { category: 'incest', province: 'gb', area: 'rural' }),
+    ]);
+    const releases = async () => (await t.database.db.select({ id: statisticsReleases.id }).from(statisticsReleases)).length;
+    const audited = async () => (await auditActions('statistics.publish')).length;
+    const first = await t.services.statistics.publish(team.supervisor, { from: '2015-03-01', to: '2015-03-10' });
+    const [count, entries] = [await releases(), await audited()];
+    await assert.rejects(t.services.statistics.publish(team.supervisor, { from: '2015-03-01', to: '2015-03-11' }), (e: unknown) => {
+      assert.ok(overlapRefusal(e), String(e));
+      assert.match((e as Error).message, new RegExp(`overlaps 2015-03-01 to 2015-03-10 of release ${first} without being the same period`));
+      return true;
+    });
+    // Inside it, around it, or its comparison period (March 2014) overlapping: all refused, nothing stored or audited.
+    for (const period of [{ from: '2015-03-05', to: '2015-03-06' }, { from: '2015-02-01', to: '2015-03-31' }, { from: '2014-03-05', to: '2014-03-20' }]) {
+      await assert.rejects(t.services.statistics.publish('cli', period), overlapRefusal, JSON.stringify(period));
+    }
+    assert.equal(await releases(), count);
+    assert.equal(await audited(), entries);
+    // The same period again (a correction), and the days right after it, are published.
+    assert.equal(await t.services.statistics.publish(team.supervisor, { from: '2015-03-01', to: '2015-03-10' }), first + 1);
+    assert.equal(await t.services.statistics.publish(team.supervisor, { from: '2015-03-11', to: '2015-03-20' }), first + 2);
+  });
+
+  test('two publishes at once, from two connection pools (as two processes would), cannot both pass the overlap check', async () => {
+    // On PostgreSQL a second pool opened on the same database is another process as far as the
+    // server knows; PGlite has one connection, so there both calls go through the same services.
+    const url = (t.database as { url?: string }).url;
+    const other = url ? await openDatabase({ engine: 'postgres', url, poolSize: 4 }) : null;
+    try {
+      const services = [t.services, other ? createServices(other, t.keyring) : t.services];
+      // Eight periods, each overlapping all the others without being the same: only one may be published.
+      const periods = Array.from({ length: 8 }, (_, i) => ({ from: '2016-05-01', to: `2016-05-${String(10 + i)}` }));
+      const results = await Promise.allSettled(periods.map((period, i) => services[i % 2]!.statistics.publish('cli', period)));
+      const published = results.filter((r) => r.status === 'fulfilled');
+      assert.equal(published.length, 1, JSON.stringify(results.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason)))));
+      for (const r of results) if (r.status === 'rejected') assert.ok(overlapRefusal(r.reason), String(r.reason));
+      const stored = await t.database.db.select({ from: statisticsReleases.periodFrom }).from(statisticsReleases).where(eq(statisticsReleases.periodFrom, '2016-05-01'));
+      assert.equal(stored.length, 1);
+    } finally {
+      await other?.close();
+    }
   });
 
   test('API: releases listed, one as JSON (withheld cells null, flagged) and as CSV; unknown ids are 404', async () => {
@@ -249,7 +305,7 @@ forEachEngine('statistics', (engine) => {
     assert.equal(body.id, year.id);
     const sex = body.tables.find((x) => x.dimension === 'sex')!;
     assert.deepEqual(sex.rows.map((r) => [r.key, r.count]), [
-      ['girl', { value: 20, suppressed: false }],
+      ['girl', { value: null, suppressed: true }],
       ['boy', { value: null, suppressed: true }],
       ['unknown', { value: null, suppressed: true }],
     ]);
@@ -260,7 +316,7 @@ forEachEngine('statistics', (engine) => {
     assert.match(String(csvFile.headers['content-disposition']), /attachment; filename="hifazat-statistics-\d+\.csv"/);
     const lines = csvFile.body.split('\r\n');
     assert.equal(lines[0], 'period_from,period_to,table,key,province,count,suppressed,percent,change_percent');
-    assert.ok(lines.includes('2011-01-01,2011-12-31,sex,girl,,20,false,90.9,233'), lines.slice(0, 30).join('\n'));
+    assert.ok(lines.includes('2011-01-01,2011-12-31,sex,girl,,,true,,'), lines.slice(0, 30).join('\n'));
     assert.ok(lines.includes('2011-01-01,2011-12-31,sex,boy,,,true,,'));
     for (const bad of ['999999', '0', 'abc', `${year.id}.xml`, '1e3']) {
       const response = await t.app.inject(`/api/v1/statistics/releases/${bad}`);
@@ -277,12 +333,16 @@ forEachEngine('statistics', (engine) => {
     assert.match(ur.body, /<html lang="ur" dir="rtl">/);
     assert.ok(ur.body.includes('اعداد و شمار'));
     assert.ok(ur.body.includes('<svg class="chart"'), 'charts');
-    assert.match(ur.body, /<th scope="row">لڑکیاں<\/th><td class="num">20<\/td><td class="num">90\.9%<\/td>/);
+    // Girls (20 of 22) are withheld: published, they would tell that 2 children were not girls.
+    assert.match(ur.body, /<tr class="withheld"><th scope="row">لڑکیاں<\/th><td class="num">–<\/td><td class="num"><\/td>/);
+    assert.match(ur.body, /<dt>درج واقعات<\/dt><dd class="figure">22<\/dd>/);
     assert.ok(!/<script/.test(ur.body), 'no script on the dashboard');
     const urdu = await t.app.inject(`/ur/statistics?release=${year.id}&digits=urdu`);
-    assert.match(urdu.body, /<th scope="row">لڑکیاں<\/th><td class="num">۲۰<\/td><td class="num">۹۰٫۹٪<\/td>/);
+    assert.match(urdu.body, /<dt>درج واقعات<\/dt><dd class="figure">۲۲<\/dd>/);
+    assert.match(urdu.body, /<dd class="figure">۰٫۱<\/dd>/);
     const en = await t.app.inject(`/en/statistics?release=${year.id}&digits=urdu`);
-    assert.match(en.body, /<th scope="row">Girls<\/th><td class="num">20<\/td>/, 'Urdu digits are an Urdu-page option');
+    assert.match(en.body, /<dd class="figure">22<\/dd>/, 'Urdu digits are an Urdu-page option');
+    assert.match(en.body, /<th scope="row">Girls<\/th><td class="num">–<\/td>/);
     assert.match(en.body, /<th scope="row">Boys<\/th><td class="num">–<\/td>/);
     const report = await t.app.inject(`/en/statistics/report?release=${year.id}`);
     assert.equal(report.statusCode, 200);
@@ -352,12 +412,28 @@ forEachEngine('statistics', (engine) => {
     assert.equal(published.statusCode, 303);
     const id = /published=(\d+)/.exec(String(published.headers.location))![1];
     assert.match((await supervisor.get(String(published.headers.location))).body, new RegExp(`Release ${id} is published`));
+    // A period overlapping 2012 without being it is refused in the form, in either language, with what was typed kept.
+    const overlapping = { from: '2012-06-01', to: '2013-01-31', k: '7' };
+    const releasesBefore = (await t.services.statistics.listReleases()).length;
+    const english = await supervisor.post('/console/en/statistics/publish', overlapping, { formPage: statsPage });
+    assert.equal(english.statusCode, 400);
+    assert.match(english.body, /id="p-from-error"/);
+    assert.ok(english.body.includes('overlaps a published release without being the same period'), english.body);
+    for (const value of ['value="2012-06-01"', 'value="2013-01-31"', 'value="7"']) assert.ok(english.body.includes(value), value);
+    const urdu = await supervisor.post('/console/ur/statistics/publish', overlapping, { formPage: '/console/ur/statistics' });
+    assert.equal(urdu.statusCode, 400);
+    assert.match(urdu.body, /id="p-from-error"/);
+    assert.ok(urdu.body.includes('کسی شائع شدہ ریلیز کے دور سے جزوی طور پر ملتا ہے'), urdu.body);
+    assert.ok(!urdu.body.includes('overlaps'), 'no English on the Urdu page');
+    for (const value of ['value="2012-06-01"', 'value="2013-01-31"', 'value="7"']) assert.ok(urdu.body.includes(value), value);
+    assert.equal((await t.services.statistics.listReleases()).length, releasesBefore, 'nothing published');
   });
 
   test('staff preview shows every count, flagging what a release would withhold; filters must be valid', async () => {
     const preview = await t.services.statistics.preview(team.auditor, { period: { from: '2011-01-01', to: '2011-12-31' } });
     const sex = Object.fromEntries(preview.tables.find((x) => x.id === 'sex')!.rows.map((r) => [r.key, [r.count.value, r.count.suppressed]]));
-    assert.deepEqual(sex, { girl: [20, false], boy: [2, true], unknown: [0, true] });
+    // Girls too would be withheld: beside them, boys and not known would add up to 2.
+    assert.deepEqual(sex, { girl: [20, true], boy: [2, true], unknown: [0, true] });
     await refused(t.services.statistics.preview(team.administrator, { period: { from: '2011-01-01', to: '2011-12-31' } }), 'forbidden');
     await refused(t.services.statistics.preview(team.auditor, { period: { from: '2011-01-01', to: '2011-12-31' }, province: 'mars' }), 'validation_failed');
     const exported = await t.services.statistics.exportCsv(team.auditor, { period: { from: '2011-01-01', to: '2011-12-31' }, source: 'hotline' });
@@ -367,7 +443,7 @@ forEachEngine('statistics', (engine) => {
   });
 });
 
-test('command line: media import prints the report and exits 1 when it rejects anything; stats publish prints the id', () => {
+test('command line: media import prints the report and exits 1 when it rejects anything; stats publish prints the id, or why not with exit 1', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hifazat-stats-'));
   try {
     const bin = new URL('../../bin/hifazat.mjs', import.meta.url).pathname;
@@ -386,6 +462,14 @@ test('command line: media import prints the report and exits 1 when it rejects a
     const published = run('stats', 'publish', '--from', '2022-01-01', '--to', '2022-12-31', '--k', '3');
     assert.equal(published.status, 0, published.stderr);
     assert.equal(published.stdout, '1\n');
+    // June 2022 lies inside release 1 without being its period: refused, with a message, exit 1.
+    const overlapping = run('stats', 'publish', '--from', '2022-06-01', '--to', '2022-06-30');
+    assert.equal(overlapping.status, 1, overlapping.stderr);
+    assert.equal(overlapping.stdout, '');
+    assert.match(overlapping.stderr, /^This period overlaps 2022-01-01 to 2022-12-31 of release 1 without being the same period.* --from: period_overlaps\n$/);
+    const correction = run('stats', 'publish', '--from', '2022-01-01', '--to', '2022-12-31', '--k', '3');
+    assert.equal(correction.status, 0, correction.stderr);
+    assert.equal(correction.stdout, '2\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -213,6 +213,8 @@ export const consoleEn = {
   },
   forbidden: 'Your role does not allow this.',
   csrf: 'This form has expired. Go back, reload the page and try again.',
+  malformed: 'This form could not be read. Go back, reload the page and try again.',
+  serverError: 'Something went wrong on the server, and what you did may not have been saved. Reload the page to check, then try again.',
 };
 
 export type ConsoleMessages = Widen<typeof consoleEn>;

@@ -84,6 +84,8 @@ export const consoleStatisticsEn = {
     stray_quote: 'A quote mark in the middle of a field.',
     period_order: 'The end is before the start.',
     period_too_long: 'At most 10 years at a time.',
+    period_overlaps:
+      'This period, or the one it is compared with, overlaps a published release without being the same period: the two could be subtracted from each other. Publish exactly the same period again to correct a release, or a period that overlaps none.',
     invalid_k: 'A whole number from 2 to 100.',
   },
 };

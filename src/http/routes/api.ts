@@ -6,7 +6,7 @@ import {
 } from '../../domain/report.ts';
 import type { Services } from '../../services/index.ts';
 import type { FollowUpView } from '../../services/reports.ts';
-import type { HttpOptions } from '../app.ts';
+import { clientLimit, clientOf } from '../client.ts';
 import { openApiDocument } from '../openapi.ts';
 
 function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
@@ -34,9 +34,9 @@ function threadJson(view: FollowUpView) {
   };
 }
 
-export function apiRoutes(services: Services, options: HttpOptions): FastifyPluginAsync {
-  const reportLimit = { rateLimit: { max: options.clientRateLimit.reportsPerHour, timeWindow: 3_600_000 } };
-  const followUpLimit = { rateLimit: { max: options.clientRateLimit.followUpsPerTenMinutes, timeWindow: 600_000 } };
+export function apiRoutes(services: Services): FastifyPluginAsync {
+  // Reports are limited per client by the SubmissionGate, with or without a proof of work.
+  const followUpLimit = { preHandler: clientLimit(services, services.throttleRules.followUp) };
 
   return async (app) => {
     app.get('/openapi.json', async () => openApiDocument());
@@ -44,7 +44,7 @@ export function apiRoutes(services: Services, options: HttpOptions): FastifyPlug
     /** A proof-of-work challenge for the report form's ALTCHA widget (or any API client). */
     app.get('/pow-challenge', async () => services.submissionGate.challenge());
 
-    app.post('/reports', { config: reportLimit }, async (request, reply) => {
+    app.post('/reports', async (request, reply) => {
       const input = parse(reportInputSchema(pakistanToday()), requireJson(request));
       const key = request.headers['idempotency-key'];
       if (key !== undefined && (typeof key !== 'string' || !idempotencyKeyPattern.test(key))) {
@@ -57,18 +57,19 @@ export function apiRoutes(services: Services, options: HttpOptions): FastifyPlug
         source: 'api',
         idempotencyKey: key,
         proofOfWork: typeof pow === 'string' ? pow : undefined,
+        client: clientOf(request),
       });
       return reply.code(submitted.replayed ? 200 : 201).send({ receipt: submitted.receipt, status: submitted.status });
     });
 
-    app.post('/follow-up', { config: followUpLimit }, async (request) => {
+    app.post('/follow-up', followUpLimit, async (request) => {
       const { receipt } = parse(followUpSchema, requireJson(request));
-      return threadJson(await services.reports.followUp(receipt));
+      return threadJson(await services.reports.followUp(receipt, clientOf(request)));
     });
 
-    app.post('/follow-up/messages', { config: followUpLimit }, async (request, reply) => {
+    app.post('/follow-up/messages', followUpLimit, async (request, reply) => {
       const { receipt, body } = parse(reporterMessageSchema, requireJson(request));
-      return reply.code(201).send(threadJson(await services.reports.addReporterMessage(receipt, body)));
+      return reply.code(201).send(threadJson(await services.reports.addReporterMessage(receipt, body, clientOf(request))));
     });
   };
 }

@@ -11,6 +11,7 @@ import { readReportForm, type FormBody } from '../form-input.ts';
 import { pakistanToday, reportInputSchema, toFieldIssues } from '../../domain/report.ts';
 import { randomUUID } from 'node:crypto';
 import { consolePath, type ConsoleContext } from '../views/console/layout.ts';
+import { wholeNumber, type IntegerColumn } from '../../domain/whole-number.ts';
 
 type Fields = Record<string, string | string[] | undefined>;
 type Params = { id: string };
@@ -24,6 +25,16 @@ function fields(request: FastifyRequest): Fields {
   }
   return out;
 }
+
+/** A number in a path or a field, within its column's range; anything else names nothing there is. */
+function numberOr404(text: string | string[] | undefined, column: IntegerColumn, what: string): number {
+  const value = wholeNumber(text, column);
+  if (value === undefined) throw new HifazatError('not_found', `No such ${what}.`);
+  return value;
+}
+
+/** A case's id as the console's links write it (a UUID). */
+const caseIdShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const list = (value: string | string[] | undefined) => (value === undefined ? [] : [value].flat());
 const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
@@ -122,6 +133,8 @@ export function registerCaseRoutes(
 
   const read = { config: { consoleAccess: 'readCases' as const } };
   const work = { config: { consoleAccess: 'workCases' as const } };
+  // The classification forms' checkboxes send these names once per box ticked.
+  const classify = { config: { ...work.config, consoleFormLists: ['legalBases', 'tags'] } };
   const reveal = { config: { consoleAccess: 'revealContact' as const } };
 
   app.get<{ Querystring: { state?: string } }>(path('/'), read, async (request, reply) => {
@@ -133,7 +146,7 @@ export function registerCaseRoutes(
   app.get<{ Params: Params }>(path('/reports/:id'), read, (request, reply) => renderReport(request, reply));
 
   app.post<{ Params: Params }>(path('/reports/:id/copy-url'), work, async (request, reply) => {
-    const position = Number.parseInt(single(fields(request).position) ?? '', 10);
+    const position = numberOr404(single(fields(request).position), 'smallint', 'link');
     const url = await services.cases.copyUrl(staffOf(request), request.params.id, position);
     return renderReport(request, reply, { copied: { position, url } });
   });
@@ -142,17 +155,22 @@ export function registerCaseRoutes(
     renderReport(request, reply, { contact: await services.cases.revealContact(staffOf(request), request.params.id) }),
   );
 
-  const reportPath = (request: FastifyRequest<{ Params: Params }>) => path(`/reports/${request.params.id}`);
-  const casePath = (request: FastifyRequest<{ Params: Params }>) => path(`/cases/${request.params.id}`);
+  // Encoded: a redirect's Location is a header, and a path parameter may hold any character (a 500 once).
+  const reportPath = (request: FastifyRequest<{ Params: Params }>) => path(`/reports/${encodeURIComponent(request.params.id)}`);
+  const casePath = (request: FastifyRequest<{ Params: Params }>) => path(`/cases/${encodeURIComponent(request.params.id)}`);
+  /** Tasks and referrals are found by their own ids: the case in their path must at least be one. */
+  const caseInPath = (request: FastifyRequest<{ Params: Params }>) => {
+    if (!caseIdShape.test(request.params.id)) throw new HifazatError('not_found', 'No such case.');
+  };
 
   app.post<{ Params: Params }>(
     path('/reports/:id/classify'),
-    work,
+    classify,
     change('report', 'report', (request, f) => services.cases.classifyReport(staffOf(request), request.params.id, classificationInput(f)), reportPath),
   );
 
-  app.post<{ Params: Params & { position: string } }>(path('/reports/:id/urls/:position/classify'), work, async (request, reply) => {
-    const position = Number.parseInt(request.params.position, 10);
+  app.post<{ Params: Params & { position: string } }>(path('/reports/:id/urls/:position/classify'), classify, async (request, reply) => {
+    const position = numberOr404(request.params.position, 'smallint', 'link');
     return change(
       `url-${position}`,
       'report',
@@ -171,7 +189,8 @@ export function registerCaseRoutes(
     send(reply, fileReportPage(ctx(request, reply, '/file-report'), { values: {}, issues: [], idempotencyKey: randomUUID(), districts: await services.districts.list() })),
   );
 
-  app.post(path('/file-report'), work, async (request, reply) => {
+  // The report form sends one "urls" field per link, as the public form does.
+  app.post(path('/file-report'), { config: { ...work.config, consoleFormLists: ['urls'] } }, async (request, reply) => {
     const { _csrf, channel, consentRecorded, ...reportFields } = (request.body ?? {}) as FormBody;
     const form = readReportForm(reportFields);
     const again = async (issues: readonly FieldIssue[]) =>
@@ -210,7 +229,8 @@ export function registerCaseRoutes(
     change('task', 'case', (request, f) => services.cases.addTask(staffOf(request), request.params.id, { title: single(f.title) ?? '', dueOn: single(f.dueOn) ?? '' }), casePath),
   );
   app.post<{ Params: Params & { taskId: string } }>(path('/cases/:id/tasks/:taskId/done'), work, async (request, reply) => {
-    await services.cases.completeTask(staffOf(request), Number.parseInt(request.params.taskId, 10));
+    caseInPath(request);
+    await services.cases.completeTask(staffOf(request), numberOr404(request.params.taskId, 'bigint', 'task'));
     return reply.redirect(casePath(request), 303);
   });
   app.post<{ Params: Params }>(
@@ -232,15 +252,17 @@ export function registerCaseRoutes(
       casePath,
     ),
   );
-  app.post<{ Params: Params & { referralId: string } }>(path('/cases/:id/referrals/:referralId'), work, async (request, reply) =>
-    change(
+  app.post<{ Params: Params & { referralId: string } }>(path('/cases/:id/referrals/:referralId'), work, async (request, reply) => {
+    caseInPath(request);
+    const referralId = numberOr404(request.params.referralId, 'bigint', 'referral');
+    return change(
       // Each referral's row has its own form: its errors are shown there.
       `referral-${request.params.referralId}`,
       'case',
-      (r, f) => services.cases.updateReferral(staffOf(r), Number.parseInt(request.params.referralId, 10), { firStatus: single(f.firStatus) as never }),
+      (r, f) => services.cases.updateReferral(staffOf(r), referralId, { firStatus: single(f.firStatus) as never }),
       casePath,
-    )(request, reply),
-  );
+    )(request, reply);
+  });
   app.post<{ Params: Params }>(
     path('/cases/:id/request-closure'),
     work,

@@ -140,7 +140,7 @@ export function registerStatisticsRoutes(
   // The upload is multipart/form-data (read by @fastify/multipart in the console plugin).
   const uploadLimit = mediaLimits.maxBytes + 64 * 1024;
   void app.register(async (upload) => {
-    upload.post(path('/statistics/media/import'), { ...work, bodyLimit: uploadLimit }, async (request, reply) => {
+    upload.post(path('/statistics/media/import'), { config: { ...work.config, consoleFormFiles: ['file'] }, bodyLimit: uploadLimit }, async (request, reply) => {
       const file = (request.body as Record<string, unknown> | undefined)?.file;
       if (!Buffer.isBuffer(file) || file.length === 0) {
         const result: ImportResult = { rows: 0, imported: 0, problems: [{ row: 1, column: null, problem: 'no_file' }] };

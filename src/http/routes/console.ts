@@ -5,10 +5,12 @@ import fastifyMultipart from '@fastify/multipart';
 import { mediaLimits } from '../../domain/media.ts';
 import { HifazatError } from '../../domain/errors.ts';
 import { languages, type Language } from '../../domain/report.ts';
+import { wholeNumber } from '../../domain/whole-number.ts';
 import { can, sessionAbsoluteHours, type Permission, type StaffRole } from '../../domain/staff.ts';
 import type { Services } from '../../services/index.ts';
 import type { Session } from '../../services/staff.ts';
 import type { HttpOptions } from '../app.ts';
+import { clientLimit, clientOf } from '../client.ts';
 import { consoleMessages } from '../i18n/console.ts';
 import { messages, negotiateLanguage } from '../i18n/index.ts';
 import type { Html } from '../views/html.ts';
@@ -33,22 +35,67 @@ declare module 'fastify' {
   }
 }
 
-export const sessionCookie = 'hz_session';
+/**
+ * The console's two cookies. Over HTTPS they are `__Host-` cookies: Secure, Path=/ and no Domain,
+ * so no other site or subdomain can set or replace them (public pages receive them and never read
+ * them; ADR 0006). Over plain HTTP, for local use, they keep Path=/console (ADR 0002).
+ */
+export function consoleCookies(https: boolean) {
+  const base = { httpOnly: true, sameSite: 'strict' as const };
+  return https
+    ? { session: '__Host-hz_session', csrf: '__Host-hz_csrf', options: { ...base, path: '/', secure: true } }
+    : { session: 'hz_session', csrf: 'hz_csrf', options: { ...base, path: '/console', secure: false } };
+}
+
+/**
+ * Whether a state-changing request comes from the console's own pages as far as the browser
+ * says: Sec-Fetch-Site, when sent, must be same-origin (or none: typed by the user), and Origin,
+ * when sent, must be the public URL's origin. A client that sends neither (an old browser, a
+ * script) is left to the CSRF token.
+ */
+export function fromOwnPages(headers: FastifyRequest['headers'], publicOrigin: string): boolean {
+  const site = headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  const origin = headers.origin;
+  return origin === undefined || origin === publicOrigin;
+}
 
 export function consoleRoutes(services: Services, options: HttpOptions): FastifyPluginAsync {
-  // Console cookies are sent only to /console: public pages never see them.
-  const cookieBase = { path: '/console', httpOnly: true, sameSite: 'strict' as const, secure: options.https };
+  const cookies = consoleCookies(options.https);
+  const publicOrigin = new URL(options.publicUrl).origin;
+  /**
+   * What a form's CSRF token is bound to: the session it was issued in, through that session's
+   * own token (256 random bits, held only in the browser's HttpOnly cookie; the database has its
+   * SHA-256), or "no session" for sign-in and enrolment. So a token issued to one session, or
+   * before sign-in, is refused in another session, even alongside a CSRF cookie someone planted.
+   */
+  const csrfBinding = (request: FastifyRequest) => (request.staffSession ? `session:${request.cookies[cookies.session]}` : 'no-session');
 
   return async (app) => {
     await app.register(fastifyCookie);
-    await app.register(csrfProtection, { cookieOpts: cookieBase, cookieKey: 'hz_csrf' });
+    await app.register(csrfProtection, {
+      cookieOpts: cookies.options,
+      cookieKey: cookies.csrf,
+      getUserInfo: csrfBinding,
+      // The library hashes the binding with this key. It need not be secret (and so is the same
+      // in every process): what cannot be forged is the session token inside the binding.
+      csrfOpts: { hmacKey: 'hifazat/console-csrf/v1' },
+    });
 
     app.addHook('onRoute', (route: RouteOptions) => {
       if (!route.config?.consoleAccess) throw new Error(`Console route ${route.method} ${route.url} declares no access rule`);
     });
 
-    app.addHook('preHandler', async (request) => {
-      request.staffSession = await services.staff.session(request.cookies[sessionCookie]);
+    // Before the body is read: a form posted from another site is refused, then who is asking
+    // and whether they may (the session is also what the CSRF token below is bound to).
+    app.addHook('onRequest', async (request, reply) => {
+      // Console pages send a referrer to their own origin only (public pages: none at all). With
+      // 'no-referrer' a browser sends `Origin: null` even on a form posted to the same origin.
+      reply.header('referrer-policy', 'same-origin');
+      if (request.method !== 'GET' && request.method !== 'HEAD' && !fromOwnPages(request.headers, publicOrigin)) {
+        throw new HifazatError('csrf_invalid', 'The form was not sent from the console.');
+      }
+      request.staffSession = await services.staff.session(request.cookies[cookies.session]);
       const access = request.routeOptions.config.consoleAccess!;
       if (access === 'public') return;
       if (!request.staffSession) throw new HifazatError('unauthenticated', 'Sign in first.');
@@ -57,15 +104,30 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
       }
     });
 
-    // The one file upload (a CSV of newspaper reports). Its fields are in the body before the
-    // CSRF check below, which must therefore be added after this plugin.
+    // The one file upload (a CSV of newspaper reports) is multipart/form-data. Its parts are read
+    // into the body here, before the CSRF check below (the token is one of them), so that hook
+    // must stay after these two.
     await app.register(fastifyMultipart, {
-      attachFieldsToBody: 'keyValues',
       limits: { fileSize: mediaLimits.maxBytes, files: 1, fields: 5, parts: 6 },
       throwFileSizeLimit: true,
     });
+    app.addHook('preValidation', async (request) => {
+      if (request.isMultipart()) request.body = await readMultipartForm(request);
+    });
+    // Before anything reads a form: every field is one string (without U+0000), unless the route
+    // declares it a list (consoleFormLists) or a file (consoleFormFiles), and so is every query parameter.
+    // Anything else (a name repeated, a JSON array or object, a file where text belongs) is a 400
+    // here, before a handler or service could trip over it.
+    app.addHook('preValidation', async (request) => {
+      const { consoleFormLists = [], consoleFormFiles = [] } = request.routeOptions.config;
+      if (!isConsoleForm(request.query, [], [])) throw new HifazatError('malformed_body', 'Each query parameter is sent once.');
+      if (request.body === undefined || request.body === null) return;
+      if (!isConsoleForm(request.body, consoleFormLists, consoleFormFiles)) {
+        throw new HifazatError('malformed_body', 'Each form field is sent once, as text.');
+      }
+    });
 
-    // Forms are checked once their body is parsed (CSRF token in the body).
+    // Forms are checked once their body is parsed (CSRF token in the body, bound to the session).
     app.addHook('preValidation', (request, reply, done) => {
       if (request.method === 'GET' || request.method === 'HEAD') return done();
       app.csrfProtection(request, reply, done);
@@ -75,6 +137,10 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
       reply.redirect(consolePath(negotiateLanguage(request.headers['accept-language'])), 302),
     );
 
+    // Each enrolment hashes a password (argon2id, 64 MiB); each audit page view checks the chain: counted per client.
+    const enrolmentLimit = clientLimit(services, services.throttleRules.enrolment);
+    const auditPageLimit = clientLimit(services, services.throttleRules.auditPage);
+
     for (const lang of languages) {
       const ctx = (request: FastifyRequest, reply: FastifyReply, page: string): ConsoleContext => ({
         lang,
@@ -82,7 +148,7 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
         c: consoleMessages[lang],
         page,
         staff: request.staffSession?.staff,
-        csrf: reply.generateCsrf(),
+        csrf: reply.generateCsrf({ userInfo: csrfBinding(request) }),
       });
       const send = (reply: FastifyReply, page: Html, status = 200) =>
         reply.code(status).type('text/html; charset=utf-8').send(page.toString());
@@ -99,8 +165,8 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
       app.post(`/console/${lang}/sign-in`, { config: { consoleAccess: 'public' } }, async (request, reply) => {
         const { email = '', password = '', code = '' } = body(request);
         try {
-          const { token, staff } = await services.staff.signIn({ email, password, code });
-          reply.setCookie(sessionCookie, token, { ...cookieBase, maxAge: sessionAbsoluteHours * 3600 });
+          const { token, staff } = await services.staff.signIn({ email, password, code }, clientOf(request));
+          reply.setCookie(cookies.session, token, { ...cookies.options, maxAge: sessionAbsoluteHours * 3600 });
           return reply.redirect(consolePath(lang, homePage(staff)), 303);
         } catch (error) {
           if (!(error instanceof HifazatError)) throw error;
@@ -117,13 +183,13 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
 
       app.post(`/console/${lang}/sign-out`, { config: { consoleAccess: 'signed_in' } }, async (request, reply) => {
         await services.staff.signOut(request.staffSession!);
-        reply.clearCookie(sessionCookie, { path: '/console' });
+        reply.clearCookie(cookies.session, cookies.options);
         return reply.redirect(consolePath(lang, '/sign-in'), 303);
       });
 
       app.post(`/console/${lang}/sign-out-everywhere`, { config: { consoleAccess: 'signed_in' } }, async (request, reply) => {
         await services.staff.signOutEverywhere(request.staffSession!);
-        reply.clearCookie(sessionCookie, { path: '/console' });
+        reply.clearCookie(cookies.session, cookies.options);
         return reply.redirect(consolePath(lang, '/sign-in'), 303);
       });
 
@@ -140,7 +206,7 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
         }
       });
 
-      app.post<{ Params: { token: string } }>(`/console/${lang}/enrol/:token`, { config: { consoleAccess: 'public' } }, async (request, reply) => {
+      app.post<{ Params: { token: string } }>(`/console/${lang}/enrol/:token`, { config: { consoleAccess: 'public' }, preHandler: enrolmentLimit }, async (request, reply) => {
         const { token } = request.params;
         const page = `/enrol/${token}`;
         const { password = '', passwordAgain = '', code = '' } = body(request);
@@ -173,7 +239,8 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
             { id: actor.id, label: actor.email },
             { email: values.email ?? '', displayName: values.displayName ?? '', role: (values.role ?? '') as StaffRole },
           );
-          const link = `${request.protocol}://${request.host}${consolePath(lang, `/enrol/${enrolmentToken}`)}`;
+          // From the configured address, never from the request's Host header.
+          const link = `${options.publicUrl}${consolePath(lang, `/enrol/${enrolmentToken}`)}`;
           return send(reply, staffPage(ctx(request, reply, '/staff'), { staff: await services.staff.list(), enrolmentLink: link }));
         } catch (error) {
           if (!(error instanceof HifazatError) || error.code !== 'validation_failed') throw error;
@@ -201,12 +268,61 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
         return reply.redirect(consolePath(lang, '/settings?saved=1'), 303);
       });
 
-      app.get<{ Querystring: { before?: string } }>(`/console/${lang}/audit`, { config: { consoleAccess: 'readAudit' } }, async (request, reply) => {
-        const before = Number.parseInt(request.query.before ?? '', 10);
-        const entries = await services.audit.list({ limit: 100, ...(Number.isFinite(before) ? { before } : {}) });
-        const verified = await services.audit.verify();
+      app.get<{ Querystring: { before?: string } }>(`/console/${lang}/audit`, { config: { consoleAccess: 'readAudit' }, preHandler: auditPageLimit }, async (request, reply) => {
+        // The page's "older" link names an entry's seq (a bigint); anything else is refused, never sent to the database.
+        const before = request.query.before === undefined ? undefined : wholeNumber(request.query.before, 'bigint');
+        if (request.query.before !== undefined && before === undefined) {
+          throw new HifazatError('validation_failed', 'Not an entry number.', { issues: [{ field: 'before', problem: 'invalid' }] });
+        }
+        const entries = await services.audit.list({ limit: 100, ...(before === undefined ? {} : { before }) });
+        const verified = await services.audit.verifyForView();
         return send(reply, auditPage(ctx(request, reply, '/audit'), { entries, verified }));
       });
     }
   };
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Console form fields this route takes as a list (the name sent once per value). */
+    consoleFormLists?: readonly string[];
+    /** Console form fields this route takes as an uploaded file (multipart/form-data). */
+    consoleFormFiles?: readonly string[];
+  }
+}
+
+/**
+ * A form's shape: names with one string each, or a list of strings, or (multipart) a file. No
+ * text holds U+0000, which nobody types and PostgreSQL cannot store (a query with it fails).
+ */
+function isConsoleForm(value: unknown, lists: readonly string[], files: readonly string[]): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Buffer.isBuffer(value)) return false;
+  const text = (item: unknown) => typeof item === 'string' && !item.includes('\u0000');
+  return Object.entries(value).every(([name, field]) =>
+    text(field) ||
+    (lists.includes(name) && Array.isArray(field) && field.every(text)) ||
+    (files.includes(name) && Buffer.isBuffer(field)),
+  );
+}
+
+/**
+ * The parts of a multipart body as a form: each name's value (a file's as a Buffer), a repeated
+ * name as a list. A body that breaks off or does not parse is the sender's mistake (400), one
+ * over the limits 413; the multipart reader's own errors carry no status and would be a 500.
+ */
+async function readMultipartForm(request: FastifyRequest): Promise<Record<string, unknown>> {
+  const form: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  try {
+    for await (const part of request.parts()) {
+      const value = part.type === 'file' ? await part.toBuffer() : part.value;
+      const previous = form[part.fieldname];
+      form[part.fieldname] = previous === undefined ? value : [previous, value].flat();
+    }
+  } catch (error) {
+    if ((error as { statusCode?: unknown }).statusCode === 413) {
+      throw new HifazatError('payload_too_large', 'The upload is over its limits.', { cause: error });
+    }
+    throw new HifazatError('malformed_body', 'The upload could not be read.', { cause: error });
+  }
+  return form;
 }

@@ -6,7 +6,8 @@ import {
 } from '../../domain/report.ts';
 import type { Services } from '../../services/index.ts';
 import type { FollowUpView } from '../../services/reports.ts';
-import type { HttpOptions, RenderRejected } from '../app.ts';
+import type { RenderRejected } from '../app.ts';
+import { clientLimit, clientOf } from '../client.ts';
 import { readReportForm, type FormBody } from '../form-input.ts';
 import { messages, negotiateLanguage } from '../i18n/index.ts';
 import type { Html } from '../views/html.ts';
@@ -18,12 +19,9 @@ function sendPage(reply: FastifyReply, page: Html, status = 200) {
   return reply.code(status).type('text/html; charset=utf-8').send(page.toString());
 }
 
-export function portalRoutes(services: Services, options: HttpOptions): FastifyPluginAsync {
-  // Counted after the body is read (preHandler), so that a refused report can be shown again.
-  const reportLimit = {
-    rateLimit: { max: options.clientRateLimit.reportsPerHour, timeWindow: 3_600_000, hook: 'preHandler' as const },
-  };
-  const followUpLimit = { rateLimit: { max: options.clientRateLimit.followUpsPerTenMinutes, timeWindow: 600_000 } };
+export function portalRoutes(services: Services): FastifyPluginAsync {
+  // Reports are limited per client by the SubmissionGate; a refused report is shown again (renderRefused).
+  const followUpLimit = clientLimit(services, services.throttleRules.followUp);
 
   return async (app) => {
     app.get('/', async (request, reply) =>
@@ -61,12 +59,11 @@ export function portalRoutes(services: Services, options: HttpOptions): FastifyP
       const renderRefused: RenderRejected = async (request, reply, error) => {
         if (error.code !== 'rate_limited') return false;
         const body = formBody(request);
-        if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
         await renderForm(reply, body, { notice: messages[lang].errors.tooMany, idempotencyKey: readReportForm(body).idempotencyKey }, 429);
         return true;
       };
 
-      app.post(`/${lang}/report`, { config: { ...reportLimit, renderRejected: renderRefused } }, async (request, reply) => {
+      app.post(`/${lang}/report`, { config: { renderRejected: renderRefused } }, async (request, reply) => {
         const body = formBody(request);
         const form = readReportForm(body);
         if (form.action === 'add_url') {
@@ -80,35 +77,46 @@ export function portalRoutes(services: Services, options: HttpOptions): FastifyP
           source: 'portal',
           idempotencyKey: form.idempotencyKey,
           proofOfWork: form.proofOfWork,
+          client: clientOf(request),
         });
         return sendPage(reply, receiptPage(ctx('/report'), submitted.receipt, parsed.data.inDangerNow));
       });
 
       app.get(`/${lang}/follow-up`, async (_request, reply) => sendPage(reply, followUpPage(ctx('/follow-up'), {})));
 
-      app.post(`/${lang}/follow-up`, { config: followUpLimit }, async (request, reply) => {
+      /** A follow-up refused for its client's limit comes back with the receipt typed. */
+      const followUpRefused: RenderRejected = async (request, reply, error) => {
+        if (error.code !== 'rate_limited') return false;
+        const body = request.body !== null && typeof request.body === 'object' ? (request.body as FormBody) : {};
+        const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
+        sendPage(reply, followUpPage(ctx('/follow-up'), { receipt: text('receipt'), notice: messages[lang].followUp.tooManyAttempts }), 429);
+        return true;
+      };
+      const followUpRoute = { preHandler: followUpLimit, config: { renderRejected: followUpRefused } };
+
+      app.post(`/${lang}/follow-up`, followUpRoute, async (request, reply) => {
         const parsed = followUpSchema.safeParse(formBody(request));
         if (!parsed.success) {
           return sendPage(reply, followUpPage(ctx('/follow-up'), { issues: toFieldIssues(parsed.error) }), 400);
         }
         return withFollowUp(reply, ctx('/follow-up'), parsed.data.receipt, () =>
-          services.reports.followUp(parsed.data.receipt),
+          services.reports.followUp(parsed.data.receipt, clientOf(request)),
         );
       });
 
-      app.post(`/${lang}/follow-up/reply`, { config: followUpLimit }, async (request, reply) => {
+      app.post(`/${lang}/follow-up/reply`, followUpRoute, async (request, reply) => {
         const body = formBody(request);
         const parsed = reporterMessageSchema.safeParse(body);
         const receipt = typeof body.receipt === 'string' ? body.receipt : '';
         if (!parsed.success) {
           const issues = toFieldIssues(parsed.error);
-          return withFollowUp(reply, ctx('/follow-up'), receipt, () => services.reports.followUp(receipt), {
+          return withFollowUp(reply, ctx('/follow-up'), receipt, () => services.reports.followUp(receipt, clientOf(request)), {
             replyIssues: issues,
             reply: typeof body.body === 'string' ? body.body : '',
           });
         }
         return withFollowUp(reply, ctx('/follow-up'), receipt, () =>
-          services.reports.addReporterMessage(parsed.data.receipt, parsed.data.body),
+          services.reports.addReporterMessage(parsed.data.receipt, parsed.data.body, clientOf(request)),
           { sent: true },
         );
       });

@@ -45,12 +45,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { eq, sql } from 'drizzle-orm';
 import pino from 'pino';
+import { commandLine } from '../src/domain/actor.ts';
 import { formatBankFile } from '../src/domain/signals.ts';
 import { buildApp } from '../src/http/app.ts';
 import { Hash256 } from '../src/pdq/hash256.ts';
-import { ApiKeys } from '../src/services/hash-banks.ts';
+import { ApiKeys } from '../src/services/api-keys.ts';
 import { createServices, type Services } from '../src/services/index.ts';
 import { Keyring } from '../src/services/keys.ts';
+import { ApiKeyStore } from '../src/store/api-keys.ts';
 import { migrate, openDatabase, type Database } from '../src/store/database.ts';
 import { hashBankEntries } from '../src/store/schema.ts';
 import { scratchDatabase } from '../test/helpers/postgres.ts';
@@ -222,10 +224,23 @@ interface MatchBody {
 }
 
 /** One POST over a keep-alive connection of `agent`; the answer's status and parsed JSON. */
-function post(agent: http.Agent, url: URL, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; json: unknown }> {
+function post(
+  agent: http.Agent,
+  url: URL,
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; json: unknown }> {
   return new Promise((resolve, reject) => {
     const request = http.request(
-      { hostname: url.hostname, port: url.port, path, method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
+      {
+        hostname: url.hostname,
+        port: url.port,
+        path,
+        method: 'POST',
+        agent,
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -384,7 +399,11 @@ async function client(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // A server (this process, and the other server processes)
 
-const loadAverage = () => os.loadavg().map((load) => load.toFixed(2)).join(' ');
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ');
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
 /** Resident set size of a process now and at its peak, from /proc (Linux). */
@@ -402,7 +421,11 @@ function seconds(since: number): string {
  * Loads the index as a starting server does (plus the filler from memory, if so), then serves
  * the app on a free port of 127.0.0.1 with the index refreshed every ten seconds.
  */
-async function startServer(services: Services, setup: ServerSetup, log: (line: string) => void): Promise<{ url: string; stop(): Promise<void> }> {
+async function startServer(
+  services: Services,
+  setup: ServerSetup,
+  log: (line: string) => void,
+): Promise<{ url: string; stop(): Promise<void> }> {
   let started = performance.now();
   await services.matchIndex.ensureLoaded();
   log(`MatchIndex.ensureLoaded: ${seconds(started)}; index size ${services.matchIndex.size}`);
@@ -544,7 +567,18 @@ async function main(): Promise<void> {
   const scratch = serverUrl ? await scratchDatabase(serverUrl, 'hifazat_bench_match') : undefined;
   if (scratch) console.log(`scratch database ${scratch.name} created`);
   try {
-    await bench({ size, phaseSeconds, connections, bulk, targetCount, seed, serverCount, filler, databaseUrl: scratch?.url, logLevel: values['log-level'] });
+    await bench({
+      size,
+      phaseSeconds,
+      connections,
+      bulk,
+      targetCount,
+      seed,
+      serverCount,
+      filler,
+      databaseUrl: scratch?.url,
+      logLevel: values['log-level'],
+    });
   } finally {
     if (scratch) {
       await scratch.drop();
@@ -580,7 +614,7 @@ async function bench(options: {
   console.log(`database open and migrated: ${seconds(started)}`);
 
   const bankName = `bench-${randomBytes(4).toString('hex')}`;
-  const bankId = await setup.banks.create(bankName, 'bench/match-api.ts');
+  const bankId = await setup.banks.create(commandLine, bankName, 'bench/match-api.ts');
 
   // The targets: real rows, through the import path.
   started = performance.now();
@@ -594,7 +628,7 @@ async function bench(options: {
       source: 'bench',
     })),
   );
-  const imported = await setup.banks.import(bankName, csv);
+  const imported = await setup.banks.import(commandLine, bankName, csv);
   if (imported.added !== targetCount || imported.problems.length > 0) throw new Error(`import: ${JSON.stringify(imported).slice(0, 500)}`);
   const rows = await database.db
     .select({ id: hashBankEntries.id, signal: hashBankEntries.signal })
@@ -605,7 +639,9 @@ async function bench(options: {
   console.log(`${targetCount} target entries imported: ${seconds(started)}`);
 
   const fillerCount = size - targetCount;
-  const [{ maxId } = { maxId: 0 }] = await database.db.select({ maxId: sql<number>`coalesce(max(${hashBankEntries.id}), 0)::int` }).from(hashBankEntries);
+  const [{ maxId } = { maxId: 0 }] = await database.db
+    .select({ maxId: sql<number>`coalesce(max(${hashBankEntries.id}), 0)::int` })
+    .from(hashBankEntries);
   if (maxId + fillerCount >= 2 ** 31) throw new Error('ids would pass the integer column');
   if (options.filler === 'database') {
     started = performance.now();
@@ -619,7 +655,7 @@ async function bench(options: {
     await database.db.execute(sql`VACUUM ANALYZE hash_bank_entries`);
     console.log(`${fillerCount} random hashes inserted as rows (and VACUUM ANALYZE): ${seconds(started)}`);
   }
-  const { secret } = await setup.apiKeys.create('bench/match-api.ts', [bankName]);
+  const { secret } = await setup.apiKeys.create(commandLine, 'bench/match-api.ts', [bankName]);
   const serverSetup: ServerSetup = {
     databaseUrl,
     bankId,
@@ -656,14 +692,19 @@ async function bench(options: {
   const nearQueries = Array.from({ length: 2000 }, (_, i) => direct(2 * i));
   const randomQueries = Array.from({ length: 2000 }, (_, i) => direct(2 * i + 1));
   await timeCalls('ApiKeys.authenticate, scope in memory', 1000, () => services.apiKeys.authenticate(secret));
-  await timeCalls('ApiKeys.authenticate, from the database', 1000, () => new ApiKeys(database, services.banks).authenticate(secret));
+  const keyStore = new ApiKeyStore(database);
+  // A new ApiKeys per call: its memory is empty, so every call reads the key.
+  await timeCalls('ApiKeys.authenticate, from the database', 1000, () =>
+    new ApiKeys(keyStore, services.banks, services.audit).authenticate(secret),
+  );
   await timeCalls('MatchIndex.match, near-duplicate (found)', 1000, async (i) => {
     const q = nearQueries[i]!;
     const found = await services.matchIndex.match({ pdq: [q.hex] }, { bankIds: [bankId] });
     if (!found.some((m) => m.entryId === q.expect!.id && m.distance === q.expect!.distance)) throw new Error('near-duplicate not found');
   });
   await timeCalls('MatchIndex.match, random (no match)', 1000, async (i) => {
-    if ((await services.matchIndex.match({ pdq: [randomQueries[i]!.hex] }, { bankIds: [bankId] })).length > 0) throw new Error('random hash matched');
+    if ((await services.matchIndex.match({ pdq: [randomQueries[i]!.hex] }, { bankIds: [bankId] })).length > 0)
+      throw new Error('random hash matched');
   });
   await timeCalls('HashBanks.describe, 1 entry (the database)', 1000, (i) => services.banks.describe([targets[i % targets.length]!.id]));
   await timeCalls(`HashBanks.describe, ${Math.ceil(bulk / 2)} entries (the database)`, 200, (i) =>

@@ -42,7 +42,6 @@ interface Fetched {
   cacheControl: string;
 }
 
-
 /** GET over HTTP/1.1 without asking for compression: the bytes exactly as Hifazat sends them. */
 function get(port: number, path: string): Promise<Fetched> {
   return new Promise((resolve, reject) => {
@@ -113,7 +112,10 @@ const isFont = (path: string) => /\.(woff2?|ttf|otf|eot)$/i.test(path);
 
 /** A response browsers may keep and reuse: a positive max-age, and not no-store, no-cache or private. */
 function cacheable(cacheControl: string): boolean {
-  const directives = cacheControl.toLowerCase().split(',').map((d) => d.trim());
+  const directives = cacheControl
+    .toLowerCase()
+    .split(',')
+    .map((d) => d.trim());
   const maxAge = Number(/max-age=(\d+)/.exec(cacheControl)?.[1] ?? 0);
   return maxAge > 0 && !directives.some((d) => ['no-store', 'no-cache', 'private'].includes(d));
 }

@@ -146,9 +146,7 @@ console.log(`libvips threads per image: ${sharp.concurrency()}`);
 console.log('');
 console.log('Each cell: wall clock / CPU time.');
 console.log('');
-console.log(
-  '| image | JPEG | decode + PDQ, images/s | all signals, images/s | decode, ms | hash step, ms | hash + 8 dihedral, ms |',
-);
+console.log('| image | JPEG | decode + PDQ, images/s | all signals, images/s | decode, ms | hash step, ms | hash + 8 dihedral, ms |');
 console.log('|---|---|---|---|---|---|---|');
 const referenceLines: string[] = [];
 

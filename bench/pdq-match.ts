@@ -8,12 +8,7 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import {
-  DEFAULT_MAX_DISTANCE,
-  DEFAULT_PENDING_LIMIT,
-  HammingIndex,
-  type HammingMatch,
-} from '../src/pdq/hamming-index.ts';
+import { DEFAULT_MAX_DISTANCE, DEFAULT_PENDING_LIMIT, HammingIndex, type HammingMatch } from '../src/pdq/hamming-index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -94,7 +89,11 @@ function summary(label: string, timesMs: number[]): string {
   ].join('  ');
 }
 
-const loadAverage = () => os.loadavg().map((load) => load.toFixed(2)).join(' ');
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ');
 console.log(`date ${new Date().toISOString()}`);
 const cpus = `${os.cpus().length} cpus, ${os.availableParallelism()} usable by this process`;
 console.log(`node ${process.version}, ${cpus}, cpu ${os.cpus()[0]?.model}`);

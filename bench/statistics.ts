@@ -36,6 +36,7 @@ import { createServices } from '../src/services/index.ts';
 import { Keyring } from '../src/services/keys.ts';
 import { migrate, openDatabase, type Database } from '../src/store/database.ts';
 import { incidentRecords } from '../src/store/schema.ts';
+import { commandLine } from '../src/domain/actor.ts';
 import { categories } from '../src/domain/classification.ts';
 import { abuserRelationships, ageBands, places, policeStatuses } from '../src/domain/report.ts';
 import type { IncidentFacts } from '../src/domain/statistics.ts';
@@ -80,7 +81,20 @@ function weighted<T>(next: () => number, entries: readonly (readonly [T, number]
 }
 
 const districtsByProvince: Record<string, string[]> = {
-  punjab: ['Lahore', 'Kasur', 'Faisalabad', 'Rawalpindi', 'Sheikhupura', 'Multan', 'Gujranwala', 'Sialkot', 'Okara', 'Sargodha', 'Bahawalpur', 'Rahim Yar Khan'],
+  punjab: [
+    'Lahore',
+    'Kasur',
+    'Faisalabad',
+    'Rawalpindi',
+    'Sheikhupura',
+    'Multan',
+    'Gujranwala',
+    'Sialkot',
+    'Okara',
+    'Sargodha',
+    'Bahawalpur',
+    'Rahim Yar Khan',
+  ],
   sindh: ['Karachi East', 'Karachi South', 'Hyderabad', 'Sukkur', 'Larkana', 'Khairpur'],
   kp: ['Peshawar', 'Mardan', 'Swat', 'Abbottabad', 'Kohat'],
   balochistan: ['Quetta', 'Khuzdar', 'Gwadar'],
@@ -92,11 +106,30 @@ const districtsByProvince: Record<string, string[]> = {
 /** Synthetic incident records, Sahil-like in their shares; `n` of them, reported 2017–2024. */
 export function* syntheticRecords(n: number, seed = 2017): Generator<IncidentFacts> {
   const next = random(seed);
-  const category = weighted(next, categories.map((c, i) => [c, c === 'rape' || c === 'sodomy' ? 20 : c === 'abduction' ? 12 : 8 / (1 + i)] as const));
-  const province = weighted(next, [['punjab', 70], ['sindh', 18], ['kp', 6], ['balochistan', 2], ['ict', 3], ['ajk', 0.6], ['gb', 0.3], ['unknown', 0.1]] as const);
-  const sex = weighted(next, [['girl', 53], ['boy', 46], ['unknown', 1]] as const);
+  const category = weighted(
+    next,
+    categories.map((c, i) => [c, c === 'rape' || c === 'sodomy' ? 20 : c === 'abduction' ? 12 : 8 / (1 + i)] as const),
+  );
+  const province = weighted(next, [
+    ['punjab', 70],
+    ['sindh', 18],
+    ['kp', 6],
+    ['balochistan', 2],
+    ['ict', 3],
+    ['ajk', 0.6],
+    ['gb', 0.3],
+    ['unknown', 0.1],
+  ] as const);
+  const sex = weighted(next, [
+    ['girl', 53],
+    ['boy', 46],
+    ['unknown', 1],
+  ] as const);
   const age = weighted(next, [...ageBands.map((a) => [a, 22] as const), ['unknown', 12]] as const);
-  const relationship = weighted(next, [...abuserRelationships.map((r) => [r, r === 'acquaintance' ? 40 : 5] as const), ['unknown', 10]] as const);
+  const relationship = weighted(next, [
+    ...abuserRelationships.map((r) => [r, r === 'acquaintance' ? 40 : 5] as const),
+    ['unknown', 10],
+  ] as const);
   const place = weighted(next, [...places.map((p) => [p, 10] as const), ['unknown', 20]] as const);
   const police = weighted(next, [...policeStatuses.map((p) => [p, p === 'registered' ? 85 : 4] as const), ['unknown', 7]] as const);
   const start = Date.UTC(2017, 0, 1);
@@ -129,7 +162,20 @@ async function fill(database: Database, n: number): Promise<void> {
     const columns: string[][] = Array.from({ length: 12 }, () => []);
     for (let i = 0; i < Math.min(batch, n - done); i++) {
       const r = records.next().value as IncidentFacts;
-      const row = [randomUUID(), r.source, r.category, r.reportedOn, r.province, r.district ?? '', r.area, r.victimSex, r.ageBand, r.abuserRelationship, r.place, r.policeStatus];
+      const row = [
+        randomUUID(),
+        r.source,
+        r.category,
+        r.reportedOn,
+        r.province,
+        r.district ?? '',
+        r.area,
+        r.victimSex,
+        r.ageBand,
+        r.abuserRelationship,
+        r.place,
+        r.policeStatus,
+      ];
       row.forEach((v, c) => columns[c]!.push(v));
     }
     // Arrays as single parameters (unnest), so a batch is one statement with twelve parameters.
@@ -182,24 +228,47 @@ async function openFresh(engine: Engine): Promise<{ database: Database; drop(): 
 }
 
 console.log(`# bench/statistics.ts: ${recordCount.toLocaleString('en')} records, median of ${runs} runs after a warm-up`);
-console.log(`# ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `# ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, Node ${process.version}, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 for (const engine of engines) {
   const { database, drop } = await openFresh(engine);
   try {
     const filled = performance.now();
     await fill(database, recordCount);
-    console.log(`\n## ${engine}${engine === 'postgres' ? ` (${(await database.db.execute(sql`SHOW server_version`) as unknown as { rows: { server_version: string }[] }).rows[0]!.server_version})` : ''}: filled in ${((performance.now() - filled) / 1000).toFixed(1)} s`);
+    console.log(
+      `\n## ${engine}${engine === 'postgres' ? ` (${((await database.db.execute(sql`SHOW server_version`)) as unknown as { rows: { server_version: string }[] }).rows[0]!.server_version})` : ''}: filled in ${((performance.now() - filled) / 1000).toFixed(1)} s`,
+    );
     const services = createServices(database, new Keyring(randomBytes(32)));
-    const query = async <Row>(text: string) => (await database.db.execute(sql.raw(text)) as unknown as { rows: Row[] }).rows;
+    const query = async <Row>(text: string) => ((await database.db.execute(sql.raw(text))) as unknown as { rows: Row[] }).rows;
     const refreshStart = performance.now();
     await services.maintain();
     const refreshMs = performance.now() - refreshStart;
-    const [rollup] = await query<{ months: number; rows: number }>('SELECT count(DISTINCT month)::int AS months, count(*)::int AS rows FROM incident_monthly_counts');
-    console.log(`first maintenance run (every month stale): ${(refreshMs / 1000).toFixed(1)} s, ${rollup!.months} months, ${rollup!.rows.toLocaleString('en')} rows of monthly counts`);
+    const [rollup] = await query<{ months: number; rows: number }>(
+      'SELECT count(DISTINCT month)::int AS months, count(*)::int AS rows FROM incident_monthly_counts',
+    );
+    console.log(
+      `first maintenance run (every month stale): ${(refreshMs / 1000).toFixed(1)} s, ${rollup!.months} months, ${rollup!.rows.toLocaleString('en')} rows of monthly counts`,
+    );
     await database.db.execute(sql`ANALYZE incident_monthly_counts`);
-    const app = await buildApp(services, { logLevel: 'silent', trustProxy: false, https: false, publicUrl: 'http://127.0.0.1', matchRequestsPerMinute: 1e6 } as Parameters<typeof buildApp>[1]);
-    const releaseId = await services.statistics.publish('cli', { from: '2024-01-01', to: '2024-12-31' });
-    const staff = { id: randomUUID(), email: 'bench@hifazat.test', displayName: 'Bench', role: 'supervisor' as const, language: 'en' as const };
+    const app = await buildApp(services, {
+      logLevel: 'silent',
+      trustProxy: false,
+      https: false,
+      publicUrl: 'http://127.0.0.1',
+      matchRequestsPerMinute: 1e6,
+    } as Parameters<typeof buildApp>[1]);
+    const releaseId = await services.statistics.publish(commandLine, { from: '2024-01-01', to: '2024-12-31' });
+    const staff = {
+      id: randomUUID(),
+      email: 'bench@hifazat.test',
+      displayName: 'Bench',
+      role: 'supervisor' as const,
+      language: 'en' as const,
+    };
     const ctx = { lang: 'en' as const, t: messages.en, c: consoleMessages.en, page: '/statistics', staff, csrf: 'x' };
     const staffDashboard = async (filter: Parameters<typeof services.statistics.preview>[1]) => {
       const preview = await services.statistics.preview(staff, filter);
@@ -219,7 +288,9 @@ for (const engine of engines) {
       assert.deepEqual(await services.statistics.counts(filter), await services.statistics.liveCounts(filter), JSON.stringify(filter));
     }
     const insertOne = () =>
-      database.db.insert(incidentRecords).values({ id: randomUUID(), source: 'media', category: 'rape', reportedOn: '2020-06-15', province: 'punjab', district: 'Lahore' });
+      database.db
+        .insert(incidentRecords)
+        .values({ id: randomUUID(), source: 'media', category: 'rape', reportedOn: '2020-06-15', province: 'punjab', district: 'Lahore' });
     const rows: [string, () => Promise<unknown>, (() => Promise<unknown>)?][] = [
       ['counts of one year (SQL)', () => services.statistics.counts({ period: year })],
       ['counts of eight years (SQL)', () => services.statistics.counts({ period: all })],
@@ -230,11 +301,13 @@ for (const engine of engines) {
       ['staff dashboard, one year, newspapers', () => staffDashboard({ period: year, source: 'media' })],
       [`staff dashboard, ${edges.from} to ${edges.to} (partial months at both edges)`, () => staffDashboard({ period: edges })],
       ['staff dashboard, eight years, one month stale', () => staffDashboard({ period: all }), insertOne],
-      ['publish one year', () => services.statistics.publish('cli', year)],
+      ['publish one year', () => services.statistics.publish(commandLine, year)],
       ['public dashboard (GET /en/statistics)', () => app.inject(`/en/statistics?release=${releaseId}`)],
       ['public release as JSON', () => app.inject(`/api/v1/statistics/releases/${releaseId}`)],
     ];
-    const [inYear] = await query<{ n: number }>("SELECT count(*)::int AS n FROM incident_records WHERE reported_on BETWEEN '2024-01-01' AND '2024-12-31'");
+    const [inYear] = await query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM incident_records WHERE reported_on BETWEEN '2024-01-01' AND '2024-12-31'",
+    );
     console.log(`records in 2024: ${inYear!.n.toLocaleString('en')}\n`);
     console.log('| measurement | median ms | min ms | max ms |');
     console.log('|---|---|---|---|');
@@ -242,7 +315,12 @@ for (const engine of engines) {
       const t = await median(work, setup);
       console.log(`| ${name} | ${t.median.toFixed(1)} | ${t.min.toFixed(1)} | ${t.max.toFixed(1)} |`);
     }
-    console.log(`\nload average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(
+      `\nload average at the end ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
     await app.close();
   } finally {
     await drop();

@@ -224,7 +224,12 @@ async function driveWithNode(agent: http.Agent, ports: number[], durationMs: num
   latencies.sort((a, b) => a - b);
   return {
     created,
-    latencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: latencies.at(-1) ?? Number.NaN },
+    latencyMs: {
+      p50: percentile(latencies, 50),
+      p90: percentile(latencies, 90),
+      p99: percentile(latencies, 99),
+      max: latencies.at(-1) ?? Number.NaN,
+    },
     failures,
     elapsedMs,
     clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
@@ -237,9 +242,13 @@ async function driveWithWrk(ports: number[], durationMs: number, label: string):
   const started = performance.now();
   const runs = ports.map((port, i) => {
     const connections = Math.max(1, Math.floor(concurrency / ports.length) + (i < concurrency % ports.length ? 1 : 0));
-    const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${Math.round(durationMs / 1000)}s`, '-s', script, `http://127.0.0.1:${port}`, '--', `${label}${i}`], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      'wrk',
+      ['-t1', `-c${connections}`, `-d${Math.round(durationMs / 1000)}s`, '-s', script, `http://127.0.0.1:${port}`, '--', `${label}${i}`],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     // wrk's CPU is read from /proc while it runs: once it exits, its times are gone.
@@ -256,9 +265,17 @@ async function driveWithWrk(ports: number[], durationMs: number, label: string):
   });
   const results = await Promise.all(runs);
   const elapsedMs = performance.now() - started;
-  const summaries = results.map((r) => JSON.parse(r.output.trim().split('\n').at(-1)!) as {
-    created: number; failed: number; p50Us: number; p90Us: number; p99Us: number; maxUs: number;
-  });
+  const summaries = results.map(
+    (r) =>
+      JSON.parse(r.output.trim().split('\n').at(-1)!) as {
+        created: number;
+        failed: number;
+        p50Us: number;
+        p90Us: number;
+        p99Us: number;
+        maxUs: number;
+      },
+  );
   const worst = (key: 'p50Us' | 'p90Us' | 'p99Us' | 'maxUs') => Math.max(...summaries.map((x) => x[key])) / 1000;
   const failed = summaries.reduce((sum, x) => sum + x.failed, 0);
   return {
@@ -304,14 +321,21 @@ function summariseProfile(path: string): string {
     byFunction.set(name, (byFunction.get(name) ?? 0) + micros);
   }
   const busy = total - (byArea.get('(idle)') ?? 0);
-  const line = ([name, micros]: [string, number]) =>
-    `    ${((100 * micros) / busy).toFixed(1).padStart(5)} %  ${name}`;
+  const line = ([name, micros]: [string, number]) => `    ${((100 * micros) / busy).toFixed(1).padStart(5)} %  ${name}`;
   return [
     `  server CPU profile (${path}): ${(busy / 1e6).toFixed(1)} s busy of ${(total / 1e6).toFixed(1)} s sampled; self time of the busy part`,
     '  by package or area:',
-    ...[...byArea].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, 18).map(line),
+    ...[...byArea]
+      .filter(([k]) => k !== '(idle)')
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 18)
+      .map(line),
     '  by function:',
-    ...[...byFunction].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 20).map(line),
+    ...[...byFunction]
+      .filter(([k]) => !k.startsWith('(idle)'))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 20)
+      .map(line),
   ].join('\n');
 }
 
@@ -387,7 +411,9 @@ async function run(engine: Engine): Promise<void> {
     const received = measured.created + (warmup?.created ?? 0);
     let stored: number;
     if (scratch) {
-      stored = await withClient(scratch.url, async (c) => Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM reports')).rows[0]!.n));
+      stored = await withClient(scratch.url, async (c) =>
+        Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM reports')).rows[0]!.n),
+      );
     } else {
       const pglite = await openDatabase({ engine: 'pglite', dataDir: join(workDir, 'data', 'pglite') });
       stored = (await pglite.rawTransaction((raw) => raw.query<{ n: number }>('SELECT count(*)::int AS n FROM reports')))[0]!.n;
@@ -399,8 +425,7 @@ async function run(engine: Engine): Promise<void> {
     // with wrk up to `concurrency` reports per run (warm-up and measured) have no counted receipt.
     const unanswered = values.client === 'wrk' ? concurrency * (warmup ? 2 : 1) : 0;
     const accounted = stored >= received && stored - received <= unanswered;
-    const machineBusy =
-      (100 * (after.machine.busy - before.machine.busy)) / Math.max(1, after.machine.total - before.machine.total);
+    const machineBusy = (100 * (after.machine.busy - before.machine.busy)) / Math.max(1, after.machine.total - before.machine.total);
     const pct = (cpuSeconds: number) => `${((100 * cpuSeconds) / wall).toFixed(0)} %`;
     // Everything else: other processes on the machine, in % of one core.
     const ours = after.server - before.server + (after.backends - before.backends) + measured.clientCpuSeconds;

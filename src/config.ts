@@ -25,7 +25,15 @@ export const publicUrlSchema = z.string().transform((value, ctx) => {
     ctx.addIssue({ code: 'custom', message: problem });
     return z.NEVER;
   }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.search || url.hash || value.includes('?') || value.includes('#')) {
+  if (
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.username ||
+    url.password ||
+    url.search ||
+    url.hash ||
+    value.includes('?') ||
+    value.includes('#')
+  ) {
     ctx.addIssue({ code: 'custom', message: problem });
     return z.NEVER;
   }
@@ -44,7 +52,8 @@ const trustProxySchema = z.string().transform((value, ctx): false | number | str
   if (v === 'true') {
     ctx.addIssue({
       code: 'custom',
-      message: 'true would let every client choose its own address; give the number of proxies (e.g. 1) or their addresses (e.g. 127.0.0.1,10.0.0.0/8)',
+      message:
+        'true would let every client choose its own address; give the number of proxies (e.g. 1) or their addresses (e.g. 127.0.0.1,10.0.0.0/8)',
     });
     return z.NEVER;
   }
@@ -68,36 +77,118 @@ const trustProxySchema = z.string().transform((value, ctx): false | number | str
 /** 0.0.0.0, ::, [::] and the like: every address of the machine, so none names Hifazat. */
 const isWildcardHost = (host: string) => /^0+(\.0+){3}$/.test(host) || /^\[?[0:]*:[0:]*\]?$/.test(host);
 
-const environment = z.object({
-  PORT: port.default(3000),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  DATA_DIR: z.string().min(1).default('./data'),
+/**
+ * What the README's configuration table and `hifazat start --help` say about a variable, in the
+ * README's words (Markdown). `unset` stands for the default of a variable without one in the
+ * schema; config.test.ts checks the README table against these.
+ */
+interface VariableDocs {
+  meaning: string;
+  unset?: string;
+}
+const docs = z.registry<VariableDocs>();
+
+/** The variables Hifazat reads, in the order the README and the help list them. */
+const variables = {
+  PORT: port.default(3000).register(docs, { meaning: 'TCP port to listen on.' }),
+  HOST: z.string().min(1).default('127.0.0.1').register(docs, { meaning: 'Address to listen on (`0.0.0.0` for all).' }),
+  DATA_DIR: z.string().min(1).default('./data').register(docs, {
+    meaning:
+      "Embedded database, data key and lock file. At every start the directory and everything in it are made private (directories 0700, files 0600, whoever created them), and the process runs with umask 077, so what it writes later is private too (exports included); an entry it cannot make private (another user's) stops the start.",
+  }),
   DATABASE_URL: z
     .string()
     .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must start with postgres:// or postgresql://')
-    .optional(),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  HIFAZAT_KEY_FILE: z.string().min(1).optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Behind a reverse proxy, so that per-client throttling sees the client and not the proxy. */
-  TRUST_PROXY: trustProxySchema.default(false),
-  /** Set when served over HTTPS (directly or via the proxy): cookies become Secure, HSTS is sent. */
-  HTTPS: flag.default(false),
-  /** How people reach Hifazat (invitation links, the console's Origin check); see publicUrlFor. */
-  PUBLIC_URL: publicUrlSchema.optional(),
+    .optional()
+    .register(docs, { meaning: '`postgres://…` to use a PostgreSQL server (15 or newer) instead of PGlite.' }),
+  DATABASE_POOL_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(200)
+    .default(10)
+    .register(docs, { meaning: 'Connections per process to that server.' }),
+  HIFAZAT_KEY_FILE: z.string().min(1).optional().register(docs, {
+    unset: 'DATA_DIR/data.key',
+    meaning:
+      'The 256-bit data key (base64). Created with mode 0600 on first start if missing; one that other users may read is made private when read, or refused if this process cannot change its mode. **Back it up apart from the database: without it the encrypted fields cannot be read.**',
+  }),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').register(docs, {
+    meaning:
+      '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`. At every level a line carries no header, cookie, address, user agent, query, body or value anyone typed (see docs/ARCHITECTURE.md, "Logging").',
+  }),
+  TRUST_PROXY: trustProxySchema.default(false).register(docs, {
+    meaning:
+      "Behind a reverse proxy, which proxies' `X-Forwarded-For` to believe, so that per-client throttling sees the client: the proxies' addresses or networks, comma-separated (`127.0.0.1` or `10.0.0.0/8,::1`), or the number of proxies in front (`1`; then nothing but the proxy may reach Hifazat, since the nearest address is always taken for a proxy). `true` is refused: it would let every client choose its own address.",
+  }),
+  HTTPS: flag.default(false).register(docs, {
+    meaning:
+      "`true` when served over HTTPS (sends HSTS; the console's cookies become `__Host-` cookies: Secure, `Path=/`, see docs/adr/0006).",
+  }),
+  /** See publicUrlFor. */
+  PUBLIC_URL: publicUrlSchema.optional().register(docs, {
+    unset: 'http://HOST:PORT',
+    meaning:
+      "The address staff and reporters use, e.g. `https://hotline.example.org` (an `http://` or `https://` origin, optionally with a path). Invitation links are built from it, never from the request's `Host` header, and console forms posted from any other origin are refused. Required when `HOST` listens on every address (`0.0.0.0`, `::`), when `HTTPS=true` (it must then be `https://`), and when `PORT` is 0.",
+  }),
+  CLIENT_REPORTS_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000_000).default(defaultClientLimits.reportsPerHour).register(docs, {
+    meaning:
+      'Reports with a solved proof of work (the form with JavaScript) accepted per hour from one client address, counted in the database for all processes together (raise it when many reporters share one address, e.g. behind carrier NAT).',
+  }),
+  CLIENT_UNVERIFIED_REPORTS_PER_HOUR: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000_000)
+    .default(defaultClientLimits.unverifiedReportsPerHour)
+    .register(docs, {
+      meaning:
+        "Reports without one (the no-JavaScript form, API clients that skip it) accepted per hour from one client address, likewise; beyond it that client's reports get 429, with everything typed kept, until the next hour. No limit is shared by all clients, so nobody can spend it for everyone (docs/adr/0005). `UNVERIFIED_REPORTS_PER_HOUR`, once a budget shared by all, is refused.",
+    }),
+  CLIENT_FOLLOW_UPS_PER_TEN_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000_000)
+    .default(defaultClientLimits.followUpsPerTenMinutes)
+    .register(docs, {
+      meaning:
+        'Follow-up requests (receipt look-ups and replies) accepted per ten minutes from one client address, likewise. A receipt that finds nothing also makes that client wait longer after its first five.',
+    }),
+  MATCH_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000_000).default(60_000).register(docs, {
+    meaning:
+      "Matching-API requests per API key per minute, counted in each process's memory (a bulk request of up to 1,000 hashes counts once).",
+  }),
+};
+
+/** Variables Hifazat no longer reads: setting one stops the start with a message naming what replaced it. */
+const retired = {
   /** Was a budget shared by all clients, which one client could spend for everyone (ADR 0005). */
   UNVERIFIED_REPORTS_PER_HOUR: z
     .never({ error: 'is no longer used: reports without proof of work are limited per client (CLIENT_UNVERIFIED_REPORTS_PER_HOUR)' })
     .optional(),
-  /** Reports with a solved proof of work accepted per hour from one client address (all processes together). */
-  CLIENT_REPORTS_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000_000).default(defaultClientLimits.reportsPerHour),
-  /** Reports without one accepted per hour from one client address (all processes together). */
-  CLIENT_UNVERIFIED_REPORTS_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000_000).default(defaultClientLimits.unverifiedReportsPerHour),
-  /** Follow-up requests (receipt look-ups, replies) accepted per ten minutes from one client address. */
-  CLIENT_FOLLOW_UPS_PER_TEN_MINUTES: z.coerce.number().int().min(1).max(1_000_000_000).default(defaultClientLimits.followUpsPerTenMinutes),
-  /** Matching-API requests per API key per minute, counted by each process in memory. */
-  MATCH_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000_000).default(60_000),
-});
+};
+
+const environment = z.object({ ...variables, ...retired });
+
+export interface ConfigurationVariable {
+  name: string;
+  /** The schema's default, or what stands in for it (`unset`); undefined when there is neither. */
+  default: string | undefined;
+  /** Markdown, as in the README. */
+  meaning: string;
+}
+
+/** Every variable Hifazat reads, with its default and meaning: the README table and the help show these. */
+export function configurationVariables(): ConfigurationVariable[] {
+  return Object.entries(variables).map(([name, schema]) => {
+    const documented = docs.get(schema);
+    if (!documented) throw new Error(`${name} has no meaning for the README and the help`);
+    // Parsing nothing yields the schema's default (zod does not run a default through transforms).
+    const value: unknown = schema.safeParse(undefined).data;
+    return { name, default: value === undefined ? documented.unset : String(value), meaning: documented.meaning };
+  });
+}
 
 export interface Config {
   port: number;

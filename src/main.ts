@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { buildApp } from './http/app.ts';
 import { sealTypedDistricts } from './services/districts.ts';
+import { DistrictStore } from './store/districts.ts';
 import { createServices, defaultBudgets } from './services/index.ts';
 import { Keyring, loadOrCreateDataKey } from './services/keys.ts';
 import { lockDataDir, restrictDataDir, usePrivateUmask } from './store/data-dir-lock.ts';
@@ -36,7 +37,7 @@ export async function openStorage(config: Config): Promise<Opened> {
       : await openDatabase({ engine: 'pglite', dataDir: `${config.dataDir}/pglite` });
     await migrate(database);
     // What SQL could not do in a migration: encrypt districts typed before 0010 (cheap once done).
-    await sealTypedDistricts(database, keyring);
+    await sealTypedDistricts(new DistrictStore(database), keyring);
     restrictDataDir(config.dataDir);
     return {
       database,

@@ -1,56 +1,13 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
+import { commandLine } from '../domain/actor.ts';
 import { HifazatError } from '../domain/errors.ts';
 import { openStorage, start } from '../main.ts';
 import { AuditLog, auditProblemDescriptions } from '../services/audit.ts';
 import { createServices } from '../services/index.ts';
+import { help, startHelp } from './help.ts';
 import { apiKeyCommand, bankCommand, hashCommand, matchCommand } from './signals.ts';
 import { mediaCommand, statsCommand } from './statistics.ts';
-
-const help = `Hifazat: anonymous, bilingual reporting of child sexual abuse.
-
-Usage: hifazat <command>
-
-Commands:
-  start      Start the web server (migrates the database first).
-  migrate    Create or update the database schema, then exit.
-  admin create --email EMAIL [--name NAME] [--url BASE_URL]
-             Create an administrator account and print its one-time enrolment link
-             (valid 72 hours). BASE_URL is how staff reach Hifazat (default
-             PUBLIC_URL).
-  hash [--dihedral] FILE|DIR...
-             Print PDQ (with quality), MD5 and SHA-256 of images, one JSON line each.
-  bank list | bank import NAME FILE [--source TEXT] | bank export NAME
-             Hash banks: list them, import a file (Hifazat CSV, ThreatExchange/HMA signal
-             lines, or PDQ tool output), or export one as CSV.
-  bank disable ENTRY_ID --reason TEXT | bank enable ENTRY_ID
-             Disable a bank entry for every API key (a false positive), or enable it
-             again; audited. A platform's feedback hides an entry from its own key only.
-  match [--bank NAME] [--distance T] FILE|HASH...
-             Match images or hashes against the banks (PDQ within distance T, default 31).
-  apikey create --name NAME --banks BANK[,BANK...] [--scopes match,feedback]
-             Create an API key for a platform, scoped to banks; printed once. Scopes:
-             match (hash, match, bulk match) and feedback (report true and false
-             positives); both unless --scopes says otherwise.
-  media import FILE.csv
-             Import newspaper reports for statistics (columns in README.md), all or
-             nothing: prints every problem by row and column; exits 1 when any row is
-             rejected, and then imports nothing.
-  stats publish --from YYYY-MM-DD --to YYYY-MM-DD [--k 5]
-             Publish the statistics of a period (counts below k withheld); prints the
-             release's id.
-  audit verify [--head SEQ:HASH]
-             Check the audit log's hash chain (and that it still holds a head recorded
-             earlier); exit 0 when intact, 1 when not.
-  help       Show this help.
-
-Configuration is read from the environment (see README.md):
-  PORT (3000), HOST (127.0.0.1), DATA_DIR (./data), DATABASE_URL (PostgreSQL instead of the
-  embedded database), DATABASE_POOL_SIZE (10), HIFAZAT_KEY_FILE (DATA_DIR/data.key),
-  LOG_LEVEL (info), TRUST_PROXY (false), HTTPS (false), PUBLIC_URL (http://HOST:PORT when HOST
-  is one address), UNVERIFIED_REPORTS_PER_HOUR (300),
-  CLIENT_REPORTS_PER_HOUR (30).
-`;
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -77,7 +34,8 @@ async function main(argv: string[]): Promise<number> {
   const command = values.help ? 'help' : (positionals[0] ?? 'help');
   switch (command) {
     case 'help':
-      process.stdout.write(help);
+      // `hifazat start --help` or `hifazat help start`: what each variable means.
+      process.stdout.write(positionals.includes('start') ? startHelp : help);
       return 0;
     case 'migrate': {
       const storage = await openStorage(loadConfig());
@@ -136,10 +94,7 @@ async function createAdministrator(email: string, name: string | undefined, base
   const storage = await openStorage(config);
   try {
     const { staff } = createServices(storage.database, storage.keyring);
-    const { enrolmentToken } = await staff.invite(
-      { id: null, label: 'cli' },
-      { email, displayName: name ?? email, role: 'administrator' },
-    );
+    const { enrolmentToken } = await staff.invite(commandLine, { email, displayName: name ?? email, role: 'administrator' });
     process.stdout.write(
       `Administrator ${email.toLowerCase()} created.\nOpen this one-time link within 72 hours to set a password and a second factor:\n${config.publicUrl}/console/en/enrol/${enrolmentToken}\n`,
     );

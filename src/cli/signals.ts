@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config.ts';
+import { commandLine } from '../domain/actor.ts';
 import { HifazatError } from '../domain/errors.ts';
 import { defaultApiKeyScopes, normaliseSignal, parseApiKeyScopes } from '../domain/signals.ts';
 import { openStorage } from '../main.ts';
@@ -55,14 +56,23 @@ const bankUsage =
   '       hifazat bank disable ENTRY_ID --reason TEXT | bank enable ENTRY_ID\n';
 
 /** `hifazat bank list | import NAME FILE | export NAME | disable ENTRY_ID --reason TEXT | enable ENTRY_ID` */
-export async function bankCommand(config: Config, args: string[], options: { source: string | undefined; reason?: string | undefined }): Promise<number> {
+export async function bankCommand(
+  config: Config,
+  args: string[],
+  options: { source: string | undefined; reason?: string | undefined },
+): Promise<number> {
   const [action, name, file] = args;
   // Disabling and enabling act on one entry, for every key, as the operator ('cli'), audited.
   let entryId: number | undefined;
   if (action === 'disable' || action === 'enable') {
     entryId = /^[1-9]\d{0,9}$/.test(name ?? '') ? Number(name) : undefined;
     const reason = options.reason?.trim();
-    if (entryId === undefined || entryId > 2_147_483_647 || (action === 'disable' && !reason) || (action === 'enable' && options.reason !== undefined)) {
+    if (
+      entryId === undefined ||
+      entryId > 2_147_483_647 ||
+      (action === 'disable' && !reason) ||
+      (action === 'enable' && options.reason !== undefined)
+    ) {
       process.stderr.write(bankUsage);
       return 2;
     }
@@ -77,8 +87,10 @@ export async function bankCommand(config: Config, args: string[], options: { sou
       return 0;
     }
     if (action === 'import' && name && file) {
-      const result = await banks.import(name, await readFile(file, 'utf8'), options.source ?? file);
-      process.stdout.write(`${file}: ${result.layout ?? 'unknown'} layout; ${result.added} added, ${result.alreadyPresent} already in "${name}", ${result.problems.length} refused.\n`);
+      const result = await banks.import(commandLine, name, await readFile(file, 'utf8'), options.source ?? file);
+      process.stdout.write(
+        `${file}: ${result.layout ?? 'unknown'} layout; ${result.added} added, ${result.alreadyPresent} already in "${name}", ${result.problems.length} refused.\n`,
+      );
       for (const p of result.problems) process.stderr.write(`${file}:${p.line}: ${p.problem}\n`);
       return result.problems.length > 0 ? 1 : 0;
     }
@@ -87,7 +99,7 @@ export async function bankCommand(config: Config, args: string[], options: { sou
       return 0;
     }
     if ((action === 'disable' || action === 'enable') && entryId !== undefined) {
-      await banks.setDisabled({ id: null, label: 'cli' }, entryId, action === 'disable' ? options.reason!.trim() : null);
+      await banks.setDisabled(commandLine, entryId, action === 'disable' ? options.reason!.trim() : null);
       process.stdout.write(`Entry ${entryId} ${action === 'disable' ? 'disabled for every key' : 'enabled again'}.\n`);
       return 0;
     }
@@ -99,7 +111,11 @@ export async function bankCommand(config: Config, args: string[], options: { sou
 }
 
 /** `hifazat match [--bank NAME] [--distance T] FILE|HASH...`: matches as JSON lines. */
-export async function matchCommand(config: Config, inputs: string[], options: { bank: string | undefined; distance: number | undefined }): Promise<number> {
+export async function matchCommand(
+  config: Config,
+  inputs: string[],
+  options: { bank: string | undefined; distance: number | undefined },
+): Promise<number> {
   if (inputs.length === 0) {
     process.stderr.write('Usage: hifazat match [--bank NAME] [--distance T] FILE|HASH...\n');
     return 2;
@@ -126,9 +142,14 @@ export async function matchCommand(config: Config, inputs: string[], options: { 
           continue;
         }
       }
-      const found = await matchIndex.match(query, { bankIds: chosen.map((b) => b.id), ...(options.distance === undefined ? {} : { maxDistance: options.distance }) });
+      const found = await matchIndex.match(query, {
+        bankIds: chosen.map((b) => b.id),
+        ...(options.distance === undefined ? {} : { maxDistance: options.distance }),
+      });
       const details = await banks.describe(found.map((m) => m.entryId));
-      process.stdout.write(`${JSON.stringify({ input, matches: found.map((m) => ({ ...details.get(m.entryId), entryId: m.entryId, distance: m.distance })) })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ input, matches: found.map((m) => ({ ...details.get(m.entryId), entryId: m.entryId, distance: m.distance })) })}\n`,
+      );
     }
     return failed > 0 ? 1 : 0;
   } finally {
@@ -150,7 +171,15 @@ export async function apiKeyCommand(
   const storage = await openStorage(config);
   try {
     const { apiKeys } = createServices(storage.database, storage.keyring);
-    const { id, secret } = await apiKeys.create(options.name, options.banks.split(',').map((b) => b.trim()).filter(Boolean), scopes);
+    const { id, secret } = await apiKeys.create(
+      commandLine,
+      options.name,
+      options.banks
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+      scopes,
+    );
     process.stdout.write(
       `API key ${id} created for ${options.banks} (scopes: ${scopes.join(', ')}). It is shown only now; give it to the platform by a safe channel:\n${secret}\n`,
     );

@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config.ts';
+import { commandLine } from '../domain/actor.ts';
 import { HifazatError } from '../domain/errors.ts';
+import { describeProblem } from '../domain/media.ts';
 import { openStorage } from '../main.ts';
 import { createServices } from '../services/index.ts';
-import { importReport } from '../services/statistics.ts';
+import type { ImportResult } from '../services/statistics/media-reports.ts';
 
 /**
  * `hifazat media import FILE.csv`: imports newspaper reports, all or nothing, and prints the
@@ -21,7 +23,7 @@ export async function mediaCommand(config: Config, args: string[]): Promise<numb
   });
   const storage = await openStorage(config);
   try {
-    const result = await createServices(storage.database, storage.keyring).statistics.importMedia('cli', bytes);
+    const result = await createServices(storage.database, storage.keyring).statistics.importMedia(commandLine, bytes);
     process.stdout.write(importReport(result));
     return result.problems.length ? 1 : 0;
   } finally {
@@ -51,7 +53,11 @@ export async function statsCommand(
   }
   const storage = await openStorage(config);
   try {
-    const id = await createServices(storage.database, storage.keyring).statistics.publish('cli', { from: options.from, to: options.to, k });
+    const id = await createServices(storage.database, storage.keyring).statistics.publish(commandLine, {
+      from: options.from,
+      to: options.to,
+      k,
+    });
     process.stdout.write(`${id}\n`);
     return 0;
   } catch (error) {
@@ -63,4 +69,13 @@ export async function statsCommand(
   } finally {
     await storage.close();
   }
+}
+
+/** The validation report as the command line prints it: one problem a line. */
+function importReport(result: ImportResult): string {
+  const head =
+    result.problems.length === 0
+      ? `Imported ${result.imported} of ${result.rows} rows.\n`
+      : `Imported nothing: ${result.problems.length} problem(s) in ${result.rows} rows. Correct the file and import it again.\n`;
+  return head + result.problems.map((p) => `  ${describeProblem(p)}\n`).join('');
 }

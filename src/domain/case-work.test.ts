@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { caseStates } from './case.ts';
-import { canMoveCase, parseInput, referralSchema, referralUpdateSchema, taskSchema } from './case-work.ts';
-import { HifazatError } from './errors.ts';
+import { canMoveCase, referralSchema, referralUpdateSchema, taskSchema } from './case-work.ts';
+import { HifazatError, parseInput } from './errors.ts';
 
 test('cases move forward one step at a time, back to any open state but new, never into or out of closed', () => {
   const allowed = caseStates.flatMap((from) => caseStates.filter((to) => canMoveCase(from, to)).map((to) => `${from}→${to}`));

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { caseStates, closureReasons, type CaseState } from './case.ts';
 import { firStatuses, referralMethods } from './classification.ts';
-import { HifazatError } from './errors.ts';
-import { isAcceptedDate, isAcceptedTime, limits, toFieldIssues } from './report.ts';
+import { isAcceptedDate, isAcceptedTime, limits } from './report.ts';
 import { optionalText, requiredText } from './text.ts';
 
 /**
@@ -72,12 +71,3 @@ export const referralUpdateSchema = z
   .partial()
   .refine((u) => Object.values(u).some((v) => v !== undefined), 'required');
 export type ReferralUpdate = z.input<typeof referralUpdateSchema>;
-
-/** Parses input or refuses it with field-level problems (HTTP 400). */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    throw new HifazatError('validation_failed', 'The input has invalid fields.', { issues: toFieldIssues(result.error) });
-  }
-  return result.data;
-}

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  caseUrgency, categories, classificationSchema, compareUrgency, triageDueAt, type Urgency,
-} from './classification.ts';
+import { caseUrgency, categories, classificationSchema, compareUrgency, triageDueAt, type Urgency } from './classification.ts';
 
 const at = (iso: string) => new Date(iso);
 const urgency = (inDangerNow: boolean | null, ageBand: string, receivedAt: string): Urgency => ({
@@ -43,7 +41,10 @@ test("a case's urgency takes danger from any report, the youngest band and the f
     urgency(null, '6-10', '2026-03-01T00:00:00Z'),
   ]);
   assert.deepEqual(combined, urgency(true, '6-10', '2026-03-01T00:00:00Z'));
-  assert.equal(caseUrgency([urgency(null, '0-5', '2026-03-01T00:00:00Z'), urgency(false, '0-5', '2026-03-01T00:00:00Z')]).inDangerNow, false);
+  assert.equal(
+    caseUrgency([urgency(null, '0-5', '2026-03-01T00:00:00Z'), urgency(false, '0-5', '2026-03-01T00:00:00Z')]).inDangerNow,
+    false,
+  );
 });
 
 test('a classification needs a category; lists are de-duplicated; unknowns are the defaults', () => {

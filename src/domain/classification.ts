@@ -10,16 +10,29 @@ import { optionalText } from './text.ts';
 
 /** Sahil's "Cruel Numbers" categories, plus the two online ones its method misses, and other. */
 export const categories = [
-  'abduction', 'kidnapping', 'missing', 'rape', 'sodomy', 'gang_rape', 'gang_sodomy',
-  'attempted_rape', 'attempted_sodomy', 'attempted_abuse', 'abuse_material', 'murder_after_abuse',
-  'incest', 'child_marriage', 'vani', 'online_grooming', 'sextortion', 'other',
+  'abduction',
+  'kidnapping',
+  'missing',
+  'rape',
+  'sodomy',
+  'gang_rape',
+  'gang_sodomy',
+  'attempted_rape',
+  'attempted_sodomy',
+  'attempted_abuse',
+  'abuse_material',
+  'murder_after_abuse',
+  'incest',
+  'child_marriage',
+  'vani',
+  'online_grooming',
+  'sextortion',
+  'other',
 ] as const;
 export type Category = (typeof categories)[number];
 
 /** Pakistani law a classification rests on: PPC sections (as amended 2016/2018), PECA s.22, ZARRA 2020. */
-export const legalBases = [
-  'ppc_292a', 'ppc_292b_292c', 'ppc_328a', 'ppc_369a', 'ppc_377a_377b', 'peca_22', 'zarra',
-] as const;
+export const legalBases = ['ppc_292a', 'ppc_292b_292c', 'ppc_328a', 'ppc_369a', 'ppc_377a_377b', 'peca_22', 'zarra'] as const;
 export type LegalBasis = (typeof legalBases)[number];
 
 /** NCMEC-style tags, independent of the category. */
@@ -31,6 +44,10 @@ export const victimAgeBands = [...ageBands, unknown] as const;
 export type VictimAgeBand = (typeof victimAgeBands)[number];
 export const victimSexes = [...childSexes, unknown] as const;
 export type VictimSex = (typeof victimSexes)[number];
+
+/** The kinds of agency a case is referred to. */
+export const agencyKinds = ['police', 'helpline', 'child_protection', 'cyber_crime', 'foreign_hotline', 'other'] as const;
+export type AgencyKind = (typeof agencyKinds)[number];
 
 /** How a case was passed to an agency (the referrals table checks the same list). */
 export const referralMethods = ['phone', 'email', 'letter', 'portal', 'in_person'] as const;

@@ -8,9 +8,36 @@ const oneWay = (values: Record<string, number>): Group => ({
 });
 
 test('inSpan is exact linear dependence', () => {
-  assert.equal(inSpan([[1, 1, 1], [1, 0, 0]], [0, 1, 1]), true);
-  assert.equal(inSpan([[1, 1, 1], [1, 0, 0]], [0, 1, 0]), false);
-  assert.equal(inSpan([[1, 1, 0], [0, 1, 1]], [1, 0, -1]), true);
+  assert.equal(
+    inSpan(
+      [
+        [1, 1, 1],
+        [1, 0, 0],
+      ],
+      [0, 1, 1],
+    ),
+    true,
+  );
+  assert.equal(
+    inSpan(
+      [
+        [1, 1, 1],
+        [1, 0, 0],
+      ],
+      [0, 1, 0],
+    ),
+    false,
+  );
+  assert.equal(
+    inSpan(
+      [
+        [1, 1, 0],
+        [0, 1, 1],
+      ],
+      [1, 0, -1],
+    ),
+    true,
+  );
 });
 
 test('a one-way table with one small cell withholds a second one: the smallest other', () => {

@@ -8,7 +8,14 @@ const header = mediaColumns.join(',');
 
 test('CSV: quotes, doubled quotes, line breaks in fields, CRLF, a byte-order mark, a last line without its end', () => {
   const parsed = parseCsv('\uFEFFa,b,c\r\n"x, y","say ""hi""","two\nlines"\r\n1,,3');
-  assert.deepEqual(parsed, { ok: true, records: [['a', 'b', 'c'], ['x, y', 'say "hi"', 'two\nlines'], ['1', '', '3']] });
+  assert.deepEqual(parsed, {
+    ok: true,
+    records: [
+      ['a', 'b', 'c'],
+      ['x, y', 'say "hi"', 'two\nlines'],
+      ['1', '', '3'],
+    ],
+  });
   assert.deepEqual(parseCsv('a,"b\n'), { ok: false, row: 1, problem: 'unterminated_quote' });
   assert.deepEqual(parseCsv('a\nb"c"\n'), { ok: false, row: 2, problem: 'stray_quote' });
 });
@@ -22,14 +29,27 @@ test('CSV output quotes what needs it and defuses formulas', () => {
 
 test('a media row: enumerations as in the portal, empty breakdowns mean not known', () => {
   const ok = validateMediaRow(
-    { date: '2024-03-01', newspaper: 'Dawn', headline: 'Girl, 9, abused in Kasur', url: 'https://www.dawn.com/news/1', category: 'Rape', province: 'punjab', district: 'Kasur', sex: 'girl', age_band: '6-10' },
+    {
+      date: '2024-03-01',
+      newspaper: 'Dawn',
+      headline: 'Girl, 9, abused in Kasur',
+      url: 'https://www.dawn.com/news/1',
+      category: 'Rape',
+      province: 'punjab',
+      district: 'Kasur',
+      sex: 'girl',
+      age_band: '6-10',
+    },
     '2024-06-01',
   );
   assert.ok(ok.ok);
   assert.equal(ok.record.category, 'rape');
   assert.equal(ok.record.area, 'unknown');
   assert.equal(ok.record.url, 'https://www.dawn.com/news/1');
-  const bad = validateMediaRow({ date: '2024-07-01', newspaper: '', headline: 'x', category: 'murder', sex: 'female', url: 'ftp://x' }, '2024-06-01');
+  const bad = validateMediaRow(
+    { date: '2024-07-01', newspaper: '', headline: 'x', category: 'murder', sex: 'female', url: 'ftp://x' },
+    '2024-06-01',
+  );
   assert.ok(!bad.ok);
   assert.deepEqual(bad.issues, [
     { field: 'date', problem: 'future_date' },
@@ -52,7 +72,10 @@ test('a media file: every problem by row and column, duplicates within the file,
   ].join('\n');
   const parsed = parseMediaCsv(utf8(file), '2024-06-01');
   assert.equal(parsed.rows, 5);
-  assert.deepEqual(parsed.records.map((r) => r.row), [2]);
+  assert.deepEqual(
+    parsed.records.map((r) => r.row),
+    [2],
+  );
   assert.deepEqual(parsed.problems, [
     { row: 3, column: 'date', problem: 'invalid_date' },
     { row: 5, column: null, problem: 'duplicate_row', detail: '2' },
@@ -64,5 +87,7 @@ test('a media file: every problem by row and column, duplicates within the file,
     { row: 1, column: null, problem: 'unknown_column', detail: 'paper' },
     { row: 1, column: 'newspaper', problem: 'missing_column' },
   ]);
-  assert.deepEqual(parseMediaCsv(new Uint8Array([0xff, 0xfe, 0x41]), '2024-06-01').problems, [{ row: 1, column: null, problem: 'not_utf8' }]);
+  assert.deepEqual(parseMediaCsv(new Uint8Array([0xff, 0xfe, 0x41]), '2024-06-01').problems, [
+    { row: 1, column: null, problem: 'not_utf8' },
+  ]);
 });

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { categories } from './classification.ts';
 import { parseCsv } from './csv.ts';
-import type { FieldIssue } from './errors.ts';
+import { checkInput, type FieldIssue } from './errors.ts';
 import { abuserRelationships, ageBands, areas, childSexes, limits, places, policeStatuses, provinces, unknown } from './report.ts';
 import { hasForbiddenControl, normaliseText } from './text.ts';
 import { normaliseUrl } from './url.ts';
@@ -14,8 +14,19 @@ import { isCalendarDate } from './statistics.ts';
 
 /** The columns of a media CSV file, in this order in the template (any order is read). */
 export const mediaColumns = [
-  'date', 'newspaper', 'headline', 'url', 'category', 'province', 'district', 'area', 'sex', 'age_band',
-  'relationship', 'place', 'police_status',
+  'date',
+  'newspaper',
+  'headline',
+  'url',
+  'category',
+  'province',
+  'district',
+  'area',
+  'sex',
+  'age_band',
+  'relationship',
+  'place',
+  'police_status',
 ] as const;
 export type MediaColumn = (typeof mediaColumns)[number];
 
@@ -108,13 +119,9 @@ type Row = Partial<Record<MediaColumn, string>>;
 /** One row (from the form or a CSV record) → a record, or its problems by column in column order. */
 export function validateMediaRow(row: Row, today: string): { ok: true; record: MediaRecord } | { ok: false; issues: FieldIssue[] } {
   const input = Object.fromEntries(mediaColumns.map((c) => [c, typeof row[c] === 'string' ? row[c] : '']));
-  const result = mediaRowSchema(today).safeParse(input);
-  if (!result.success) {
-    const issues: FieldIssue[] = [];
-    for (const issue of result.error.issues) {
-      const field = String(issue.path[0]);
-      if (!issues.some((i) => i.field === field)) issues.push({ field, problem: issue.message });
-    }
+  const result = checkInput(mediaRowSchema(today), input);
+  if (!result.ok) {
+    const issues = [...result.error.issues];
     issues.sort((a, b) => mediaColumns.indexOf(a.field as MediaColumn) - mediaColumns.indexOf(b.field as MediaColumn));
     return { ok: false, issues };
   }
@@ -142,8 +149,19 @@ export function validateMediaRow(row: Row, today: string): { ok: true; record: M
 /** What identifies a row as already entered: every field, normalised (a second copy of one article's row is a duplicate). */
 export function mediaRowKey(r: MediaRecord): string {
   return JSON.stringify([
-    r.date, r.newspaper.toLowerCase(), r.headline, r.url, r.category, r.province, r.district?.toLowerCase() ?? null, r.area, r.sex,
-    r.ageBand, r.relationship, r.place, r.policeStatus,
+    r.date,
+    r.newspaper.toLowerCase(),
+    r.headline,
+    r.url,
+    r.category,
+    r.province,
+    r.district?.toLowerCase() ?? null,
+    r.area,
+    r.sex,
+    r.ageBand,
+    r.relationship,
+    r.place,
+    r.policeStatus,
   ]);
 }
 
@@ -181,7 +199,8 @@ export function parseMediaCsv(bytes: Uint8Array, today: string): ParsedMediaFile
   const names = header.map((h) => h.trim().toLowerCase());
   const headerProblems: ImportProblem[] = [];
   names.forEach((name, i) => {
-    if (!(mediaColumns as readonly string[]).includes(name)) headerProblems.push({ row: 1, column: null, problem: 'unknown_column', detail: header[i]!.trim() });
+    if (!(mediaColumns as readonly string[]).includes(name))
+      headerProblems.push({ row: 1, column: null, problem: 'unknown_column', detail: header[i]!.trim() });
     else if (names.indexOf(name) !== i) headerProblems.push({ row: 1, column: name as MediaColumn, problem: 'duplicate_column' });
   });
   for (const column of mediaColumns) if (!names.includes(column)) headerProblems.push({ row: 1, column, problem: 'missing_column' });

@@ -9,6 +9,8 @@ import { westernDigits } from './text.ts';
  */
 export const receiptRandomDigits = 35;
 export const receiptEntropyBits = receiptRandomDigits * Math.log2(10);
+/** Digits of a receipt as the reporter types it: the random ones and the check digit. */
+export const receiptLength = receiptRandomDigits + 1;
 
 // Damm's totally anti-symmetric quasigroup of order 10.
 const dammTable = [
@@ -58,7 +60,7 @@ export type ReceiptParse = { receipt: string } | { problem: 'receipt_format' | '
 /** Accepts spaces, dashes and Urdu digits as people type them. */
 export function parseReceipt(input: string): ReceiptParse {
   const digits = westernDigits(input).replace(/[\s\-–.]/g, '');
-  if (!/^\d+$/.test(digits) || digits.length !== receiptRandomDigits + 1) {
+  if (!/^\d+$/.test(digits) || digits.length !== receiptLength) {
     return { problem: 'receipt_format' };
   }
   return dammCheckDigit(digits) === 0 ? { receipt: digits } : { problem: 'receipt_mistyped' };

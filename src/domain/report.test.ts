@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isAcceptedDate, isAcceptedTime, pakistanToday, reportInputSchema, toFieldIssues } from './report.ts';
+import { checkInput } from './errors.ts';
+import { pakistanToday } from './pakistan-time.ts';
+import { isAcceptedDate, isAcceptedTime, reportInputSchema } from './report.ts';
 
 const schema = reportInputSchema('2026-11-29');
 const issuesOf = (input: unknown) => {
-  const result = schema.safeParse(input);
-  return result.success ? [] : toFieldIssues(result.error);
+  const result = checkInput(schema, input);
+  return result.ok ? [] : [...result.error.issues];
 };
 
 test('a minimal report needs only kind, language and its essential part; the rest is "unknown"', () => {
@@ -33,9 +35,7 @@ test('links are normalised, de-duplicated and limited to 20', () => {
   });
   assert.deepEqual(result.urls, ['https://example.com/a', 'http://example.com/b']);
   const many = Array.from({ length: 21 }, (_, i) => `https://example.com/${i}`);
-  assert.deepEqual(issuesOf({ kind: 'online_material', language: 'en', urls: many }), [
-    { field: 'urls', problem: 'too_many_urls' },
-  ]);
+  assert.deepEqual(issuesOf({ kind: 'online_material', language: 'en', urls: many }), [{ field: 'urls', problem: 'too_many_urls' }]);
   assert.deepEqual(issuesOf({ kind: 'online_material', language: 'en', urls: ['ok.example.com', 'nope'] }), [
     { field: 'urls.1', problem: 'invalid_url' },
   ]);
@@ -80,18 +80,14 @@ test('unknown fields are named, also inside contact', () => {
 
 test('contact details need consent and a way to reach the person', () => {
   const base = { kind: 'abuse', language: 'en', description: 'x' };
-  assert.deepEqual(issuesOf({ ...base, contact: { phone: '0300 1234567' } }), [
-    { field: 'contact.consent', problem: 'consent_required' },
-  ]);
+  assert.deepEqual(issuesOf({ ...base, contact: { phone: '0300 1234567' } }), [{ field: 'contact.consent', problem: 'consent_required' }]);
   assert.deepEqual(issuesOf({ ...base, contact: { consent: true, name: 'Ayesha' } }), [
     { field: 'contact.phone', problem: 'contact_way_required' },
   ]);
   assert.deepEqual(issuesOf({ ...base, contact: { consent: true, phone: 'call me' } }), [
     { field: 'contact.phone', problem: 'invalid_phone' },
   ]);
-  assert.deepEqual(issuesOf({ ...base, contact: { consent: true, email: 'a@b' } }), [
-    { field: 'contact.email', problem: 'invalid_email' },
-  ]);
+  assert.deepEqual(issuesOf({ ...base, contact: { consent: true, email: 'a@b' } }), [{ field: 'contact.email', problem: 'invalid_email' }]);
   assert.deepEqual(issuesOf({ ...base, contact: { consent: true, phone: '+92 300 1234567' } }), []);
 });
 
@@ -109,7 +105,13 @@ test('dates are real calendar dates from 1900 on, so every one fits PostgreSQL (
   assert.deepEqual(issuesOf({ kind: 'abuse', language: 'en', description: 'x', occurredOn: '1900-01-01' }), []);
   assert.equal(isAcceptedTime(new Date('1900-01-01T00:00:00Z')), true);
   assert.equal(isAcceptedTime(new Date('9999-12-31T23:59:59.999Z')), true);
-  for (const time of [new Date('1899-12-31T23:59:59Z'), new Date(Date.UTC(10_000, 0, 1)), new Date(8.64e15), new Date(-8.64e15), new Date(Number.NaN)]) {
+  for (const time of [
+    new Date('1899-12-31T23:59:59Z'),
+    new Date(Date.UTC(10_000, 0, 1)),
+    new Date(8.64e15),
+    new Date(-8.64e15),
+    new Date(Number.NaN),
+  ]) {
     assert.equal(isAcceptedTime(time), false, String(time.getTime()));
   }
 });

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { normaliseUrl } from './url.ts';
 import { optionalText, requiredText } from './text.ts';
-import type { FieldIssue } from './errors.ts';
 
 /** Enumerations shared by the form, the API, the database checks and (later) statistics. */
 export const reportKinds = ['online_material', 'abuse'] as const;
@@ -11,20 +10,36 @@ export const areas = ['urban', 'rural'] as const;
 export const ageBands = ['0-5', '6-10', '11-15', '16-17'] as const;
 export const childSexes = ['girl', 'boy'] as const;
 export const abuserRelationships = [
-  'family_member', 'relative', 'acquaintance', 'neighbour', 'teacher', 'cleric',
-  'shopkeeper', 'driver', 'service_provider', 'stranger', 'online_contact',
+  'family_member',
+  'relative',
+  'acquaintance',
+  'neighbour',
+  'teacher',
+  'cleric',
+  'shopkeeper',
+  'driver',
+  'service_provider',
+  'stranger',
+  'online_contact',
 ] as const;
-export const places = [
-  'victim_home', 'abuser_place', 'street', 'field', 'place_of_worship', 'school', 'online', 'other',
-] as const;
+export const places = ['victim_home', 'abuser_place', 'street', 'field', 'place_of_worship', 'school', 'online', 'other'] as const;
 export const policeStatuses = ['registered', 'refused', 'not_yet'] as const;
 export const reporterRelationships = ['self', 'parent', 'relative', 'teacher', 'neighbour', 'other'] as const;
 export const datePrecisions = ['day', 'month', 'year'] as const;
 /** What the reporter sees of the case's progress. */
 export const publicStatuses = ['received', 'under_review', 'referred', 'closed'] as const;
 
+/** Where a report came from: the portal's form, the API, or filed by staff (a call or a visit). */
+export const reportSources = ['portal', 'api', 'staff'] as const;
+/** Who wrote a message in a report's thread. */
+export const messageAuthors = ['reporter', 'staff'] as const;
+
+export type ReportKind = (typeof reportKinds)[number];
 export type Language = (typeof languages)[number];
+export type DatePrecision = (typeof datePrecisions)[number];
 export type PublicStatus = (typeof publicStatuses)[number];
+export type ReportSource = (typeof reportSources)[number];
+export type MessageAuthor = (typeof messageAuthors)[number];
 
 export const unknown = 'unknown' as const;
 export const maxUrlsPerReport = 20;
@@ -109,13 +124,10 @@ const contactSchema = z
     {
       name: optionalText(limits.contactName),
       phone: optionalText(limits.contactPhone).refine(
-        (v) => v === undefined || /^\+?[\d\s()-]{7,}$/.test(v) && v.replace(/\D/g, '').length <= 15,
+        (v) => v === undefined || (/^\+?[\d\s()-]{7,}$/.test(v) && v.replace(/\D/g, '').length <= 15),
         'invalid_phone',
       ),
-      email: optionalText(limits.contactEmail).refine(
-        (v) => v === undefined || z.email().safeParse(v).success,
-        'invalid_email',
-      ),
+      email: optionalText(limits.contactEmail).refine((v) => v === undefined || z.email().safeParse(v).success, 'invalid_email'),
       consent: z.boolean('invalid').default(false),
     },
     'invalid',
@@ -193,35 +205,3 @@ export const reporterMessageSchema = z.strictObject(
   },
   'invalid',
 );
-
-/** Problem keys the interface has words for; any other zod message is shown as "invalid". */
-export const problemKeys = [
-  'required', 'invalid', 'invalid_choice', 'too_long', 'control_characters', 'invalid_date',
-  'future_date', 'invalid_url', 'unsupported_scheme', 'too_many_urls', 'url_required',
-  'description_required', 'invalid_phone', 'invalid_email', 'consent_required',
-  'contact_way_required', 'unknown_field', 'receipt_format', 'receipt_mistyped', 'message_required',
-] as const;
-export type ProblemKey = (typeof problemKeys)[number];
-
-/** zod issues → field issues with stable problem keys, one per field, in input order. */
-export function toFieldIssues(error: z.ZodError): FieldIssue[] {
-  const issues: FieldIssue[] = [];
-  for (const issue of error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      const prefix = issue.path.map(String).join('.');
-      for (const key of issue.keys) {
-        issues.push({ field: prefix ? `${prefix}.${key}` : key, problem: 'unknown_field' });
-      }
-      continue;
-    }
-    const field = issue.path.map(String).join('.');
-    const problem = (problemKeys as readonly string[]).includes(issue.message) ? issue.message : 'invalid';
-    if (!issues.some((i) => i.field === field)) issues.push({ field, problem });
-  }
-  return issues;
-}
-
-/** Today's date in Pakistan (UTC+5, no daylight saving), where reporters live. */
-export function pakistanToday(now: Date = new Date()): string {
-  return new Date(now.getTime() + 5 * 3600_000).toISOString().slice(0, 10);
-}

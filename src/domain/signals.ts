@@ -21,7 +21,11 @@ export interface Signal {
 }
 
 export function normaliseSignal(type: string, value: string): Signal | undefined {
-  const t = type.trim().toLowerCase().replace(/^sha-?256$/, 'sha256').replace(/^md-?5$/, 'md5');
+  const t = type
+    .trim()
+    .toLowerCase()
+    .replace(/^sha-?256$/, 'sha256')
+    .replace(/^md-?5$/, 'md5');
   if (!(signalTypes as readonly string[]).includes(t)) return undefined;
   const v = value.trim().toLowerCase();
   const length = hexLength[t as SignalType];
@@ -64,7 +68,10 @@ function detectLayout(line: string): BankFileLayout | undefined {
  * number; good ones are returned. `source` names where entries came from when the layout has
  * no column for it.
  */
-export function parseBankFile(text: string, defaults: { source: string | null }): {
+export function parseBankFile(
+  text: string,
+  defaults: { source: string | null },
+): {
   layout: BankFileLayout | undefined;
   entries: BankEntryInput[];
   problems: CsvProblem[];
@@ -75,7 +82,14 @@ export function parseBankFile(text: string, defaults: { source: string | null })
   let records: { record: string[]; info: { lines: number } }[];
   try {
     // With `info`, each record comes with the line it ended on.
-    records = parseCsv(text, { bom: true, relax_column_count: true, skip_empty_lines: true, comment: '#', trim: true, info: true }) as unknown as typeof records;
+    records = parseCsv(text, {
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      comment: '#',
+      trim: true,
+      info: true,
+    }) as unknown as typeof records;
   } catch (error) {
     const line = (error as { lines?: number }).lines ?? 1;
     return { layout, entries, problems: [{ line, problem: 'broken CSV quoting; nothing after this line was read' }] };
@@ -85,7 +99,10 @@ export function parseBankFile(text: string, defaults: { source: string | null })
     if (!layout) {
       layout = detectLayout(record.join(','));
       if (!layout) {
-        problems.push({ line, problem: `not a known layout (expected the header "${bankCsvHeader}", "pdq HASH" lines, or "HASH,QUALITY,FILE")` });
+        problems.push({
+          line,
+          problem: `not a known layout (expected the header "${bankCsvHeader}", "pdq HASH" lines, or "HASH,QUALITY,FILE")`,
+        });
         continue;
       }
       if (layout === 'hifazat') continue;
@@ -121,7 +138,9 @@ function readRecord(layout: BankFileLayout, cells: string[], defaults: { source:
 }
 
 /** The bank CSV Hifazat writes (and reads back): header, then one entry per row. */
-export function formatBankFile(rows: readonly { type: SignalType; value: string; quality: number | null; label: string | null; source: string | null }[]): string {
+export function formatBankFile(
+  rows: readonly { type: SignalType; value: string; quality: number | null; label: string | null; source: string | null }[],
+): string {
   return [bankCsvHeader.split(','), ...rows.map((r) => [r.type, r.value, r.quality, r.label, r.source])].map(csvLine).join('');
 }
 
@@ -137,7 +156,8 @@ const matchQuery = {
   md5: hex(32).optional(),
   sha256: hex(64).optional(),
 };
-const needsOne = (q: { pdq?: unknown; md5?: unknown; sha256?: unknown }) => q.pdq !== undefined || q.md5 !== undefined || q.sha256 !== undefined;
+const needsOne = (q: { pdq?: unknown; md5?: unknown; sha256?: unknown }) =>
+  q.pdq !== undefined || q.md5 !== undefined || q.sha256 !== undefined;
 const distance = z.number('invalid').int('invalid').min(0).max(64).optional();
 
 export const matchRequestSchema = z
@@ -170,7 +190,14 @@ export const defaultApiKeyScopes: readonly ApiKeyScope[] = ['match', 'feedback']
 
 /** Scopes from a list such as "match,feedback"; undefined when one is unknown or none is named. */
 export function parseApiKeyScopes(text: string): ApiKeyScope[] | undefined {
-  const named = [...new Set(text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))];
+  const named = [
+    ...new Set(
+      text
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ];
   if (named.length === 0 || !named.every((s) => (apiKeyScopes as readonly string[]).includes(s))) return undefined;
   return named as ApiKeyScope[];
 }
@@ -182,6 +209,10 @@ export function parseApiKeyScopes(text: string): ApiKeyScope[] | undefined {
  */
 export const maxHiddenEntriesPerKey = 10_000;
 
+/** What a platform says of a match. */
+export const matchVerdicts = ['true_positive', 'false_positive'] as const;
+export type MatchVerdict = (typeof matchVerdicts)[number];
+
 /**
  * A platform's verdict on a match. Recorded for the hotline's analysts, always. When `confirmed`
  * (a person at the platform looked), a false positive hides the entry from that key's later matches
@@ -191,7 +222,7 @@ export const maxHiddenEntriesPerKey = 10_000;
 export const matchFeedbackSchema = z.strictObject(
   {
     entryId: z.number('invalid').int('invalid').positive('invalid').max(2_147_483_647, 'invalid'),
-    verdict: z.enum(['true_positive', 'false_positive'], 'invalid_choice'),
+    verdict: z.enum(matchVerdicts, 'invalid_choice'),
     /** A person at the platform looked and confirmed it. */
     confirmed: z.boolean('invalid').default(false),
   },

@@ -34,3 +34,7 @@ export const sessionAbsoluteHours = 12;
 
 export const passwordMinLength = 12;
 export const passwordMaxLength = 256;
+
+/** An account's state: invited (not yet enrolled), active, or disabled. */
+export const staffStatuses = ['invited', 'active', 'disabled'] as const;
+export type StaffStatus = (typeof staffStatuses)[number];

@@ -4,8 +4,21 @@ import fc from 'fast-check';
 import { exposedCells, thinMargins } from '../../test/helpers/release-audit.ts';
 import { categories } from './classification.ts';
 import {
-  buildRelease, countRecords, emptyCounts, formatChange, monthsOf, narrative, periodDays, periodIssues, previousPeriod,
-  releaseConflict, shiftYears, valueDimensionNames, type Counts, type IncidentFacts, type Release,
+  buildRelease,
+  countRecords,
+  emptyCounts,
+  formatChange,
+  monthsOf,
+  narrative,
+  periodDays,
+  periodIssues,
+  previousPeriod,
+  releaseConflict,
+  shiftYears,
+  valueDimensionNames,
+  type Counts,
+  type IncidentFacts,
+  type Release,
 } from './statistics.ts';
 import { abuserRelationships, ageBands, areas, places, policeStatuses, provinces } from './report.ts';
 
@@ -25,21 +38,98 @@ const record = (reportedOn: string, fields: Partial<IncidentFacts> = {}): Incide
 });
 
 const rows = (release: Release, table: string) =>
-  Object.fromEntries(release.tables.find((t) => t.id === table)!.rows.map((r) => [r.province ? `${r.province}/${r.key}` : r.key, r.count.value]));
+  Object.fromEntries(
+    release.tables.find((t) => t.id === table)!.rows.map((r) => [r.province ? `${r.province}/${r.key}` : r.key, r.count.value]),
+  );
 
 // Ten incidents in 2024, one the day before and one the day after. Every expectation below was
 // worked out by hand from this list (k = 3).
 const fixture: IncidentFacts[] = [
-  record('2024-01-10', { victimSex: 'girl', category: 'rape', province: 'punjab', district: 'Lahore', area: 'rural', policeStatus: 'registered', ageBand: '11-15' }),
-  record('2024-01-20', { victimSex: 'girl', category: 'rape', province: 'punjab', district: 'Lahore', area: 'rural', policeStatus: 'registered', ageBand: '11-15' }),
-  record('2024-02-05', { victimSex: 'girl', category: 'rape', province: 'punjab', district: 'Lahore', area: 'urban', policeStatus: 'registered', ageBand: '6-10', source: 'media' }),
-  record('2024-03-15', { victimSex: 'boy', category: 'sodomy', province: 'punjab', district: 'Kasur', area: 'rural', policeStatus: 'not_yet', ageBand: '6-10', source: 'media' }),
-  record('2024-04-01', { victimSex: 'girl', category: 'rape', province: 'sindh', district: 'Hyderabad', area: 'urban', policeStatus: 'refused', ageBand: '16-17' }),
-  record('2024-07-09', { victimSex: 'boy', category: 'sodomy', province: 'punjab', district: 'Lahore', area: 'rural', policeStatus: 'registered', ageBand: '11-15', source: 'media' }),
+  record('2024-01-10', {
+    victimSex: 'girl',
+    category: 'rape',
+    province: 'punjab',
+    district: 'Lahore',
+    area: 'rural',
+    policeStatus: 'registered',
+    ageBand: '11-15',
+  }),
+  record('2024-01-20', {
+    victimSex: 'girl',
+    category: 'rape',
+    province: 'punjab',
+    district: 'Lahore',
+    area: 'rural',
+    policeStatus: 'registered',
+    ageBand: '11-15',
+  }),
+  record('2024-02-05', {
+    victimSex: 'girl',
+    category: 'rape',
+    province: 'punjab',
+    district: 'Lahore',
+    area: 'urban',
+    policeStatus: 'registered',
+    ageBand: '6-10',
+    source: 'media',
+  }),
+  record('2024-03-15', {
+    victimSex: 'boy',
+    category: 'sodomy',
+    province: 'punjab',
+    district: 'Kasur',
+    area: 'rural',
+    policeStatus: 'not_yet',
+    ageBand: '6-10',
+    source: 'media',
+  }),
+  record('2024-04-01', {
+    victimSex: 'girl',
+    category: 'rape',
+    province: 'sindh',
+    district: 'Hyderabad',
+    area: 'urban',
+    policeStatus: 'refused',
+    ageBand: '16-17',
+  }),
+  record('2024-07-09', {
+    victimSex: 'boy',
+    category: 'sodomy',
+    province: 'punjab',
+    district: 'Lahore',
+    area: 'rural',
+    policeStatus: 'registered',
+    ageBand: '11-15',
+    source: 'media',
+  }),
   record('2024-08-30', { victimSex: 'girl', category: 'abduction', province: 'kp', area: 'rural', source: 'media' }),
-  record('2024-09-12', { victimSex: 'girl', category: 'rape', province: 'punjab', district: 'Lahore', area: 'rural', policeStatus: 'registered', ageBand: '11-15' }),
-  record('2024-11-11', { victimSex: 'girl', category: 'rape', province: 'punjab', district: 'Kasur', area: 'urban', policeStatus: 'registered', ageBand: '0-5' }),
-  record('2024-12-31', { victimSex: 'boy', category: 'sodomy', province: 'punjab', area: 'rural', policeStatus: 'registered', ageBand: '11-15', source: 'media' }),
+  record('2024-09-12', {
+    victimSex: 'girl',
+    category: 'rape',
+    province: 'punjab',
+    district: 'Lahore',
+    area: 'rural',
+    policeStatus: 'registered',
+    ageBand: '11-15',
+  }),
+  record('2024-11-11', {
+    victimSex: 'girl',
+    category: 'rape',
+    province: 'punjab',
+    district: 'Kasur',
+    area: 'urban',
+    policeStatus: 'registered',
+    ageBand: '0-5',
+  }),
+  record('2024-12-31', {
+    victimSex: 'boy',
+    category: 'sodomy',
+    province: 'punjab',
+    area: 'rural',
+    policeStatus: 'registered',
+    ageBand: '11-15',
+    source: 'media',
+  }),
   record('2023-12-31', { victimSex: 'girl', category: 'rape' }),
   record('2025-01-01', { victimSex: 'girl', category: 'rape' }),
 ];
@@ -51,7 +141,12 @@ test('counting: records outside the period are left out; every table adds up to 
   assert.deepEqual(counts.values.sex, { girl: 7, boy: 3 });
   assert.deepEqual(counts.values.source, { hotline: 5, media: 5 });
   assert.equal(counts.months['2024-01'], 2);
-  for (const d of valueDimensionNames) assert.equal(Object.values(counts.values[d]).reduce((a, b) => a + b, 0), 10, d);
+  for (const d of valueDimensionNames)
+    assert.equal(
+      Object.values(counts.values[d]).reduce((a, b) => a + b, 0),
+      10,
+      d,
+    );
 });
 
 test('hand-computed fixture: primary and complementary suppression with k = 3', () => {
@@ -65,7 +160,10 @@ test('hand-computed fixture: primary and complementary suppression with k = 3', 
   // Not known (0) is below k; alone it would be 10 − 7 − 3, so boys (the smallest other) is withheld too.
   assert.deepEqual(rows(release, 'sex'), { girl: 7, boy: null, unknown: null });
   const sex = release.tables.find((t) => t.id === 'sex')!;
-  assert.deepEqual(sex.rows.map((r) => r.count.suppressed), [false, true, true]);
+  assert.deepEqual(
+    sex.rows.map((r) => r.count.suppressed),
+    [false, true, true],
+  );
   assert.equal(sex.rows[0]!.percent, 70);
   assert.equal(sex.rows[1]!.percent, null);
   // Abduction (1) and fifteen zeros are below k; their sum (1 = 10 − 6 − 3) fixes none of them but
@@ -82,7 +180,16 @@ test('hand-computed fixture: primary and complementary suppression with k = 3', 
   assert.equal(Object.keys(rows(release, 'month')).length, 12);
   // Sindh 1, KP 1 and five zeros are below k; with Punjab's 8 published they would add up to 2
   // ("two incidents outside Punjab"), so Punjab is withheld too. Lahore (5) is the only district with at least k.
-  assert.deepEqual(rows(release, 'province'), { punjab: null, sindh: null, kp: null, balochistan: null, ict: null, ajk: null, gb: null, unknown: null });
+  assert.deepEqual(rows(release, 'province'), {
+    punjab: null,
+    sindh: null,
+    kp: null,
+    balochistan: null,
+    ict: null,
+    ajk: null,
+    gb: null,
+    unknown: null,
+  });
   assert.deepEqual(rows(release, 'district'), { 'punjab/Lahore': 5, other: 5 });
   // Urban (3) goes with not known (0).
   assert.deepEqual(rows(release, 'area'), { urban: null, rural: 7, unknown: null });
@@ -152,7 +259,10 @@ test("Sahil's seed figures: 2017 → 2018 total +11% (3,445 → 3,832); boys +47
   assert.equal(n.total, 3832);
   assert.equal(n.previousTotal, 3445);
   assert.equal(n.totalChange, 11);
-  assert.deepEqual(n.sexChanges, [{ key: 'girl', changePercent: 22 }, { key: 'boy', changePercent: 47 }]);
+  assert.deepEqual(n.sexChanges, [
+    { key: 'girl', changePercent: 22 },
+    { key: 'boy', changePercent: 47 },
+  ]);
 
   const firstHalf = { from: '2018-01-01', to: '2018-06-30' };
   const h1Counts = yearCounts(2322, h1, { girl: 1400, boy: 800, unknown: 122 });
@@ -185,7 +295,16 @@ test('withheld cells that add up to fewer than k are not left so: no margin tell
   const release = buildRelease({ period: firstHalf2024, counts: countRecords(provinceFixture, firstHalf2024) }, { k: 5 });
   assert.equal(release.total.value, 42);
   // Sindh (8, the smallest published province) is withheld with the small ones: they add up to 10.
-  assert.deepEqual(rows(release, 'province'), { punjab: 32, sindh: null, kp: null, balochistan: null, ict: null, ajk: null, gb: null, unknown: null });
+  assert.deepEqual(rows(release, 'province'), {
+    punjab: 32,
+    sindh: null,
+    kp: null,
+    balochistan: null,
+    ict: null,
+    ajk: null,
+    gb: null,
+    unknown: null,
+  });
   // Kasur (10, the smallest named district of Punjab) is withheld: Punjab less what is published of it is 12.
   // Then Hyderabad goes too, else "other districts" (4, below k) would be 42 − 20 − 10 − 8.
   assert.deepEqual(rows(release, 'district'), { 'punjab/Lahore': 20, 'punjab/Kasur': null, 'sindh/Hyderabad': null, other: null });
@@ -199,7 +318,10 @@ test('the audit finds margins whose withheld cells add up to fewer than k (the p
     ...release,
     tables: release.tables.map((t) => ({
       ...t,
-      rows: t.rows.map((r) => ({ ...r, count: r.count.value! < 5 ? { value: null, suppressed: true } : { value: r.count.value, suppressed: false } })),
+      rows: t.rows.map((r) => ({
+        ...r,
+        count: r.count.value! < 5 ? { value: null, suppressed: true } : { value: r.count.value, suppressed: false },
+      })),
     })),
   };
   const thin = thinMargins(naive);
@@ -207,11 +329,17 @@ test('the audit finds margins whose withheld cells add up to fewer than k (the p
   assert.ok(thin.includes('punjab = its districts: 2'), thin.join('\n'));
   // Zero is fewer than k too: every category but rape is 0, so rape published would tell that the others are 0.
   assert.ok(thin.includes('total = category: 0'), thin.join('\n'));
-  assert.deepEqual(thinMargins(buildRelease({ period: firstHalf2024, counts: countRecords(provinceFixture, firstHalf2024) }, { k: 5 })), []);
+  assert.deepEqual(
+    thinMargins(buildRelease({ period: firstHalf2024, counts: countRecords(provinceFixture, firstHalf2024) }, { k: 5 })),
+    [],
+  );
 });
 
 test('a release may not overlap an earlier one without being the same period (nor may the periods they are compared with)', () => {
-  const march = (from: number, to: number) => ({ from: `2024-03-${String(from).padStart(2, '0')}`, to: `2024-03-${String(to).padStart(2, '0')}` });
+  const march = (from: number, to: number) => ({
+    from: `2024-03-${String(from).padStart(2, '0')}`,
+    to: `2024-03-${String(to).padStart(2, '0')}`,
+  });
   const published = (id: number, period: { from: string; to: string }) => ({ id, period, comparison: previousPeriod(period) });
   // The finding: 1–10 March, then 1–11 March, differ by the incidents of 11 March.
   assert.deepEqual(releaseConflict(march(1, 11), [published(1, march(1, 10))]), { release: 1, theirs: march(1, 10), ours: march(1, 11) });
@@ -231,7 +359,10 @@ test('a release may not overlap an earlier one without being the same period (no
     ours: y(2017),
   });
   // And 2015 is part of the period 2016–2017 was compared with.
-  assert.deepEqual(releaseConflict(y(2015), [published(3, { from: '2016-01-01', to: '2017-12-31' })])?.theirs, { from: '2014-01-01', to: '2015-12-31' });
+  assert.deepEqual(releaseConflict(y(2015), [published(3, { from: '2016-01-01', to: '2017-12-31' })])?.theirs, {
+    from: '2014-01-01',
+    to: '2015-12-31',
+  });
   assert.equal(releaseConflict(y(2015), [{ id: 4, period: y(2016), comparison: null }]), null);
 });
 
@@ -242,7 +373,10 @@ test('periods: days, months, the period compared with, and what is refused', () 
   assert.deepEqual(previousPeriod({ from: '2016-01-01', to: '2017-12-31' }), { from: '2014-01-01', to: '2015-12-31' });
   assert.deepEqual(previousPeriod({ from: '2018-03-01', to: '2018-03-31' }), { from: '2017-03-01', to: '2017-03-31' });
   assert.equal(shiftYears('2024-02-29', -1), '2023-02-28');
-  assert.deepEqual(periodIssues({ from: '2018-02-30', to: '' }), [{ field: 'from', problem: 'invalid_date' }, { field: 'to', problem: 'required' }]);
+  assert.deepEqual(periodIssues({ from: '2018-02-30', to: '' }), [
+    { field: 'from', problem: 'invalid_date' },
+    { field: 'to', problem: 'required' },
+  ]);
   assert.deepEqual(periodIssues({ from: '2018-02-01', to: '2018-01-01' }), [{ field: 'to', problem: 'period_order' }]);
   assert.deepEqual(periodIssues({ from: '2000-01-01', to: '2010-01-01' }), [{ field: 'to', problem: 'period_too_long' }]);
   assert.deepEqual(periodIssues({ from: '2025-01-01', to: '2025-12-31' }, '2025-06-01'), [{ field: 'to', problem: 'future_date' }]);
@@ -281,7 +415,7 @@ const incident = (from: number, days: number) =>
 
 const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
 
-test('property: no withheld cell of a release can be derived from its published cells, no margin\'s withheld cells add up to fewer than k, and every published cell is at least k', () => {
+test("property: no withheld cell of a release can be derived from its published cells, no margin's withheld cells add up to fewer than k, and every published cell is at least k", () => {
   const scenario = fc
     .record({ start: fc.integer({ min: day('2017-01-01'), max: day('2019-12-31') }), length: fc.integer({ min: 1, max: 800 }) })
     .chain(({ start, length }) =>
@@ -299,7 +433,11 @@ test('property: no withheld cell of a release can be derived from its published 
       const toIso = (d: number) => new Date(d * 86_400_000).toISOString().slice(0, 10);
       const period = { from: toIso(start), to: toIso(start + length - 1) };
       const previous = previousPeriod(period);
-      const input = { period, counts: countRecords(records, period), previous: { period: previous, counts: countRecords(records, previous) } };
+      const input = {
+        period,
+        counts: countRecords(records, period),
+        previous: { period: previous, counts: countRecords(records, previous) },
+      };
       const release = buildRelease(input, { k, topDistricts });
       assert.deepEqual(exposedCells(release), []);
       assert.deepEqual(thinMargins(release), []);
@@ -325,7 +463,10 @@ test('the audit finds what primary suppression alone would expose (the property 
     ...release,
     tables: release.tables.map((t) => ({
       ...t,
-      rows: t.rows.map((r) => ({ ...r, count: r.count.value! < 3 ? { value: null, suppressed: true } : { value: r.count.value, suppressed: false } })),
+      rows: t.rows.map((r) => ({
+        ...r,
+        count: r.count.value! < 3 ? { value: null, suppressed: true } : { value: r.count.value, suppressed: false },
+      })),
     })),
   };
   assert.deepEqual(exposedCells(naive).sort(), ['area:unknown', 'sex:unknown']);

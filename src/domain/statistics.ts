@@ -15,7 +15,16 @@ import { csvLine } from './csv.ts';
 import { suppressGroup, type Group, type GroupCell } from './disclosure.ts';
 import type { FieldIssue } from './errors.ts';
 import {
-  abuserRelationships, ageBands, areas, childSexes, isAcceptedDate, isCalendarDate, places, policeStatuses, provinces, unknown,
+  abuserRelationships,
+  ageBands,
+  areas,
+  childSexes,
+  isAcceptedDate,
+  isCalendarDate,
+  places,
+  policeStatuses,
+  provinces,
+  unknown,
 } from './report.ts';
 
 export const incidentSources = ['hotline', 'media'] as const;
@@ -39,8 +48,19 @@ export const provinceKeys = [...provinces, unknown] as const;
 
 /** The tables of a release, in the order they are shown. */
 export const tableIds = [
-  'year', 'half_year', 'month', 'category', 'sex', 'age_band', 'province', 'district', 'area', 'relationship',
-  'place', 'police_status', 'source',
+  'year',
+  'half_year',
+  'month',
+  'category',
+  'sex',
+  'age_band',
+  'province',
+  'district',
+  'area',
+  'relationship',
+  'place',
+  'police_status',
+  'source',
 ] as const;
 export type TableId = (typeof tableIds)[number];
 
@@ -58,7 +78,7 @@ export const otherDistricts = 'other';
 
 /** The facts of one incident record that statistics use. */
 export interface IncidentFacts {
-  source: string;
+  source: IncidentSource;
   category: string;
   /** YYYY-MM-DD: the date the incident was reported (to the hotline, or in the newspaper). */
   reportedOn: string;
@@ -224,7 +244,10 @@ const overlap = (a: Period, b: Period) => a.from <= b.to && b.from <= a.to;
  * few), which neither release's own suppression protects. The same period again is allowed: that
  * is a correction, and its comparison period is then the same too. Null when there is none.
  */
-export function releaseConflict(period: Period, published: readonly ReleasePeriods[]): { release: number; theirs: Period; ours: Period } | null {
+export function releaseConflict(
+  period: Period,
+  published: readonly ReleasePeriods[],
+): { release: number; theirs: Period; ours: Period } | null {
   const ours = [period, previousPeriod(period)];
   for (const release of published) {
     for (const theirs of [release.period, ...(release.comparison ? [release.comparison] : [])]) {
@@ -302,7 +325,14 @@ interface TableSpec {
 }
 
 /** The cells of one period's tables, grouped for disclosure control (see domain/disclosure.ts). */
-function partCells(period: Period, counts: Counts, k: number, topDistricts: number, dimensions: readonly ValueDimension[], calendarAndPlaces: boolean) {
+function partCells(
+  period: Period,
+  counts: Counts,
+  k: number,
+  topDistricts: number,
+  dimensions: readonly ValueDimension[],
+  calendarAndPlaces: boolean,
+) {
   const cells: PartCell[] = [];
   const groups = new Map<string, number>();
   const tables: TableSpec[] = [];
@@ -335,7 +365,9 @@ function partCells(period: Period, counts: Counts, k: number, topDistricts: numb
       const atoms = atomsWhere(halfOf, key);
       cells.push({ id: `half_year:${key}`, table: 'half_year', group: 'calendar', atoms, value: sum(atoms) });
     }
-    months.forEach((key, i) => cells.push({ id: `month:${key}`, table: 'month', group: 'calendar', atoms: [i], value: counts.months[key] ?? 0 }));
+    months.forEach((key, i) =>
+      cells.push({ id: `month:${key}`, table: 'month', group: 'calendar', atoms: [i], value: counts.months[key] ?? 0 }),
+    );
 
     // Places: atoms are the districts named in the district table, and per province the rest.
     const byPlace = new Map<string, { province: string; district: string | null; count: number }>();
@@ -519,7 +551,17 @@ export function formatChange(percent: number): string {
 // ------------------------------------------------------------------------------------- CSV
 
 /** The columns of a release as CSV: one row per cell, withheld counts empty with suppressed = true. */
-export const releaseCsvColumns = ['period_from', 'period_to', 'table', 'key', 'province', 'count', 'suppressed', 'percent', 'change_percent'] as const;
+export const releaseCsvColumns = [
+  'period_from',
+  'period_to',
+  'table',
+  'key',
+  'province',
+  'count',
+  'suppressed',
+  'percent',
+  'change_percent',
+] as const;
 
 /**
  * A release as CSV: the total, every table of the period, then the previous period's total,
@@ -534,7 +576,16 @@ export function releaseCsv(release: Release): string {
   }
   const count = (c: Cell) => [c.value, c.suppressed];
   let out = csvLine(releaseCsvColumns);
-  out += csvLine([from, to, 'total', 'total', null, ...count(release.total), release.total.suppressed ? null : 100, changes.get('total:total')]);
+  out += csvLine([
+    from,
+    to,
+    'total',
+    'total',
+    null,
+    ...count(release.total),
+    release.total.suppressed ? null : 100,
+    changes.get('total:total'),
+  ]);
   for (const table of release.tables) {
     for (const row of table.rows) {
       out += csvLine([from, to, table.id, row.key, row.province, ...count(row.count), row.percent, changes.get(`${table.id}:${row.key}`)]);
@@ -546,7 +597,10 @@ export function releaseCsv(release: Release): string {
     out += csvLine([p.from, p.to, 'total', 'total', null, ...count(prevTotal), prevTotal.suppressed ? null : 100, null]);
     for (const table of release.comparison.tables) {
       for (const row of table.rows) {
-        const percent = row.previous.value === null || prevTotal.value === null || prevTotal.value === 0 ? null : round1((row.previous.value / prevTotal.value) * 100);
+        const percent =
+          row.previous.value === null || prevTotal.value === null || prevTotal.value === 0
+            ? null
+            : round1((row.previous.value / prevTotal.value) * 100);
         out += csvLine([p.from, p.to, table.id, row.key, null, ...count(row.previous), percent, null]);
       }
     }

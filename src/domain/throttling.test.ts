@@ -5,9 +5,12 @@ import { clientKeyOf, defaultClientLimits, delayAfter, delayTable, throttleRules
 
 const rules = throttleRules(defaultClientLimits);
 
-test('attempts beyond the free ones wait 1, 2, 4 … seconds, up to the rule\'s maximum', () => {
+test("attempts beyond the free ones wait 1, 2, 4 … seconds, up to the rule's maximum", () => {
   const rule = rules.signInAccount;
-  assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 8].map((n) => delayAfter(rule, n)), [0, 0, 0, 0, 1, 2, 4, 8]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 6, 7, 8].map((n) => delayAfter(rule, n)),
+    [0, 0, 0, 0, 1, 2, 4, 8],
+  );
   assert.equal(delayAfter(rule, 99), 60);
   assert.deepEqual(delayTable(rule), [0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 60]);
 });

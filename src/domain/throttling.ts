@@ -81,10 +81,20 @@ export interface ClientLimits {
 export const defaultClientLimits: ClientLimits = { reportsPerHour: 30, unverifiedReportsPerHour: 10, followUpsPerTenMinutes: 30 };
 
 const rateLimit = (scope: string, windowSeconds: number, limit: number): ThrottleRule => ({
-  scope, windowSeconds, limit, free: limit, maxDelaySeconds: 0, code: 'rate_limited',
+  scope,
+  windowSeconds,
+  limit,
+  free: limit,
+  maxDelaySeconds: 0,
+  code: 'rate_limited',
 });
 const attempts = (scope: string, windowSeconds: number, limit: number, free: number, maxDelaySeconds: number): ThrottleRule => ({
-  scope, windowSeconds, limit, free, maxDelaySeconds, code: 'too_many_attempts',
+  scope,
+  windowSeconds,
+  limit,
+  free,
+  maxDelaySeconds,
+  code: 'too_many_attempts',
 });
 
 /** Every throttle Hifazat keeps, by name. */

@@ -47,7 +47,5 @@ export function normaliseUrl(input: string): { url: string } | { problem: UrlPro
 
 /** `https://example.com/a` → `hxxps://example[.]com/a`: readable, not clickable. */
 export function defangUrl(url: string): string {
-  return url.replace(/^http(s?):\/\//i, 'hxxp$1://').replace(/^([^/]*\/\/[^/]*)/, (authority) =>
-    authority.replace(/\./g, '[.]'),
-  );
+  return url.replace(/^http(s?):\/\//i, 'hxxp$1://').replace(/^([^/]*\/\/[^/]*)/, (authority) => authority.replace(/\./g, '[.]'));
 }

@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import { HifazatError } from '../domain/errors.ts';
 import type { Services } from '../services/index.ts';
-import { normalise, sendError } from './errors.ts';
+import { answerErrors, consoleErrorPages, jsonErrors, publicErrorPages } from './errors.ts';
 import { parseFormBody } from './form-input.ts';
 import { loggerOptions } from './logging.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -14,15 +14,11 @@ import { consoleRoutes } from './routes/console.ts';
 import { matchApiRoutes } from './routes/match-api.ts';
 import { healthRoutes } from './routes/health.ts';
 import { portalRoutes } from './routes/portal.ts';
-import { statisticsRoutes } from './routes/statistics.ts';
+import { statisticsApiRoutes, statisticsRoutes } from './routes/statistics.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     hifazatRoutes: readonly { method: string; url: string }[];
-  }
-  interface FastifyContextConfig {
-    /** A form route's own page for a refused request (see RenderRejected). */
-    renderRejected?: RenderRejected;
   }
 }
 
@@ -40,12 +36,6 @@ export interface HttpOptions {
   /** Matching API requests per API key per minute (in this process's memory). */
   matchRequestsPerMinute: number;
 }
-
-/**
- * A form route may show its own page when a request is refused (it keeps what was typed);
- * returns false to leave the error to the generic handler.
- */
-export type RenderRejected = (request: FastifyRequest, reply: FastifyReply, error: HifazatError) => Promise<boolean>;
 
 const vendorFiles = new Set(['/external/altcha.min.js', '/external/altcha.css', '/i18n/ur.js', '/workers/sha.js']);
 
@@ -138,24 +128,28 @@ export async function buildApp(services: Services, options: HttpOptions): Promis
     if (!request.url.startsWith('/assets/')) reply.header('Cache-Control', 'no-store');
   });
 
-  app.setErrorHandler(async (error, request, reply) => {
-    const normalised = normalise(error);
-    const renderRejected = request.routeOptions.config.renderRejected;
-    if (renderRejected) {
-      if (normalised.retryAfter !== undefined) reply.header('Retry-After', String(normalised.retryAfter));
-      if (await renderRejected(request, reply, normalised)) return reply;
-    }
-    return sendError(normalised, request, reply);
+  // Each part answers errors in its own form, chosen by where its routes are registered:
+  // the public pages (and anything unknown) in the public layout, the API in JSON, the console
+  // in its layout.
+  answerErrors(app, publicErrorPages, { notFound: true });
+  await app.register(async (probes) => {
+    answerErrors(probes, jsonErrors);
+    await probes.register(healthRoutes(services));
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendError(new HifazatError('not_found', 'Not found.'), request, reply),
-  );
-
-  await app.register(healthRoutes(services));
   await app.register(portalRoutes(services));
   await app.register(statisticsRoutes(services));
-  await app.register(apiRoutes(services), { prefix: '/api/v1' });
-  await app.register(matchApiRoutes(services, { requestsPerMinute: options.matchRequestsPerMinute }), { prefix: '/api/v1' });
-  await app.register(consoleRoutes(services, options));
+  await app.register(
+    async (api) => {
+      answerErrors(api, jsonErrors, { notFound: true });
+      await api.register(apiRoutes(services), { prefix: '/v1' });
+      await api.register(statisticsApiRoutes(services), { prefix: '/v1' });
+      await api.register(matchApiRoutes(services, { requestsPerMinute: options.matchRequestsPerMinute }), { prefix: '/v1' });
+    },
+    { prefix: '/api' },
+  );
+  await app.register(async (staffConsole) => {
+    answerErrors(staffConsole, consoleErrorPages);
+    await staffConsole.register(consoleRoutes(services, options));
+  });
   return app;
 }

@@ -1,35 +1,46 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { HifazatError, type ErrorCode } from '../domain/errors.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorTable, HifazatError } from '../domain/errors.ts';
 import { languages, type Language } from '../domain/report.ts';
 import { consoleMessages } from './i18n/console.ts';
 import { messages, negotiateLanguage } from './i18n/index.ts';
+import type { Html } from './views/html.ts';
 import { messagePage } from './views/console/account-pages.ts';
 import { consolePath } from './views/console/layout.ts';
 import { errorPage } from './views/pages.ts';
 
-/** The one place where error codes become HTTP statuses. */
-export const httpStatusOf: Record<ErrorCode, number> = {
-  validation_failed: 400,
-  malformed_body: 400,
-  unknown_receipt: 404,
-  unauthenticated: 401,
-  sign_in_failed: 401,
-  forbidden: 403,
-  csrf_invalid: 403,
-  not_found: 404,
-  idempotency_conflict: 422,
-  invalid_state: 409,
-  payload_too_large: 413,
-  image_unreadable: 422,
-  image_too_large: 413,
-  unsupported_media_type: 415,
-  too_many_attempts: 429,
-  rate_limited: 429,
-  config_invalid: 500,
-  data_dir_locked: 500,
-  internal: 500,
-  database_unavailable: 503,
-};
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A form route's own page for a refused request (see RenderRejected). */
+    renderRejected?: RenderRejected;
+  }
+}
+
+/**
+ * A form route's own page for a refused request, keeping what was typed; undefined leaves the
+ * refusal to its scope's page. It is answered with the refusal's status and headers.
+ */
+export type RenderRejected = (request: FastifyRequest, error: HifazatError) => Promise<Html | undefined>;
+
+/** How a scope shows a refusal (JSON for the API, the console's layout, the public layout). */
+type ErrorRenderer = (error: HifazatError, request: FastifyRequest, reply: FastifyReply) => FastifyReply;
+
+export function statusOf(error: HifazatError): number {
+  return errorTable[error.code].status;
+}
+
+/**
+ * Readies the reply for a refusal: the status the table gives its code, and Retry-After when the
+ * caller may try again later. Every refusal is answered through here, pages of routes included.
+ */
+export function refuse(reply: FastifyReply, error: HifazatError): FastifyReply {
+  if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
+  return reply.code(statusOf(error));
+}
+
+/** A route's own page for a refusal, with the refusal's status and headers. */
+export function sendRefusalPage(reply: FastifyReply, error: HifazatError, page: Html): FastifyReply {
+  return refuse(reply, error).type('text/html; charset=utf-8').send(page.toString());
+}
 
 /** Fastify's own errors (body too large, wrong content type, bad JSON) become HifazatErrors. */
 export function normalise(error: unknown): HifazatError {
@@ -52,36 +63,70 @@ export function normalise(error: unknown): HifazatError {
   }
 }
 
-/** The language a page path names: /ur/… for public pages, /console/ur/… for the console. */
-function languageOfPath(url: string): Language | undefined {
-  const segments = url.split('?')[0]!.split('/');
-  const candidate = segments[1] === 'console' ? segments[2] : segments[1];
-  return (languages as readonly string[]).includes(candidate ?? '') ? (candidate as Language) : undefined;
+/**
+ * Makes `scope` (a registered plugin and the plugins inside it) answer its errors with `render`:
+ * Fastify's encapsulation picks the form by where a route is registered, never by its URL.
+ * `notFound` also answers unknown addresses under the scope's prefix.
+ */
+export function answerErrors(scope: FastifyInstance, render: ErrorRenderer, options: { notFound?: boolean } = {}): void {
+  scope.setErrorHandler(async (error, request, reply) => {
+    const refusal = normalise(error);
+    if (statusOf(refusal) >= 500) request.log.error({ err: refusal.cause ?? refusal }, 'request failed');
+    refuse(reply, refusal);
+    const ownPage = await request.routeOptions.config.renderRejected?.(request, refusal);
+    if (ownPage) return reply.type('text/html; charset=utf-8').send(ownPage.toString());
+    return render(refusal, request, reply);
+  });
+  if (options.notFound) {
+    scope.setNotFoundHandler((request, reply) => {
+      const refusal = new HifazatError('not_found', 'Not found.');
+      return render(refusal, request, refuse(reply, refusal));
+    });
+  }
 }
 
-export function sendError(error: HifazatError, request: FastifyRequest, reply: FastifyReply) {
-  const status = httpStatusOf[error.code];
-  if (status >= 500) request.log.error({ err: error.cause ?? error }, 'request failed');
-  if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
-  if (request.url.startsWith('/api/') || request.url === '/healthz' || request.url === '/readyz') {
-    const body =
-      error.code === 'validation_failed'
-        ? { errors: error.issues.map((i) => ({ field: i.field, problem: i.problem, message: problemMessage(i.problem, request) })) }
-        : { error: { code: error.code, message: status >= 500 ? 'Internal error.' : error.message } };
-    return reply.code(status).type('application/json; charset=utf-8').send(body);
-  }
-  const lang = languageOfPath(request.url) ?? negotiateLanguage(request.headers['accept-language']);
+/** The API's form: field problems, or the code and a message (never an internal error's detail). */
+export const jsonErrors: ErrorRenderer = (error, request, reply) => {
+  const body =
+    error.code === 'validation_failed'
+      ? {
+          errors: error.issues.map((i) => ({
+            field: i.field,
+            problem: i.problem,
+            message: i.message ?? problemMessage(i.problem, request),
+          })),
+        }
+      : { error: { code: error.code, message: statusOf(error) >= 500 ? 'Internal error.' : error.message } };
+  return reply.type('application/json; charset=utf-8').send(body);
+};
+
+/** The public pages' form: the public layout, in the page's language (/ur/…) or the browser's. */
+export const publicErrorPages: ErrorRenderer = (error, request, reply) => {
+  const segment = request.url.split('?')[0]!.split('/')[1];
+  return publicPage(error, languageNamed(segment) ?? negotiateLanguage(request.headers['accept-language']), reply);
+};
+
+/**
+ * The console's form: its layout, and a signed-out GET sent to sign in. Refusals the console has
+ * no words of its own for (not found, invalid input) get the public page.
+ */
+export const consoleErrorPages: ErrorRenderer = (error, request, reply) => {
+  const segment = request.url.split('?')[0]!.split('/')[2];
+  const lang = languageNamed(segment) ?? negotiateLanguage(request.headers['accept-language']);
+  if (error.code === 'unauthenticated' && request.method === 'GET') return reply.redirect(consolePath(lang, '/sign-in'), 303);
+  const text = consoleErrorText(error, lang);
+  if (!text) return publicPage(error, lang, reply);
+  const ctx = { lang, t: messages[lang], c: consoleMessages[lang], page: '/', staff: undefined, csrf: '' };
+  return reply.type('text/html; charset=utf-8').send(messagePage(ctx, text.title, text.text).toString());
+};
+
+function languageNamed(segment: string | undefined): Language | undefined {
+  return (languages as readonly string[]).includes(segment ?? '') ? (segment as Language) : undefined;
+}
+
+function publicPage(error: HifazatError, lang: Language, reply: FastifyReply): FastifyReply {
   const t = messages[lang];
-  if (request.url.startsWith('/console/')) {
-    const consoleError = consoleErrorText(error, lang);
-    if (error.code === 'unauthenticated' && request.method === 'GET') {
-      return reply.redirect(consolePath(lang, '/sign-in'), 303);
-    }
-    if (consoleError) {
-      const ctx = { lang, t, c: consoleMessages[lang], page: '/', staff: undefined, csrf: '' };
-      return reply.code(status).type('text/html; charset=utf-8').send(messagePage(ctx, consoleError.title, consoleError.text).toString());
-    }
-  }
+  const status = statusOf(error);
   const [title, text] =
     status === 404
       ? [t.errors.notFoundTitle, t.errors.notFound]
@@ -90,14 +135,11 @@ export function sendError(error: HifazatError, request: FastifyRequest, reply: F
         : status >= 500
           ? [t.errors.serverTitle, t.errors.server]
           : [t.errors.badRequestTitle, t.errors.badRequest];
-  return reply
-    .code(status)
-    .type('text/html; charset=utf-8')
-    .send(errorPage({ lang, t, page: '/' }, title, text).toString());
+  return reply.type('text/html; charset=utf-8').send(errorPage({ lang, t, page: '/' }, title, text).toString());
 }
 
 /** API errors speak the report's language when it says one, else the caller's. */
-export function apiLanguage(request: FastifyRequest): Language {
+function apiLanguage(request: FastifyRequest): Language {
   const body = request.body as { language?: unknown } | undefined;
   if (body && typeof body === 'object' && (body.language === 'ur' || body.language === 'en')) return body.language;
   return request.headers['accept-language']?.toLowerCase().startsWith('ur') ? 'ur' : 'en';
@@ -121,6 +163,6 @@ function consoleErrorText(error: HifazatError, lang: Language): { title: string;
       return { title: c.title, text: c.malformed };
     default:
       // Not the public pages' "your report may not have been sent": staff were working on a case.
-      return httpStatusOf[error.code] >= 500 ? { title: c.title, text: c.serverError } : undefined;
+      return statusOf(error) >= 500 ? { title: c.title, text: c.serverError } : undefined;
   }
 }

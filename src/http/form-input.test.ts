@@ -17,18 +17,33 @@ test('names such as __proto__ stay plain fields', () => {
 });
 
 test('a broken escape or a replacement character is refused', () => {
-  assert.throws(() => parseFormBody('a=%E0%A4'), (e) => e instanceof HifazatError && e.code === 'malformed_body');
-  assert.throws(() => parseFormBody('a=\uFFFD'), (e) => e instanceof HifazatError && e.code === 'malformed_body');
+  assert.throws(
+    () => parseFormBody('a=%E0%A4'),
+    (e) => e instanceof HifazatError && e.code === 'malformed_body',
+  );
+  assert.throws(
+    () => parseFormBody('a=\uFFFD'),
+    (e) => e instanceof HifazatError && e.code === 'malformed_body',
+  );
 });
 
 test('the limits: as many fields and repeats as a real form has, no more', () => {
   const manyUrls = Array.from({ length: formLimits.maxValuesPerName }, (_, i) => `urls=${i}`).join('&');
   assert.equal((parseFormBody(manyUrls).urls as string[]).length, formLimits.maxValuesPerName);
-  assert.throws(() => parseFormBody(`${manyUrls}&urls=x`), (e) => e instanceof HifazatError && e.code === 'malformed_body');
+  assert.throws(
+    () => parseFormBody(`${manyUrls}&urls=x`),
+    (e) => e instanceof HifazatError && e.code === 'malformed_body',
+  );
   const manyNames = Array.from({ length: formLimits.maxFields + 1 }, (_, i) => `f${i}=1`).join('&');
-  assert.throws(() => parseFormBody(manyNames), (e) => e instanceof HifazatError && e.code === 'malformed_body');
+  assert.throws(
+    () => parseFormBody(manyNames),
+    (e) => e instanceof HifazatError && e.code === 'malformed_body',
+  );
 });
 
 test('131,000 repeats of one name are refused (test/integration/hardening.test.ts times it over HTTP)', () => {
-  assert.throws(() => parseFormBody('a&'.repeat(131_000)), (e) => e instanceof HifazatError && e.code === 'malformed_body');
+  assert.throws(
+    () => parseFormBody('a&'.repeat(131_000)),
+    (e) => e instanceof HifazatError && e.code === 'malformed_body',
+  );
 });

@@ -55,6 +55,9 @@ test('PostgreSQL errors keep only the SQLSTATE, a generic message and identifier
     assert.ok(!text.includes(value), text);
   }
   assert.equal(withheldValues(`Route GET:/en/?q=${value} not found`), 'Route GET:/… not found');
-  assert.equal(withheldValues(`Cannot read properties of undefined (reading '${value}')`), 'Cannot read properties of undefined (reading "…")');
+  assert.equal(
+    withheldValues(`Cannot read properties of undefined (reading '${value}')`),
+    'Cannot read properties of undefined (reading "…")',
+  );
   assert.equal(withheldValues('Server listening at http://127.0.0.1:3000'), 'Server listening at http://127.0.0.1:3000');
 });

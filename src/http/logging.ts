@@ -73,7 +73,7 @@ const sqlStateClasses: Record<string, string> = {
 export function withheldValues(text: string): string {
   return text
     .replace(/["'`\u201c\u2018][\s\S]*["'`\u201d\u2019]/, '"…"')
-    .replace(/(^|[\s:=(\[,])\/(?!\/)\S*/g, '$1/…')
+    .replace(/(^|[\s:=([,])\/(?!\/)\S*/g, '$1/…')
     .slice(0, 500);
 }
 
@@ -101,7 +101,10 @@ function framesOf(e: Error): string {
   // frames at the end, after the last line that is not one.
   let first = lines.length;
   while (first > 0 && /^\s+at \S/.test(lines[first - 1]!)) first--;
-  return lines.slice(first).map((line) => `\n${line}`).join('');
+  return lines
+    .slice(first)
+    .map((line) => `\n${line}`)
+    .join('');
 }
 
 /**
@@ -217,7 +220,21 @@ export function loggerOptions(level: string, stream?: NodeJS.WritableStream): Fa
       statusCode: (value: unknown) => (typeof value === 'number' ? value : undefined),
     },
     redact: {
-      paths: ['req.headers', 'req.url', 'req.query', 'req.params', 'req.body', 'req.remoteAddress', 'req.remotePort', 'res.headers', 'err.detail', 'err.where', 'err.hint', 'err.params', 'err.rawPacket'],
+      paths: [
+        'req.headers',
+        'req.url',
+        'req.query',
+        'req.params',
+        'req.body',
+        'req.remoteAddress',
+        'req.remotePort',
+        'res.headers',
+        'err.detail',
+        'err.where',
+        'err.hint',
+        'err.params',
+        'err.rawPacket',
+      ],
       remove: true,
     },
   };

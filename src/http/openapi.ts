@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { errorCodes, errorTable } from '../domain/errors.ts';
 import { followUpSchema, reporterMessageSchema, reportInputSchema, publicStatuses } from '../domain/report.ts';
 import { bulkMatchRequestSchema, matchFeedbackSchema, matchRequestSchema, maxHiddenEntriesPerKey } from '../domain/signals.ts';
 
@@ -15,15 +16,38 @@ const fieldErrors = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { field: { type: 'string' }, problem: { type: 'string' }, message: { type: 'string' } },
+        properties: {
+          field: { type: 'string' },
+          problem: { type: 'string', description: 'A stable key, e.g. "required", "too_long", "invalid".' },
+          message: {
+            type: 'string',
+            description:
+              'The schema\'s own words where it has them ("must be 64 hexadecimal digits"), else the problem in the request\'s language.',
+          },
+        },
         required: ['field', 'problem', 'message'],
       },
     },
   },
 };
+/** Every error code with the status it is answered with, from the one table (src/domain/errors.ts). */
 const errorBody = {
   type: 'object',
-  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+  properties: {
+    error: {
+      type: 'object',
+      properties: {
+        code: {
+          oneOf: errorCodes.map((code) => ({
+            const: code,
+            'x-status': errorTable[code].status,
+            description: errorTable[code].description,
+          })),
+        },
+        message: { type: 'string' },
+      },
+    },
+  },
 };
 const thread = {
   type: 'object',
@@ -34,7 +58,11 @@ const thread = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { author: { enum: ['reporter', 'staff'] }, body: { type: 'string' }, createdAt: { type: 'string', format: 'date-time' } },
+        properties: {
+          author: { enum: ['reporter', 'staff'] },
+          body: { type: 'string' },
+          createdAt: { type: 'string', format: 'date-time' },
+        },
       },
     },
   },
@@ -43,13 +71,24 @@ const json = (schema: object) => ({ content: { 'application/json': { schema } } 
 const hex = { type: 'string', pattern: '^[0-9a-f]+$' };
 const signals = {
   type: 'object',
-  properties: { pdq: hex, quality: { type: 'integer', minimum: 0, maximum: 100 }, md5: hex, sha256: hex, pdqDihedral: { type: 'object', additionalProperties: hex } },
+  properties: {
+    pdq: hex,
+    quality: { type: 'integer', minimum: 0, maximum: 100 },
+    md5: hex,
+    sha256: hex,
+    pdqDihedral: { type: 'object', additionalProperties: hex },
+  },
 };
 const match = {
   type: 'object',
   properties: {
-    entryId: { type: 'integer' }, bank: { type: 'string' }, label: { type: ['string', 'null'] }, signalType: { enum: ['pdq', 'md5', 'sha256'] },
-    signal: hex, quality: { type: ['integer', 'null'] }, distance: { type: 'integer' },
+    entryId: { type: 'integer' },
+    bank: { type: 'string' },
+    label: { type: ['string', 'null'] },
+    signalType: { enum: ['pdq', 'md5', 'sha256'] },
+    signal: hex,
+    quality: { type: ['integer', 'null'] },
+    distance: { type: 'integer' },
   },
 };
 
@@ -78,12 +117,31 @@ export function openApiDocument(): object {
         post: {
           summary: 'Submit a report; answers with the receipt code, shown only this once.',
           parameters: [
-            { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 8, maxLength: 200 }, description: 'A retried request with the same key returns the same receipt and creates nothing (24 hours).' },
-            { name: 'X-Altcha', in: 'header', required: false, schema: { type: 'string' }, description: 'A solved proof-of-work payload from /api/v1/pow-challenge; without one the report counts against a shared budget.' },
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              schema: { type: 'string', minLength: 8, maxLength: 200 },
+              description: 'A retried request with the same key returns the same receipt and creates nothing (24 hours).',
+            },
+            {
+              name: 'X-Altcha',
+              in: 'header',
+              required: false,
+              schema: { type: 'string' },
+              description:
+                'A solved proof-of-work payload from /api/v1/pow-challenge; without one the report counts against a shared budget.',
+            },
           ],
           requestBody: { required: true, ...json(jsonSchema(reportInputSchema('9999-12-31'))) },
           responses: {
-            '201': { description: 'Stored.', ...json({ type: 'object', properties: { receipt: { type: 'string', pattern: '^[0-9]{36}$' }, status: { const: 'received' } } }) },
+            '201': {
+              description: 'Stored.',
+              ...json({
+                type: 'object',
+                properties: { receipt: { type: 'string', pattern: '^[0-9]{36}$' }, status: { const: 'received' } },
+              }),
+            },
             '200': { description: 'A retry of an earlier request with the same Idempotency-Key: the same receipt.' },
             '400': { description: 'Invalid fields.', ...json(fieldErrors) },
             '413': { description: 'Body too large.', ...json(errorBody) },
@@ -128,7 +186,11 @@ export function openApiDocument(): object {
             '403': { description: 'The key is not granted the match scope.', ...json(errorBody) },
             '413': { description: 'Too large (bytes or pixels).', ...json(errorBody) },
             '422': { description: 'Not an image, or a truncated one.', ...json(errorBody) },
-            '429': { description: "The key's rate, or every place for an image to be decoded is taken (refused before the body is read); see Retry-After.", ...json(errorBody) },
+            '429': {
+              description:
+                "The key's rate, or every place for an image to be decoded is taken (refused before the body is read); see Retry-After.",
+              ...json(errorBody),
+            },
           },
         },
       },
@@ -136,15 +198,27 @@ export function openApiDocument(): object {
         post: {
           summary: 'Match a hash (pdq, md5 or sha256), or an image, against the banks the API key reaches.',
           security: [{ apiKey: [] }],
-          requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(matchRequestSchema) }, 'image/*': { schema: { type: 'string', format: 'binary' } } } },
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: jsonSchema(matchRequestSchema) },
+              'image/*': { schema: { type: 'string', format: 'binary' } },
+            },
+          },
           responses: {
-            '200': { description: "Matches, nearest first, less the entries this key's confirmed false positives hid.", ...json({ type: 'object', properties: { matches: { type: 'array', items: match } } }) },
+            '200': {
+              description: "Matches, nearest first, less the entries this key's confirmed false positives hid.",
+              ...json({ type: 'object', properties: { matches: { type: 'array', items: match } } }),
+            },
             '400': { description: 'Invalid fields.', ...json(fieldErrors) },
             '401': { description: 'No valid API key.', ...json(errorBody) },
             '403': { description: 'The key is not granted the match scope.', ...json(errorBody) },
             '413': { description: 'An image too large (bytes or pixels).', ...json(errorBody) },
             '422': { description: 'Not an image, or a truncated one.', ...json(errorBody) },
-            '429': { description: "The key's rate, or (for an image) every place to decode one is taken; see Retry-After.", ...json(errorBody) },
+            '429': {
+              description: "The key's rate, or (for an image) every place to decode one is taken; see Retry-After.",
+              ...json(errorBody),
+            },
           },
         },
       },
@@ -154,7 +228,18 @@ export function openApiDocument(): object {
           security: [{ apiKey: [] }],
           requestBody: { required: true, ...json(jsonSchema(bulkMatchRequestSchema)) },
           responses: {
-            '200': { description: 'One result per query, in order.', ...json({ type: 'object', properties: { results: { type: 'array', items: { type: 'object', properties: { index: { type: 'integer' }, matches: { type: 'array', items: match } } } } } }) },
+            '200': {
+              description: 'One result per query, in order.',
+              ...json({
+                type: 'object',
+                properties: {
+                  results: {
+                    type: 'array',
+                    items: { type: 'object', properties: { index: { type: 'integer' }, matches: { type: 'array', items: match } } },
+                  },
+                },
+              }),
+            },
             '400': { description: 'Invalid fields.', ...json(fieldErrors) },
             '401': { description: 'No valid API key.', ...json(errorBody) },
             '403': { description: 'The key is not granted the match scope.', ...json(errorBody) },
@@ -177,24 +262,35 @@ export function openApiDocument(): object {
             '401': { description: 'No valid API key.', ...json(errorBody) },
             '403': { description: 'The key is not granted the feedback scope.', ...json(errorBody) },
             '404': { description: 'No such entry in the banks this key reaches.', ...json(errorBody) },
-            '409': { description: `The key has hidden as many entries as one key may (${maxHiddenEntriesPerKey}); the confirmed false positive is not taken.`, ...json(errorBody) },
+            '409': {
+              description: `The key has hidden as many entries as one key may (${maxHiddenEntriesPerKey}); the confirmed false positive is not taken.`,
+              ...json(errorBody),
+            },
             '429': { description: "The key's rate; see Retry-After.", ...json(errorBody) },
           },
         },
       },
       '/api/v1/statistics/releases': {
-        get: { summary: 'Published statistics releases, newest first.', responses: { '200': { description: 'The releases: id, period, k, publication time.' } } },
+        get: {
+          summary: 'Published statistics releases, newest first.',
+          responses: { '200': { description: 'The releases: id, period, k, publication time.' } },
+        },
       },
       '/api/v1/statistics/releases/{id}': {
         get: {
-          summary: "A release's tables: each with its dimension, rows and cells; a withheld cell is {\"value\": null, \"suppressed\": true}. Append .csv to the id for CSV.",
+          summary:
+            'A release\'s tables: each with its dimension, rows and cells; a withheld cell is {"value": null, "suppressed": true}. Append .csv to the id for CSV.',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { '200': { description: 'The tables.' }, '404': { description: 'No such release.', ...json(errorBody) } },
         },
       },
-      '/api/v1/pow-challenge': { get: { summary: 'A proof-of-work challenge (ALTCHA).', responses: { '200': { description: 'The challenge.' } } } },
+      '/api/v1/pow-challenge': {
+        get: { summary: 'A proof-of-work challenge (ALTCHA).', responses: { '200': { description: 'The challenge.' } } },
+      },
       '/healthz': { get: { summary: 'The process is up.', responses: { '200': { description: 'Up.' } } } },
-      '/readyz': { get: { summary: 'The database answers.', responses: { '200': { description: 'Ready.' }, '503': { description: 'Not ready.' } } } },
+      '/readyz': {
+        get: { summary: 'The database answers.', responses: { '200': { description: 'Ready.' }, '503': { description: 'Not ready.' } } },
+      },
     },
   };
   return document;

@@ -53,7 +53,10 @@ describe('PDQ conformance on the shared core PNGs', { skip: sharedVectorsSkipRea
   const pngs = readdirSync(coreDir).filter((name) => name.endsWith('.png'));
   it('has an expected row for every core PNG', () => {
     assert.ok(pngs.length > 0, `no PNGs in ${coreDir}`);
-    assert.deepEqual(pngs.filter((name) => !rowsByPng.has(name)), []);
+    assert.deepEqual(
+      pngs.filter((name) => !rowsByPng.has(name)),
+      [],
+    );
   });
   for (const name of pngs) {
     const row = rowsByPng.get(name);

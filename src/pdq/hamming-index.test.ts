@@ -15,11 +15,7 @@ function distance(a: Hash, b: Hash): number {
   return bits;
 }
 
-function bruteForce(
-  entries: Map<number, Hash>,
-  queries: Hash[],
-  maxDistance: number,
-): HammingMatch[] {
+function bruteForce(entries: Map<number, Hash>, queries: Hash[], maxDistance: number): HammingMatch[] {
   const matches: HammingMatch[] = [];
   for (const [id, hash] of entries) {
     const nearest = Math.min(...queries.map((query) => distance(hash, query)));
@@ -38,10 +34,7 @@ function flipBits(hash: Hash, bits: Iterable<number>): number[] {
 }
 
 function toArrays(entries: Array<{ id: number; hash: Hash }>): [Uint32Array, Uint32Array] {
-  return [
-    Uint32Array.from(entries, (entry) => entry.id),
-    Uint32Array.from(entries.flatMap((entry) => [...entry.hash])),
-  ];
+  return [Uint32Array.from(entries, (entry) => entry.id), Uint32Array.from(entries.flatMap((entry) => [...entry.hash]))];
 }
 
 /** The text PDQ prints: most significant word, the last one, first. */
@@ -113,8 +106,7 @@ describe('HammingIndex', () => {
         // or unrelated random hashes.
         const entries = scenario.entries.map(({ id, center, flips, randomHash }) => ({
           id,
-          hash:
-            flips === undefined ? randomHash : flipBits(centers[center % centers.length]!, flips),
+          hash: flips === undefined ? randomHash : flipBits(centers[center % centers.length]!, flips),
         }));
         const bulk = entries.slice(0, scenario.bulkCount % (entries.length + 1));
         const { pendingLimit } = scenario;
@@ -123,10 +115,7 @@ describe('HammingIndex', () => {
 
         const check = (queries: Hash[], maxDistance: number) => {
           const expected = bruteForce(model, queries, maxDistance);
-          const actual =
-            queries.length === 1
-              ? index.search(queries[0]!, maxDistance)
-              : index.searchVariants(queries, maxDistance);
+          const actual = queries.length === 1 ? index.search(queries[0]!, maxDistance) : index.searchVariants(queries, maxDistance);
           assert.deepEqual(actual, expected);
         };
 
@@ -217,11 +206,7 @@ describe('HammingIndex', () => {
       const index = new HammingIndex({ pendingLimit });
       index.add(10, base);
       index.add(11, flipBits(base, [0, 40, 80]));
-      const variants = [
-        flipBits(base, [0, 1, 2, 3, 4]),
-        flipBits(base, [40, 80]),
-        flipBits(base, [200]),
-      ];
+      const variants = [flipBits(base, [0, 1, 2, 3, 4]), flipBits(base, [40, 80]), flipBits(base, [200])];
       assert.deepEqual(index.searchVariants(variants), [
         { id: 10, distance: 1 },
         { id: 11, distance: 1 },

@@ -70,6 +70,7 @@ const { masksByWeight, weightStart } = (() => {
 })();
 
 /** Written so the JIT cannot drop the prefetching reads in `IndexedSegment.search`. */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- written, never read, on purpose (above)
 let prefetchSink = 0;
 
 function tableHalf(table: number): { word: number; shift: number; otherShift: number } {
@@ -279,12 +280,7 @@ class IndexedSegment {
     return { ids, words };
   }
 
-  search(
-    query: Uint32Array,
-    radii: SearchRadii,
-    maxDistance: number,
-    found: Map<number, number>,
-  ): void {
+  search(query: Uint32Array, radii: SearchRadii, maxDistance: number, found: Map<number, number>): void {
     if (this.liveCount === 0) return;
     for (let table = 0; table < TABLES; table++) {
       const halfRadius = radii.halves[table]!;
@@ -457,11 +453,7 @@ export class HammingIndex {
   }
 
   /** Bulk build: `words` holds 8 words per id, in `Hash256.toWords()` order. */
-  static fromArrays(
-    ids: Uint32Array,
-    words: Uint32Array,
-    options: HammingIndexOptions = {},
-  ): HammingIndex {
+  static fromArrays(ids: Uint32Array, words: Uint32Array, options: HammingIndexOptions = {}): HammingIndex {
     const index = new HammingIndex(options);
     index.addMany(ids, words);
     return index;
@@ -473,9 +465,7 @@ export class HammingIndex {
 
   /** Bytes held in the index's typed arrays. */
   get byteLength(): number {
-    return (
-      this.#indexed.byteLength + this.#pending.ids.byteLength + this.#pending.words.byteLength
-    );
+    return this.#indexed.byteLength + this.#pending.ids.byteLength + this.#pending.words.byteLength;
   }
 
   /** Whether a live entry has this id. */
@@ -531,10 +521,7 @@ export class HammingIndex {
    * Matches any of several query hashes, such as the 8 dihedral variants (rotations and
    * flips) of an image's hash; each id is reported once with its smallest distance.
    */
-  searchVariants(
-    hashes: readonly PdqHashInput[],
-    maxDistance = DEFAULT_MAX_DISTANCE,
-  ): HammingMatch[] {
+  searchVariants(hashes: readonly PdqHashInput[], maxDistance = DEFAULT_MAX_DISTANCE): HammingMatch[] {
     checkMaxDistance(maxDistance);
     const queries = hashes.map(hashWords);
     const radii = searchRadii(maxDistance);
@@ -550,10 +537,7 @@ export class HammingIndex {
   #rebuild(batch?: { ids: Uint32Array; words: Uint32Array }): void {
     const parts = [this.#indexed.liveEntries(), this.#pending.entries()];
     if (batch) parts.push(batch);
-    this.#indexed = new IndexedSegment(
-      concatenate(parts.map((part) => part.ids)),
-      concatenate(parts.map((part) => part.words)),
-    );
+    this.#indexed = new IndexedSegment(concatenate(parts.map((part) => part.ids)), concatenate(parts.map((part) => part.words)));
     this.#pending = new PendingEntries();
   }
 }

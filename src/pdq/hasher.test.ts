@@ -45,12 +45,7 @@ function grey(image: PixelImage): PixelImage {
 }
 
 /** Maps every destination pixel (x, y) to a source pixel. */
-function remap(
-  image: PixelImage,
-  width: number,
-  height: number,
-  source: (x: number, y: number) => [number, number],
-): PixelImage {
+function remap(image: PixelImage, width: number, height: number, source: (x: number, y: number) => [number, number]): PixelImage {
   const { channels } = image;
   const data = new Uint8Array(width * height * channels);
   for (let y = 0; y < height; y++) {
@@ -88,7 +83,11 @@ describe('pdqHash input checks', () => {
 
 describe('pdqHash minimum size', () => {
   it('gives a zero hash and quality 0 under 5 pixels a side, for every variant', () => {
-    for (const [width, height] of [[4, 100], [100, 4], [1, 1]] as const) {
+    for (const [width, height] of [
+      [4, 100],
+      [100, 4],
+      [1, 1],
+    ] as const) {
       const image = picture(width, height);
       assert.deepEqual({ hash: hex(image), quality: pdqHash(image).quality }, { hash: ZERO_HEX, quality: 0 });
       const { hashes, quality } = pdqHashWithDihedrals(image);
@@ -111,12 +110,13 @@ describe('pdqHash minimum size', () => {
 
 describe('pdqHash pre-resize', () => {
   it('takes source pixel floor(x·W/512), floor(y·H/512) for sides over 512', () => {
-    for (const [width, height] of [[1024, 768], [513, 900], [1600, 1004]] as const) {
+    for (const [width, height] of [
+      [1024, 768],
+      [513, 900],
+      [1600, 1004],
+    ] as const) {
       const image = { width, height, channels: 3 as const, data: noiseBytes(width * height * 3, width) };
-      const expected = remap(image, 512, 512, (x, y) => [
-        Math.floor((x * width) / 512),
-        Math.floor((y * height) / 512),
-      ]);
+      const expected = remap(image, 512, 512, (x, y) => [Math.floor((x * width) / 512), Math.floor((y * height) / 512)]);
       assert.equal(hex(image), hex(expected), `${width}x${height}`);
     }
   });
@@ -219,15 +219,16 @@ describe('pdqHashWithDihedrals', () => {
     const { hashes } = pdqHashWithDihedrals(photo);
     for (const name of DIHEDRAL_NAMES) {
       const transformed = pdqHash(remap(photo, side, side, transforms[name])).hash;
-      const distances = Object.fromEntries(
-        DIHEDRAL_NAMES.map((other) => [other, transformed.distanceTo(hashes[other])]),
-      );
+      const distances = Object.fromEntries(DIHEDRAL_NAMES.map((other) => [other, transformed.distanceTo(hashes[other])]));
       // Not exact: the box windows and the sampling grid are not symmetric (§2.8), and with a
       // 256-pixel side a box of 2 shifts the picture half a pixel. Unrelated hashes are ~128 apart.
       const [nearest, ...others] = DIHEDRAL_NAMES.slice().sort((a, b) => distances[a]! - distances[b]!);
       assert.equal(nearest, name, JSON.stringify(distances));
       assert.ok(distances[name]! <= 40, `${name}: ${JSON.stringify(distances)}`);
-      assert.ok(others.every((other) => distances[other]! >= 80), `${name}: ${JSON.stringify(distances)}`);
+      assert.ok(
+        others.every((other) => distances[other]! >= 80),
+        `${name}: ${JSON.stringify(distances)}`,
+      );
     }
   });
 

@@ -32,16 +32,7 @@ export interface PdqResult {
 }
 
 /** Reference names of the eight dihedral variants, in the reference's output order. */
-export const DIHEDRAL_NAMES = [
-  'orig',
-  'rot90',
-  'rot180',
-  'rot270',
-  'flipx',
-  'flipy',
-  'flipplus1',
-  'flipminus1',
-] as const;
+export const DIHEDRAL_NAMES = ['orig', 'rot90', 'rot180', 'rot270', 'flipx', 'flipy', 'flipplus1', 'flipminus1'] as const;
 export type DihedralName = (typeof DIHEDRAL_NAMES)[number];
 
 export interface PdqDihedralResult {
@@ -70,8 +61,7 @@ export function pdqHashWithDihedrals(image: PixelImage): PdqDihedralResult {
   const coefficients = computeCoefficients(image);
   const hashes = {} as Record<DihedralName, Hash256>;
   for (const name of DIHEDRAL_NAMES) {
-    hashes[name] =
-      coefficients === null ? Hash256.zero() : thresholdAtMedian(DIHEDRAL_TRANSFORMS[name](coefficients.dct));
+    hashes[name] = coefficients === null ? Hash256.zero() : thresholdAtMedian(DIHEDRAL_TRANSFORMS[name](coefficients.dct));
   }
   return { quality: coefficients?.quality ?? 0, hashes };
 }
@@ -109,9 +99,7 @@ function validate(image: PixelImage): void {
 }
 
 function preResizedSize(width: number, height: number): { width: number; height: number } {
-  return width > PRE_RESIZE_SIDE || height > PRE_RESIZE_SIDE
-    ? { width: PRE_RESIZE_SIDE, height: PRE_RESIZE_SIDE }
-    : { width, height };
+  return width > PRE_RESIZE_SIDE || height > PRE_RESIZE_SIDE ? { width: PRE_RESIZE_SIDE, height: PRE_RESIZE_SIDE } : { width, height };
 }
 
 /**
@@ -214,10 +202,7 @@ function thresholdAtMedian(dct: Float32Array): Hash256 {
  * `negate(u, v)` holds. Negation is exact, so the variants equal hashing the transformed image
  * up to the asymmetries of the pipeline.
  */
-function dihedralTransform(
-  transpose: boolean,
-  negate: (u: number, v: number) => boolean,
-): (dct: Float32Array) => Float32Array {
+function dihedralTransform(transpose: boolean, negate: (u: number, v: number) => boolean): (dct: Float32Array) => Float32Array {
   return (dct) => {
     const out = new Float32Array(COEFFICIENTS);
     for (let u = 0; u < DCT_SIZE; u++) {

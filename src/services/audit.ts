@@ -1,5 +1,9 @@
 import { and, asc, desc, eq, gt, lt, sql, type SQL } from 'drizzle-orm';
+import { auditIdentity, type Actor } from '../domain/actor.ts';
+import type { AuditAction } from '../domain/audit-actions.ts';
 import { HifazatError } from '../domain/errors.ts';
+import { isUuid } from '../domain/uuid.ts';
+import { advisoryLocks } from '../store/advisory-locks.ts';
 import type { Database, Tx } from '../store/database.ts';
 import { auditLog } from '../store/schema.ts';
 import type { Keyring } from './keys.ts';
@@ -7,15 +11,20 @@ import type { Keyring } from './keys.ts';
 /** One action of a staff member (or of the system) worth accounting for. Never reporter content. */
 export interface AuditEntry {
   actorId: string | null;
-  /** Who acted, as people read it: the staff email, or 'system' / 'cli'. */
+  /** Who acted, as people read it (domain/actor.ts, auditIdentity): the staff email, 'system', 'cli', or `api key "NAME"`. */
   actor: string;
-  /** What was done: 'sign_in', 'report.view', 'url.copy', 'contact.reveal', 'case.assign', … */
-  action: string;
+  /** What was done: one of domain/audit-actions.ts. */
+  action: AuditAction;
   objectType?: string | undefined;
   objectId?: string | undefined;
   /** Identifiers and settings only: what a staff member did, never what a reporter wrote. */
   details?: Record<string, unknown> | undefined;
 }
+
+/** An entry's own part; who acted is added from the Actor by AuditLog.transaction. */
+export type AuditedAction = Omit<AuditEntry, 'actorId' | 'actor'>;
+/** Records an entry of the running transaction; AuditLog.transaction appends them at its end. */
+export type Audit = (entry: AuditedAction) => void;
 
 export interface AuditRecord {
   seq: number;
@@ -82,16 +91,12 @@ export interface AuditListQuery {
   /** Only entries older than this seq (the last seq of the previous page). */
   before?: number | undefined;
   limit: number;
-  action?: string | undefined;
+  action?: AuditAction | undefined;
   actorId?: string | undefined;
 }
 
-// Any constant will do, as long as nothing else uses it: it serialises appends across
-// connections and processes. (The migration lock is 7_351_002_611.)
-const appendLockId = 7_351_002_612;
 const zeroHash = Buffer.alloc(32);
 const maxListLimit = 500;
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * `at` as hashed: the stored timestamptz printed by the database itself, in UTC with all six
@@ -172,12 +177,8 @@ export class AuditLog {
    */
   async append(tx: Tx, entry: AuditEntry): Promise<AuditHead> {
     const content = normalise(entry);
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(${appendLockId})`);
-    const [head] = await tx
-      .select({ seq: auditLog.seq, hash: auditLog.hash })
-      .from(auditLog)
-      .orderBy(desc(auditLog.seq))
-      .limit(1);
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${advisoryLocks.auditAppend})`);
+    const [head] = await tx.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
     // The database's clock, read after the lock: one clock for all processes, and entries' times
     // follow their seq.
     const [clock] = await tx.select({ at: atText(sql`clock_timestamp()`) }).from(sql`(SELECT 1) AS clock`);
@@ -196,7 +197,27 @@ export class AuditLog {
     return { seq: chained.seq, hash: hash.toString('hex') };
   }
 
-  /** Appends one entry in a transaction of its own (for actions that write nothing else). */
+  /**
+   * Runs `body` in one transaction and appends the entries it records, as `actor`, at its end
+   * (the append lock is then held only until the commit): every change that audits goes through
+   * here, so an action and its record commit or roll back together.
+   */
+  transaction<T>(actor: Actor, body: (tx: Tx, audit: Audit) => Promise<T>): Promise<T> {
+    return this.database.db.transaction(async (tx) => {
+      const entries: AuditedAction[] = [];
+      const result = await body(tx, (entry) => {
+        entries.push(entry);
+      });
+      const identity = auditIdentity(actor);
+      for (const entry of entries) await this.append(tx, { ...identity, ...entry });
+      return result;
+    });
+  }
+
+  /**
+   * Appends one entry in a transaction of its own, for an actor who is not an `Actor`: a refused
+   * sign-in, recorded under the account name as typed.
+   */
   appendNow(entry: AuditEntry): Promise<AuditHead> {
     return this.database.db.transaction((tx) => this.append(tx, entry));
   }
@@ -206,13 +227,15 @@ export class AuditLog {
    * Deleting the newest entries leaves a valid, shorter chain: only a head recorded elsewhere
    * (`expectHead`) reveals that, so the result always names the current head.
    */
-  async verify(options: {
-    expectHead?: AuditHead;
-    pageSize?: number;
-    maxProblems?: number;
-    /** Start after an entry already verified (with the count of entries up to it), not at the first. */
-    after?: { head: AuditHead; entries: number };
-  } = {}): Promise<AuditVerification> {
+  async verify(
+    options: {
+      expectHead?: AuditHead;
+      pageSize?: number;
+      maxProblems?: number;
+      /** Start after an entry already verified (with the count of entries up to it), not at the first. */
+      after?: { head: AuditHead; entries: number };
+    } = {},
+  ): Promise<AuditVerification> {
     const pageSize = options.pageSize ?? 1000;
     const maxProblems = options.maxProblems ?? 1000;
     const problems: AuditProblem[] = [];
@@ -302,7 +325,7 @@ export class AuditLog {
   /** Entries newest first, for the auditors' view; page with `before` = the last seq shown. */
   async list(query: AuditListQuery): Promise<AuditRecord[]> {
     // Not a uuid: no entry can match (and PostgreSQL would refuse the comparison).
-    if (query.actorId !== undefined && !uuidPattern.test(query.actorId)) return [];
+    if (query.actorId !== undefined && !isUuid(query.actorId)) return [];
     const limit = Math.min(Math.max(Math.trunc(query.limit), 1), maxListLimit);
     const rows = await this.database.db
       .select({
@@ -336,7 +359,7 @@ export class AuditLog {
  * (what JSON.stringify keeps; jsonb's key order is undone by the canonical serialisation).
  */
 function normalise(entry: AuditEntry): Omit<Chained, 'seq' | 'at' | 'prevHash'> {
-  if (entry.actorId !== null && !uuidPattern.test(entry.actorId)) {
+  if (entry.actorId !== null && !isUuid(entry.actorId)) {
     throw new HifazatError('internal', 'An audit entry needs a uuid or null as actorId.');
   }
   if (!entry.actor || !entry.action) throw new HifazatError('internal', 'An audit entry needs an actor and an action.');

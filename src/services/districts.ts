@@ -1,8 +1,6 @@
-import { asc, inArray, sql } from 'drizzle-orm';
-import type { Database } from '../store/database.ts';
-import { districts, reportDistrictsToSeal } from '../store/schema.ts';
+import { reportContexts } from '../domain/encryption-contexts.ts';
+import type { DistrictStore } from '../store/districts.ts';
 import type { Keyring } from './keys.ts';
-import { reportContexts } from './reports.ts';
 
 export interface District {
   province: string;
@@ -18,10 +16,10 @@ export interface District {
  * migration 0010.
  */
 export class DistrictDirectory {
-  constructor(private readonly database: Database) {}
+  constructor(private readonly store: Pick<DistrictStore, 'list'>) {}
 
   list(): Promise<District[]> {
-    return this.database.db.select().from(districts).orderBy(asc(districts.province), asc(districts.nameEn));
+    return this.store.list();
   }
 }
 
@@ -36,30 +34,11 @@ const sealBatch = 500;
  * from the waiting table together), so a crash loses nothing and a rerun does only what is left;
  * instances starting together skip each other's locked rows. Returns how many it sealed.
  */
-export async function sealTypedDistricts(database: Database, keyring: Keyring): Promise<number> {
-  const [any] = await database.db.select({ id: reportDistrictsToSeal.reportId }).from(reportDistrictsToSeal).limit(1);
-  if (!any) return 0;
+export async function sealTypedDistricts(store: Pick<DistrictStore, 'anyToSeal' | 'sealBatch'>, keyring: Keyring): Promise<number> {
+  if (!(await store.anyToSeal())) return 0;
   let sealed = 0;
   for (;;) {
-    const done = await database.db.transaction(async (tx) => {
-      const pending = await tx
-        .select()
-        .from(reportDistrictsToSeal)
-        .orderBy(reportDistrictsToSeal.reportId)
-        .limit(sealBatch)
-        .for('update', { skipLocked: true });
-      if (!pending.length) return 0;
-      const values = pending.map((p) => ({
-        id: p.reportId,
-        sealed: keyring.encrypt(p.typed, reportContexts.district(p.reportId)).toString('base64'),
-      }));
-      await tx.execute(sql`
-        UPDATE reports r SET district_typed = decode(v.sealed, 'base64')
-        FROM jsonb_to_recordset(${JSON.stringify(values)}::jsonb) AS v(id uuid, sealed text)
-        WHERE r.id = v.id`);
-      await tx.delete(reportDistrictsToSeal).where(inArray(reportDistrictsToSeal.reportId, pending.map((p) => p.reportId)));
-      return pending.length;
-    });
+    const done = await store.sealBatch(sealBatch, (p) => keyring.encrypt(p.typed, reportContexts.district(p.reportId)));
     sealed += done;
     if (done < sealBatch) return sealed;
   }

@@ -7,7 +7,8 @@ import { crc32 } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
 import { SHARED_VECTORS_DIR, readSharedVectors, sharedVectorsSkipReason } from '../../test/fixtures/pdq/vectors.ts';
 import { DIHEDRAL_NAMES, Hash256, pdqHash } from '../pdq/index.ts';
-import { ImageDecodeError, computeImageSignals, decodeImage, type ImageDecodeErrorCode } from './image-signals.ts';
+import { HifazatError, type ErrorCode } from '../domain/errors.ts';
+import { computeImageSignals, decodeImage } from './image-signals.ts';
 
 /**
  * A benign synthetic picture: soft coloured blobs on a gradient, with enough structure at every
@@ -60,9 +61,9 @@ function bitsApart(a: string, b: string): number {
   return Hash256.fromHex(a).distanceTo(Hash256.fromHex(b));
 }
 
-async function assertRefused(input: Uint8Array, code: ImageDecodeErrorCode, options = {}): Promise<void> {
+async function assertRefused(input: Uint8Array, code: ErrorCode, options = {}): Promise<void> {
   await assert.rejects(computeImageSignals(input, options), (error: unknown) => {
-    assert.ok(error instanceof ImageDecodeError, `expected an ImageDecodeError, got ${String(error)}`);
+    assert.ok(error instanceof HifazatError, `expected a HifazatError, got ${String(error)}`);
     assert.equal(error.code, code, error.message);
     return true;
   });
@@ -132,7 +133,9 @@ describe('computeImageSignals', () => {
       rgb.copy(rgba, i * 4, i * 3, i * 3 + 3);
       rgba[i * 4 + 3] = i % 3 === 0 ? 0 : 128;
     }
-    const png = await sharp(rgba, { raw: { width, height, channels: 4 } }).png().toBuffer();
+    const png = await sharp(rgba, { raw: { width, height, channels: 4 } })
+      .png()
+      .toBuffer();
     const decoded = await decodeImage(png);
     assert.equal(decoded.channels, 4);
     const opaque = sharp(rgb, { raw: { width, height, channels: 3 } });
@@ -165,11 +168,10 @@ describe('computeImageSignals', () => {
   });
 
   it('hashes the first frame of an animated GIF', async () => {
-    const frames = await Promise.all([
-      picture(160, 120).png().toBuffer(),
-      picture(160, 120).rotate(180).png().toBuffer(),
-    ]);
-    const gif = await sharp(frames, { join: { animated: true } }).gif().toBuffer();
+    const frames = await Promise.all([picture(160, 120).png().toBuffer(), picture(160, 120).rotate(180).png().toBuffer()]);
+    const gif = await sharp(frames, { join: { animated: true } })
+      .gif()
+      .toBuffer();
     assert.equal((await sharp(gif).metadata()).pages, 2);
     const signals = await computeImageSignals(gif);
     assert.deepEqual([signals.width, signals.height], [160, 120]);

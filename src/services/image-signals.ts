@@ -9,30 +9,17 @@
  * Two deliberate differences. 16-bit images are scaled to 8 bits properly, where the reference
  * keeps the low byte of each sample (a bug that makes its hash of such an image meaningless). And
  * where the reference CLI prints an all-zero hash for a file it cannot read, and hashes whatever
- * part of a truncated file decoded, anything that does not decode cleanly is refused here with an
- * ImageDecodeError.
+ * part of a truncated file decoded, anything that does not decode cleanly is refused here with a
+ * HifazatError: image_unreadable, image_truncated or image_too_large.
  */
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
+import { HifazatError } from '../domain/errors.ts';
 import { DIHEDRAL_NAMES, pdqHash, pdqHashWithDihedrals, type DihedralName, type PixelImage } from '../pdq/index.ts';
 
 // Images sent to be matched may be abuse material: libvips must not keep decoded pixels in
 // its operation cache after an image is hashed.
 sharp.cache(false);
-
-export type ImageDecodeErrorCode = 'image_unreadable' | 'image_truncated' | 'image_too_large';
-
-export class ImageDecodeError extends Error {
-  override readonly name = 'ImageDecodeError';
-
-  constructor(
-    readonly code: ImageDecodeErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
 
 /** 100 megapixels, about 300 MB of decoded RGB: above any camera in common use, far below a bomb. */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
@@ -189,18 +176,17 @@ export async function decodeImage(input: Uint8Array, options: DecodeOptions = {}
   if (!Number.isSafeInteger(maxPixels) || maxPixels < 1) {
     throw new RangeError(`maxPixels must be a positive integer, got ${maxPixels}`);
   }
-  if (input.length === 0) throw new ImageDecodeError('image_unreadable', 'the file is empty');
+  if (input.length === 0) throw new HifazatError('image_unreadable', 'the file is empty');
 
   // Reads the header only; the limit is checked below, with a clearer message than sharp's.
-  const metadata = await sharp(input, { limitInputPixels: false }).metadata().catch((error: unknown) => {
-    throw decodeFailure(error);
-  });
+  const metadata = await sharp(input, { limitInputPixels: false })
+    .metadata()
+    .catch((error: unknown) => {
+      throw decodeFailure(error);
+    });
   // Refuse by the header's dimensions, before any pixel is decoded.
   if (metadata.width * metadata.height > maxPixels) {
-    throw new ImageDecodeError(
-      'image_too_large',
-      `the image is ${metadata.width}x${metadata.height} pixels, over the limit of ${maxPixels}`,
-    );
+    throw new HifazatError('image_too_large', `the image is ${metadata.width}x${metadata.height} pixels, over the limit of ${maxPixels}`);
   }
 
   const decoder = sharp(input, {
@@ -251,15 +237,15 @@ function cmykToRgb(cmyk: Uint8Array, channels: number): Uint8Array {
 // error", GIF "Unexpected end of GIF source data", HEIF/AVIF "Unexpected end of file".
 const TRUNCATION_MESSAGE = /premature end|unexpected end|end of file|truncated|libpng read error/i;
 
-function decodeFailure(error: unknown): ImageDecodeError {
+function decodeFailure(error: unknown): HifazatError {
   const detail = error instanceof Error ? error.message : String(error);
   if (/exceeds pixel limit/i.test(detail)) {
-    return new ImageDecodeError('image_too_large', 'the image has more pixels than allowed', { cause: error });
+    return new HifazatError('image_too_large', 'the image has more pixels than allowed', { cause: error });
   }
   if (TRUNCATION_MESSAGE.test(detail)) {
-    return new ImageDecodeError('image_truncated', `the image file is incomplete (${detail})`, { cause: error });
+    return new HifazatError('image_truncated', `the image file is incomplete (${detail})`, { cause: error });
   }
-  return new ImageDecodeError('image_unreadable', `the file could not be decoded as an image (${detail})`, {
+  return new HifazatError('image_unreadable', `the file could not be decoded as an image (${detail})`, {
     cause: error,
   });
 }

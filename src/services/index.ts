@@ -1,16 +1,23 @@
 import type { Database } from '../store/database.ts';
 import { AuditLog } from './audit.ts';
-import { CaseWork } from './cases.ts';
-import { ApiKeys, HashBanks, MatchIndex } from './hash-banks.ts';
+import { createCaseWork, type CaseWork } from './cases/index.ts';
+import { ApiKeys } from './api-keys.ts';
+import { HashBanks } from './hash-banks.ts';
+import { MatchIndex } from './match-index.ts';
 import { DistrictDirectory } from './districts.ts';
 import type { Keyring } from './keys.ts';
 import { ReportService } from './reports.ts';
 import { Settings } from './settings.ts';
 import { StaffAccounts } from './staff.ts';
-import { StatisticsService } from './statistics.ts';
+import { createStatistics, type StatisticsService } from './statistics/index.ts';
 import { SubmissionGate } from './submission-gate.ts';
 import { defaultClientLimits, throttleRules, type ClientLimits, type ThrottleRules } from '../domain/throttling.ts';
+import { ApiKeyStore } from '../store/api-keys.ts';
 import { ClientThrottleStore } from '../store/client-throttles.ts';
+import { DistrictStore } from '../store/districts.ts';
+import { ReportStore } from '../store/reports.ts';
+import { SpentChallengeStore } from '../store/spent-challenges.ts';
+import { HashBankStore } from '../store/hash-banks.ts';
 import { ClientThrottles } from './throttle.ts';
 
 /** Per-client limits (docs/ARCHITECTURE.md, "Throttling without identifying anyone"). */
@@ -48,19 +55,20 @@ export function createServices(
   /** The time as services see it; tests move it forward to expire sessions. */
   clock: () => Date = () => new Date(),
 ): Services {
-  const districts = new DistrictDirectory(database);
+  const districts = new DistrictDirectory(new DistrictStore(database));
   const rules = throttleRules(budgets);
   const throttleStore = new ClientThrottleStore(database);
   const throttles = new ClientThrottles(throttleStore, keyring, clock);
-  const submissionGate = new SubmissionGate(database, keyring, throttles, rules, budgets.proofOfWork);
-  const reports = new ReportService(database, keyring, throttles, rules.receiptFailure, submissionGate);
+  const submissionGate = new SubmissionGate(new SpentChallengeStore(database), keyring, throttles, rules, budgets.proofOfWork);
+  const reports = new ReportService(new ReportStore(database), keyring, throttles, rules.receiptFailure, submissionGate);
   const audit = new AuditLog(database, keyring, () => clock().getTime());
   const staff = new StaffAccounts(database, keyring, audit, throttles, rules, clock);
-  const cases = new CaseWork(database, keyring, audit, reports, clock);
+  const cases = createCaseWork(database, keyring, audit, reports, clock);
   // The index follows the banks: a change made here is applied as soon as it commits.
-  const banks: HashBanks = new HashBanks(database, audit, () => matchIndex.refresh());
-  const matchIndex = new MatchIndex(banks);
-  const statistics = new StatisticsService(database, audit, districts, clock);
+  const bankStore = new HashBankStore(database);
+  const banks = new HashBanks(bankStore, audit, () => matchIndex.refresh());
+  const matchIndex = new MatchIndex(bankStore);
+  const statistics = createStatistics(database, audit, districts, clock);
   return {
     database,
     reports,
@@ -72,7 +80,7 @@ export function createServices(
     settings: new Settings(database, audit),
     banks,
     matchIndex,
-    apiKeys: new ApiKeys(database, banks, clock),
+    apiKeys: new ApiKeys(new ApiKeyStore(database), banks, audit, clock),
     statistics,
     throttles,
     throttleRules: rules,

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import type { KeyPurpose } from '../domain/encryption-contexts.ts';
 import { HifazatError } from '../domain/errors.ts';
 
 const dataKeyBytes = 32;
@@ -43,9 +44,6 @@ function makePrivate(path: string): void {
   }
 }
 
-/** Every use of the data key gets its own subkey, so that no two purposes share a key. */
-export type KeyPurpose = 'field-encryption' | 'receipt-lookup' | 'url-lookup' | 'idempotency' | 'pow-signature' | 'recovery-code' | 'audit-chain' | 'client-throttle';
-
 const formatVersion = 1;
 const ivBytes = 12;
 const tagBytes = 16;
@@ -63,6 +61,7 @@ export class Keyring {
     this.#encryptionKey = this.#subkey('field-encryption');
   }
 
+  /** Every use of the data key gets its own subkey, so that no two purposes share a key. */
   #subkey(purpose: KeyPurpose): Buffer {
     return Buffer.from(hkdfSync('sha256', this.dataKey, Buffer.alloc(0), `hifazat/${purpose}/v1`, 32));
   }

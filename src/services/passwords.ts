@@ -13,7 +13,12 @@ const argon2Options = { algorithm: argon2id, memoryCost: 65_536, timeCost: 3, pa
 /** The 49,000 most common passwords (zxcvbn's list), plus what anyone would try against Hifazat. */
 const commonPasswords = new Set<string>([
   ...(dictionary['passwords-common'] as string[]),
-  'hifazathifazat', 'pakistan123456', 'pakistanzindabad', 'islamabad12345', 'karachi123456', 'lahore12345678',
+  'hifazathifazat',
+  'pakistan123456',
+  'pakistanzindabad',
+  'islamabad12345',
+  'karachi123456',
+  'lahore12345678',
 ]);
 
 export type PasswordProblem = 'password_too_short' | 'password_too_long' | 'password_common';
@@ -25,7 +30,11 @@ export function passwordProblem(password: string, email: string): PasswordProble
   if (length > passwordMaxLength) return 'password_too_long';
   const folded = password.toLowerCase();
   const localPart = email.toLowerCase().split('@')[0] ?? '';
-  if (commonPasswords.has(folded) || commonPasswords.has(folded.replace(/\d+$/, '')) || (localPart.length >= 4 && folded.includes(localPart))) {
+  if (
+    commonPasswords.has(folded) ||
+    commonPasswords.has(folded.replace(/\d+$/, '')) ||
+    (localPart.length >= 4 && folded.includes(localPart))
+  ) {
     return 'password_common';
   }
   return undefined;

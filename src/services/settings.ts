@@ -1,10 +1,9 @@
 import { eq, sql } from 'drizzle-orm';
+import { requirePermission, type Actor } from '../domain/actor.ts';
 import { HifazatError } from '../domain/errors.ts';
-import { can } from '../domain/staff.ts';
 import type { Database, Tx } from '../store/database.ts';
 import { settings } from '../store/schema.ts';
 import type { AuditLog } from './audit.ts';
-import type { StaffMember } from './staff.ts';
 
 /** How long a closed case is kept before it is purged (its anonymous incident record stays). */
 export const defaultRetentionDays = 365;
@@ -20,27 +19,27 @@ export async function readRetentionDays(tx: Pick<Tx, 'select'>): Promise<number>
 export class Settings {
   constructor(
     private readonly database: Database,
-    private readonly audit: AuditLog,
+    private readonly audit: Pick<AuditLog, 'transaction'>,
   ) {}
 
   retentionDays(): Promise<number> {
     return readRetentionDays(this.database.db);
   }
 
-  async setRetentionDays(actor: StaffMember, days: number): Promise<void> {
-    if (!can(actor.role, 'administer')) throw new HifazatError('forbidden', 'Only administrators change settings.');
+  async setRetentionDays(actor: Actor, days: number): Promise<void> {
+    requirePermission(actor, 'administer', 'Only administrators change settings.');
     if (!Number.isInteger(days) || days < retentionDaysRange.min || days > retentionDaysRange.max) {
-      throw new HifazatError('validation_failed', 'Retention is out of range.', { issues: [{ field: 'retentionDays', problem: 'retention_range' }] });
+      throw new HifazatError('validation_failed', 'Retention is out of range.', {
+        issues: [{ field: 'retentionDays', problem: 'retention_range' }],
+      });
     }
-    await this.database.db.transaction(async (tx) => {
+    await this.audit.transaction(actor, async (tx, audit) => {
       const previous = await readRetentionDays(tx);
       await tx
         .insert(settings)
         .values({ key: 'retention_days', value: days })
         .onConflictDoUpdate({ target: settings.key, set: { value: days, updatedAt: sql`now()` } });
-      await this.audit.append(tx, {
-        actorId: actor.id,
-        actor: actor.email,
+      audit({
         action: 'setting.change',
         objectType: 'setting',
         objectId: 'retention_days',

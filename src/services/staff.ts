@@ -2,8 +2,10 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { generateSecret, generateURI, verify as verifyTotp } from 'otplib';
 import QRCode from 'qrcode';
+import { requirePermission, type Actor } from '../domain/actor.ts';
+import { staffContexts } from '../domain/encryption-contexts.ts';
 import { HifazatError } from '../domain/errors.ts';
-import { sessionAbsoluteHours, sessionIdleMinutes, staffRoles, type StaffRole } from '../domain/staff.ts';
+import { sessionAbsoluteHours, sessionIdleMinutes, staffRoles, type StaffRole, type StaffStatus } from '../domain/staff.ts';
 import type { ThrottleRules } from '../domain/throttling.ts';
 import type { Language } from '../domain/report.ts';
 import type { Database } from '../store/database.ts';
@@ -29,7 +31,6 @@ export interface Session {
 
 const enrolmentHours = 72;
 const recoveryCodeCount = 10;
-const totpContext = (userId: string) => `staff_users/${userId}/totp_secret`;
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 /** A 128-bit or longer random token, URL- and cookie-safe. */
 const token = (bytes: number) => randomBytes(bytes).toString('base64url');
@@ -54,12 +55,14 @@ export class StaffAccounts {
 
   /**
    * Creates an account in the 'invited' state and returns a one-time enrolment token, valid
-   * for 72 hours, with which the person sets a password and a second factor.
+   * for 72 hours, with which the person sets a password and a second factor. Administrators
+   * (or the command line) only.
    */
   async invite(
-    actor: { id: string | null; label: string },
+    actor: Actor,
     input: { email: string; displayName: string; role: StaffRole },
   ): Promise<{ userId: string; enrolmentToken: string }> {
+    requirePermission(actor, 'administer');
     const email = input.email.trim().toLowerCase();
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
       throw new HifazatError('validation_failed', 'Not an email address.', { issues: [{ field: 'email', problem: 'invalid_email' }] });
@@ -69,7 +72,7 @@ export class StaffAccounts {
     }
     const userId = randomUUID();
     const enrolmentToken = token(32);
-    await this.database.db.transaction(async (tx) => {
+    await this.audit.transaction(actor, async (tx, audit) => {
       const inserted = await tx
         .insert(staffUsers)
         .values({
@@ -87,9 +90,7 @@ export class StaffAccounts {
           issues: [{ field: 'email', problem: 'email_taken' }],
         });
       }
-      await this.audit.append(tx, {
-        actorId: actor.id,
-        actor: actor.label,
+      audit({
         action: 'staff.invite',
         objectType: 'staff',
         objectId: userId,
@@ -121,12 +122,12 @@ export class StaffAccounts {
   async beginEnrolment(enrolmentToken: string): Promise<{ email: string; secret: string; qrSvg: string }> {
     const user = await this.#invitedBy(enrolmentToken);
     // The same secret until enrolment completes: reloading the page must not undo a scan.
-    let secret = user.totpSecret ? this.keyring.decrypt(user.totpSecret, totpContext(user.id)) : undefined;
+    let secret = user.totpSecret ? this.keyring.decrypt(user.totpSecret, staffContexts.totpSecret(user.id)) : undefined;
     if (!secret) {
       secret = generateSecret();
       await this.database.db
         .update(staffUsers)
-        .set({ totpSecret: this.keyring.encrypt(secret, totpContext(user.id)), updatedAt: this.now() })
+        .set({ totpSecret: this.keyring.encrypt(secret, staffContexts.totpSecret(user.id)), updatedAt: this.now() })
         .where(eq(staffUsers.id, user.id));
     }
     const uri = generateURI({ issuer: 'Hifazat', label: user.email, secret });
@@ -142,14 +143,15 @@ export class StaffAccounts {
     const user = await this.#invitedBy(enrolmentToken);
     const problem = passwordProblem(password, user.email);
     if (problem) throw new HifazatError('validation_failed', 'Choose another password.', { issues: [{ field: 'password', problem }] });
-    if (!user.totpSecret) throw new HifazatError('validation_failed', 'Start enrolment again.', { issues: [{ field: 'code', problem: 'code_wrong' }] });
-    const timeStep = await this.#totpStep(this.keyring.decrypt(user.totpSecret, totpContext(user.id)), code, 0);
+    if (!user.totpSecret)
+      throw new HifazatError('validation_failed', 'Start enrolment again.', { issues: [{ field: 'code', problem: 'code_wrong' }] });
+    const timeStep = await this.#totpStep(this.keyring.decrypt(user.totpSecret, staffContexts.totpSecret(user.id)), code, 0);
     if (timeStep === undefined) {
       throw new HifazatError('validation_failed', 'That code is not right.', { issues: [{ field: 'code', problem: 'code_wrong' }] });
     }
     const recoveryCodes = Array.from({ length: recoveryCodeCount }, newRecoveryCode);
     const passwordHash = await hashPassword(password);
-    await this.database.db.transaction(async (tx) => {
+    await this.audit.transaction(toStaff(user), async (tx, audit) => {
       await tx
         .update(staffUsers)
         .set({
@@ -165,7 +167,7 @@ export class StaffAccounts {
       await tx
         .insert(staffRecoveryCodes)
         .values(recoveryCodes.map((c) => ({ userId: user.id, codeHash: this.keyring.mac('recovery-code', c) })));
-      await this.audit.append(tx, { actorId: user.id, actor: user.email, action: 'staff.enrol', objectType: 'staff', objectId: user.id });
+      audit({ action: 'staff.enrol', objectType: 'staff', objectId: user.id });
     });
     return { recoveryCodes };
   }
@@ -196,9 +198,10 @@ export class StaffAccounts {
       });
       throw new HifazatError('sign_in_failed', 'The email, password or code is not right.');
     }
+    const staff = toStaff(active);
     const sessionToken = token(32);
     const now = this.now();
-    await this.database.db.transaction(async (tx) => {
+    await this.audit.transaction(staff, async (tx, audit) => {
       await tx.insert(staffSessions).values({
         idHash: sha256(sessionToken),
         userId: active.id,
@@ -206,9 +209,7 @@ export class StaffAccounts {
         lastSeenAt: now,
         expiresAt: new Date(now.getTime() + sessionAbsoluteHours * 3_600_000),
       });
-      await this.audit.append(tx, {
-        actorId: active.id,
-        actor: active.email,
+      audit({
         action: 'sign_in',
         objectType: 'staff',
         objectId: active.id,
@@ -217,17 +218,18 @@ export class StaffAccounts {
     });
     await forAccount.forget();
     await fromClient.refund();
-    return { token: sessionToken, staff: toStaff(active) };
+    return { token: sessionToken, staff };
   }
 
   /** 'totp' or 'recovery_code' when the code is right and unused; undefined otherwise. */
-  async #checkSecondFactor(
-    user: typeof staffUsers.$inferSelect,
-    code: string,
-  ): Promise<'totp' | 'recovery_code' | undefined> {
+  async #checkSecondFactor(user: typeof staffUsers.$inferSelect, code: string): Promise<'totp' | 'recovery_code' | undefined> {
     const cleaned = code.trim().toLowerCase();
     if (/^\d{6}$/.test(cleaned.replace(/\s/g, '')) && user.totpSecret) {
-      const timeStep = await this.#totpStep(this.keyring.decrypt(user.totpSecret, totpContext(user.id)), cleaned, user.totpLastStep);
+      const timeStep = await this.#totpStep(
+        this.keyring.decrypt(user.totpSecret, staffContexts.totpSecret(user.id)),
+        cleaned,
+        user.totpLastStep,
+      );
       if (timeStep === undefined) return undefined;
       // Claim the time step atomically: of two sign-ins racing with one code, only one wins.
       const claimed = await this.database.db
@@ -293,19 +295,17 @@ export class StaffAccounts {
   }
 
   async signOut(session: Session): Promise<void> {
-    await this.database.db.transaction(async (tx) => {
+    await this.audit.transaction(session.staff, async (tx, audit) => {
       await tx.delete(staffSessions).where(eq(staffSessions.idHash, session.idHash));
-      await this.audit.append(tx, { actorId: session.staff.id, actor: session.staff.email, action: 'sign_out', objectType: 'staff', objectId: session.staff.id });
+      audit({ action: 'sign_out', objectType: 'staff', objectId: session.staff.id });
     });
   }
 
   /** Ends every session of this staff member, on every device. */
   async signOutEverywhere(session: Session): Promise<void> {
-    await this.database.db.transaction(async (tx) => {
+    await this.audit.transaction(session.staff, async (tx, audit) => {
       await tx.delete(staffSessions).where(eq(staffSessions.userId, session.staff.id));
-      await this.audit.append(tx, {
-        actorId: session.staff.id,
-        actor: session.staff.email,
+      audit({
         action: 'sign_out.everywhere',
         objectType: 'staff',
         objectId: session.staff.id,
@@ -313,7 +313,7 @@ export class StaffAccounts {
     });
   }
 
-  async list(): Promise<(StaffMember & { status: string })[]> {
+  async list(): Promise<(StaffMember & { status: StaffStatus })[]> {
     const rows = await this.database.db.select().from(staffUsers).orderBy(staffUsers.email);
     return rows.map((u) => ({ ...toStaff(u), status: u.status }));
   }
@@ -323,7 +323,9 @@ export class StaffAccounts {
     const now = this.now();
     await this.database.db
       .delete(staffSessions)
-      .where(sql`${staffSessions.expiresAt} <= ${now} OR ${staffSessions.lastSeenAt} <= ${new Date(now.getTime() - sessionIdleMinutes * 60_000)}`);
+      .where(
+        sql`${staffSessions.expiresAt} <= ${now} OR ${staffSessions.lastSeenAt} <= ${new Date(now.getTime() - sessionIdleMinutes * 60_000)}`,
+      );
   }
 }
 
@@ -332,7 +334,7 @@ function toStaff(user: typeof staffUsers.$inferSelect): StaffMember {
     id: user.id,
     email: user.email,
     displayName: user.displayName,
-    role: user.role as StaffRole,
-    language: user.language as Language,
+    role: user.role,
+    language: user.language,
   };
 }

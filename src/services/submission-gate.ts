@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createChallenge, randomInt, verifySolution, type Challenge, type Payload } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/sha';
-import { lt, sql } from 'drizzle-orm';
-import type { Database } from '../store/database.ts';
-import { spentChallenges } from '../store/schema.ts';
+import type { SpentChallengeStore } from '../store/spent-challenges.ts';
 import type { Keyring } from './keys.ts';
 import type { ThrottleRules } from '../domain/throttling.ts';
 import type { Client, ClientThrottles } from './throttle.ts';
@@ -21,7 +19,7 @@ export class SubmissionGate {
   readonly #secret: string;
 
   constructor(
-    private readonly database: Database,
+    private readonly spentChallenges: Pick<SpentChallengeStore, 'spend' | 'purgeExpired'>,
     keyring: Keyring,
     private readonly throttles: ClientThrottles,
     private readonly rules: Pick<ThrottleRules, 'report' | 'unverifiedReport'>,
@@ -67,19 +65,14 @@ export class SubmissionGate {
       hmacKeySignatureSecret: this.#secret,
     }).catch(() => undefined);
     if (!result?.verified) return false;
-    const spent = await this.database.db
-      .insert(spentChallenges)
-      .values({
-        signatureHash: createHash('sha256').update(payload.challenge.signature).digest(),
-        expiresAt: new Date(Date.now() + challengeLifetimeSeconds * 1000),
-      })
-      .onConflictDoNothing()
-      .returning({ signatureHash: spentChallenges.signatureHash });
-    return spent.length === 1;
+    return this.spentChallenges.spend(
+      createHash('sha256').update(payload.challenge.signature).digest(),
+      new Date(Date.now() + challengeLifetimeSeconds * 1000),
+    );
   }
 
   /** Spent solutions need remembering only until their challenge expires. */
   async purgeExpired(): Promise<void> {
-    await this.database.db.delete(spentChallenges).where(lt(spentChallenges.expiresAt, sql`now()`));
+    await this.spentChallenges.purgeExpired();
   }
 }

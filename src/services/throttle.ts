@@ -59,11 +59,17 @@ export class ClientThrottles {
 
   #row(rule: ThrottleRule, now: Date, client: Client, target: string): { row: ThrottleRow; secondsLeft: number } {
     const window = windowOf(rule, now.getTime());
-    return { row: { scope: rule.scope, subject: this.#tag(rule, window.start, client, target), windowStart: window.start }, secondsLeft: window.secondsLeft };
+    return {
+      row: { scope: rule.scope, subject: this.#tag(rule, window.start, client, target), windowStart: window.start },
+      secondsLeft: window.secondsLeft,
+    };
   }
 
   #tag(rule: ThrottleRule, windowStart: Date, client: Client, target: string): Buffer {
-    const mac = this.keyring.mac('client-throttle', JSON.stringify([rule.scope, windowStart.toISOString(), clientKeyOf(client.address), target]));
+    const mac = this.keyring.mac(
+      'client-throttle',
+      JSON.stringify([rule.scope, windowStart.toISOString(), clientKeyOf(client.address), target]),
+    );
     return mac.subarray(0, 2);
   }
 }

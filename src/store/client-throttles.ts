@@ -42,10 +42,17 @@ export class ClientThrottleStore {
   /** Counts one attempt if the row allows it (under `limit`, past its delay), in one statement. */
   async take(row: ThrottleRow, now: Date, limit: number, delays: readonly number[]): Promise<TakeResult> {
     const [result] = await this.database.run<{ taken: boolean; hits: number; wait_seconds: number }>(take, [
-      row.scope, row.subject, row.windowStart, now, limit, delays,
+      row.scope,
+      row.subject,
+      row.windowStart,
+      now,
+      limit,
+      delays,
     ]);
     // No row back means the row vanished between the two halves of the function (a purge): let it through.
-    return result ? { taken: result.taken, hits: result.hits, waitSeconds: Number(result.wait_seconds) } : { taken: true, hits: 1, waitSeconds: 0 };
+    return result
+      ? { taken: result.taken, hits: result.hits, waitSeconds: Number(result.wait_seconds) }
+      : { taken: true, hits: 1, waitSeconds: 0 };
   }
 
   /** The row as it stands, without counting anything (undefined: no attempt yet in this window). */

@@ -5,6 +5,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
+import { advisoryLocks } from './advisory-locks.ts';
 import * as schema from './schema.ts';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -40,8 +41,7 @@ export interface Database {
 }
 
 export type DatabaseTarget =
-  | { engine: 'pglite'; dataDir?: string; loadDataDir?: Blob }
-  | { engine: 'postgres'; url: string; poolSize?: number };
+  { engine: 'pglite'; dataDir?: string; loadDataDir?: Blob } | { engine: 'postgres'; url: string; poolSize?: number };
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   return target.engine === 'pglite' ? openPglite(target) : openPostgres(target.url, target.poolSize ?? 10);
@@ -84,8 +84,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
         await client.query('BEGIN');
         const result = await work({
           exec: async (script) => void (await client.query(script)),
-          query: async <Row>(text: string, params: unknown[] = []) =>
-            (await client.query(text, params)).rows as Row[],
+          query: async <Row>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as Row[],
         });
         await client.query('COMMIT');
         return result;
@@ -108,8 +107,6 @@ export function statementSql(statement: NamedStatement, params: unknown[]): SQL 
 }
 
 const migrationsDir = new URL('./migrations/', import.meta.url);
-// Any constant will do: it only keeps two starting instances from migrating at once.
-const migrationLockId = 7_351_002_611;
 
 /**
  * Applies the SQL files in store/migrations in name order, each once, all pending ones in a
@@ -119,13 +116,11 @@ const migrationLockId = 7_351_002_611;
 export async function migrate(database: Database): Promise<string[]> {
   const files = (await readdir(migrationsDir)).filter((f) => f.endsWith('.sql')).sort();
   return database.rawTransaction(async (raw) => {
-    await raw.query('SELECT pg_advisory_xact_lock($1)', [migrationLockId]);
+    await raw.query('SELECT pg_advisory_xact_lock($1)', [advisoryLocks.migration]);
     await raw.exec(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
     );
-    const done = new Set(
-      (await raw.query<{ version: string }>('SELECT version FROM schema_migrations')).map((r) => r.version),
-    );
+    const done = new Set((await raw.query<{ version: string }>('SELECT version FROM schema_migrations')).map((r) => r.version));
     const applied: string[] = [];
     for (const file of files) {
       const version = file.replace(/\.sql$/, '');

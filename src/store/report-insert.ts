@@ -1,3 +1,4 @@
+import { pakistanTimeZone } from '../domain/pakistan-time.ts';
 import { statementSql, type Database, type NamedStatement, type Tx } from './database.ts';
 import type { ReportFacts } from './schema.ts';
 
@@ -64,7 +65,7 @@ WITH submitted AS (
   WHERE s.key_hash IS NULL OR s.id IN (SELECT report_id FROM claim)
 ), new_case AS (
   INSERT INTO cases (id, reference)
-  SELECT id, 'HZ-' || to_char(now() AT TIME ZONE 'Asia/Karachi', 'YYYY') || '-' || lpad(nextval('case_reference_seq')::text, 6, '0')
+  SELECT id, 'HZ-' || to_char(now() AT TIME ZONE '${pakistanTimeZone}', 'YYYY') || '-' || lpad(nextval('case_reference_seq')::text, 6, '0')
   FROM admitted
 ), new_report AS (
   INSERT INTO reports (
@@ -84,7 +85,7 @@ WITH submitted AS (
     id, case_id, source, occurred_on, reported_on, province, district, area, victim_sex, age_band,
     abuser_relationship, place, police_status
   )
-  SELECT incident_id, id, 'hotline', occurred_on, (now() AT TIME ZONE 'Asia/Karachi')::date, province, canonical_district, area,
+  SELECT incident_id, id, 'hotline', occurred_on, (now() AT TIME ZONE '${pakistanTimeZone}')::date, province, canonical_district, area,
          child_sex, child_age_band, abuser_relationship, place, police_status
   FROM admitted
 ), links AS (
@@ -197,7 +198,10 @@ export class ReportWriter {
   async #write(batch: Pending[]): Promise<void> {
     if (batch.length === 1) return this.#writeAlone(batch[0]!);
     try {
-      const stored = await insertReports(this.database, batch.map((p) => p.report));
+      const stored = await insertReports(
+        this.database,
+        batch.map((p) => p.report),
+      );
       for (const p of batch) p.settle(Promise.resolve(outcomeOf(stored, p.report)));
     } catch {
       await Promise.all(batch.map((p) => this.#writeAlone(p)));

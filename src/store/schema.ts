@@ -1,29 +1,58 @@
 import { sql } from 'drizzle-orm';
 import {
-  bigint, boolean, customType, date, foreignKey, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uuid,
+  bigint,
+  boolean,
+  customType,
+  date,
+  foreignKey,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  uuid,
 } from 'drizzle-orm/pg-core';
+import type { CaseState, ClosureReason } from '../domain/case.ts';
+import type {
+  AgencyKind,
+  Category,
+  ClassificationTag,
+  FirStatus,
+  LegalBasis,
+  ReferralMethod,
+  VictimAgeBand,
+  VictimSex,
+} from '../domain/classification.ts';
+import type { DatePrecision, Language, MessageAuthor, ReportKind, ReportSource } from '../domain/report.ts';
+import type { ApiKeyScope, MatchVerdict, SignalType } from '../domain/signals.ts';
+import type { StaffRole, StaffStatus } from '../domain/staff.ts';
+import type { IncidentSource } from '../domain/statistics.ts';
 
 /**
  * bytea comes back as Uint8Array from PGlite and as Buffer from pg; callers always get a Buffer.
  */
 const bytea = customType<{ data: Buffer; driverData: Uint8Array }>({
   dataType: () => 'bytea',
-  fromDriver: (value) =>
-    Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+  fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)),
   toDriver: (value) => value,
 });
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
-const createdAt = () => timestamptz('created_at').notNull().default(sql`now()`);
+const createdAt = () =>
+  timestamptz('created_at')
+    .notNull()
+    .default(sql`now()`);
 
 export const reports = pgTable('reports', {
   id: uuid('id').primaryKey(),
   receiptHash: bytea('receipt_hash').notNull().unique(),
   caseId: uuid('case_id').notNull(),
-  kind: text('kind').notNull(),
-  language: text('language').notNull(),
+  kind: text('kind').$type<ReportKind>().notNull(),
+  language: text('language').$type<Language>().notNull(),
   occurredOn: date('occurred_on', { mode: 'string' }),
-  occurredPrecision: text('occurred_precision').notNull().default('day'),
+  occurredPrecision: text('occurred_precision').$type<DatePrecision>().notNull().default('day'),
   province: text('province').notNull(),
   /** The district list's English name, or NULL: none given, or one not on the list (then in districtTyped). */
   district: text('district'),
@@ -40,24 +69,40 @@ export const reports = pgTable('reports', {
   contactConsent: boolean('contact_consent').notNull().default(false),
   sensitive: bytea('sensitive').notNull(),
   contact: bytea('contact'),
-  source: text('source').notNull().default('portal'),
+  source: text('source').$type<ReportSource>().notNull().default('portal'),
   filedBy: uuid('filed_by'),
   filingConsent: boolean('filing_consent'),
   createdAt: createdAt(),
-  updatedAt: timestamptz('updated_at').notNull().default(sql`now()`),
+  updatedAt: timestamptz('updated_at')
+    .notNull()
+    .default(sql`now()`),
 });
 
 /** What a report says about the incident, kept in clear for triage and statistics. */
 export type ReportFacts = Pick<
   typeof reports.$inferSelect,
-  | 'kind' | 'language' | 'occurredOn' | 'occurredPrecision' | 'province' | 'district' | 'area' | 'childAgeBand'
-  | 'childSex' | 'abuserRelationship' | 'place' | 'inDangerNow' | 'policeStatus' | 'reporterRelationship'
+  | 'kind'
+  | 'language'
+  | 'occurredOn'
+  | 'occurredPrecision'
+  | 'province'
+  | 'district'
+  | 'area'
+  | 'childAgeBand'
+  | 'childSex'
+  | 'abuserRelationship'
+  | 'place'
+  | 'inDangerNow'
+  | 'policeStatus'
+  | 'reporterRelationship'
 >;
 
 export const reportUrls = pgTable(
   'report_urls',
   {
-    reportId: uuid('report_id').notNull().references(() => reports.id, { onDelete: 'cascade' }),
+    reportId: uuid('report_id')
+      .notNull()
+      .references(() => reports.id, { onDelete: 'cascade' }),
     position: smallint('position').notNull(),
     urlHash: bytea('url_hash').notNull(),
     url: bytea('url').notNull(),
@@ -67,15 +112,19 @@ export const reportUrls = pgTable(
 
 /** Typed districts stored before migration 0010, until the first start with the data key encrypts them. */
 export const reportDistrictsToSeal = pgTable('report_districts_to_seal', {
-  reportId: uuid('report_id').primaryKey().references(() => reports.id, { onDelete: 'cascade' }),
+  reportId: uuid('report_id')
+    .primaryKey()
+    .references(() => reports.id, { onDelete: 'cascade' }),
   typed: text('typed').notNull(),
 });
 
 export const reportMessages = pgTable('report_messages', {
   // int8 is a number in PGlite and a string in pg; mode 'number' gives a number from both.
   id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-  reportId: uuid('report_id').notNull().references(() => reports.id, { onDelete: 'cascade' }),
-  author: text('author').notNull(),
+  reportId: uuid('report_id')
+    .notNull()
+    .references(() => reports.id, { onDelete: 'cascade' }),
+  author: text('author').$type<MessageAuthor>().notNull(),
   staffId: uuid('staff_id'),
   body: bytea('body').notNull(),
   createdAt: createdAt(),
@@ -84,7 +133,9 @@ export const reportMessages = pgTable('report_messages', {
 export const idempotencyKeys = pgTable('idempotency_keys', {
   keyHash: bytea('key_hash').primaryKey(),
   requestHash: bytea('request_hash').notNull(),
-  reportId: uuid('report_id').notNull().references(() => reports.id, { onDelete: 'cascade' }),
+  reportId: uuid('report_id')
+    .notNull()
+    .references(() => reports.id, { onDelete: 'cascade' }),
   receipt: bytea('receipt').notNull(),
   createdAt: createdAt(),
 });
@@ -113,6 +164,8 @@ export const districts = pgTable(
     province: text('province').notNull(),
     nameEn: text('name_en').notNull(),
     nameUr: text('name_ur').notNull(),
+    /** For matching a typed district whatever its case (migration 0007). */
+    nameEnLower: text('name_en_lower').generatedAlwaysAs(sql`lower(name_en)`),
   },
   (t) => [primaryKey({ columns: [t.province, t.nameEn] })],
 );
@@ -121,16 +174,18 @@ export const staffUsers = pgTable('staff_users', {
   id: uuid('id').primaryKey(),
   email: text('email').notNull().unique(),
   displayName: text('display_name').notNull(),
-  role: text('role').notNull(),
-  status: text('status').notNull().default('invited'),
+  role: text('role').$type<StaffRole>().notNull(),
+  status: text('status').$type<StaffStatus>().notNull().default('invited'),
   passwordHash: text('password_hash'),
   totpSecret: bytea('totp_secret'),
   totpLastStep: bigint('totp_last_step', { mode: 'number' }).notNull().default(0),
   enrolmentTokenHash: bytea('enrolment_token_hash'),
   enrolmentExpiresAt: timestamptz('enrolment_expires_at'),
-  language: text('language').notNull().default('en'),
+  language: text('language').$type<Language>().notNull().default('en'),
   createdAt: createdAt(),
-  updatedAt: timestamptz('updated_at').notNull().default(sql`now()`),
+  updatedAt: timestamptz('updated_at')
+    .notNull()
+    .default(sql`now()`),
 });
 
 export const staffRecoveryCodes = pgTable(
@@ -147,13 +202,17 @@ export const staffSessions = pgTable('staff_sessions', {
   idHash: bytea('id_hash').primaryKey(),
   userId: uuid('user_id').notNull(),
   createdAt: createdAt(),
-  lastSeenAt: timestamptz('last_seen_at').notNull().default(sql`now()`),
+  lastSeenAt: timestamptz('last_seen_at')
+    .notNull()
+    .default(sql`now()`),
   expiresAt: timestamptz('expires_at').notNull(),
 });
 
 export const auditLog = pgTable('audit_log', {
   seq: bigint('seq', { mode: 'number' }).primaryKey(),
-  at: timestamptz('at').notNull().default(sql`now()`),
+  at: timestamptz('at')
+    .notNull()
+    .default(sql`now()`),
   actorId: uuid('actor_id'),
   actor: text('actor').notNull(),
   action: text('action').notNull(),
@@ -167,8 +226,8 @@ export const auditLog = pgTable('audit_log', {
 export const cases = pgTable('cases', {
   id: uuid('id').primaryKey(),
   reference: text('reference').notNull().unique(),
-  state: text('state').notNull().default('new'),
-  closureReason: text('closure_reason'),
+  state: text('state').$type<CaseState>().notNull().default('new'),
+  closureReason: text('closure_reason').$type<ClosureReason>(),
   closureRequestedBy: uuid('closure_requested_by'),
   closureRequestedAt: timestamptz('closure_requested_at'),
   closureApprovedBy: uuid('closure_approved_by'),
@@ -176,21 +235,33 @@ export const cases = pgTable('cases', {
   assignedTo: uuid('assigned_to'),
   unreadReporterMessages: integer('unread_reporter_messages').notNull().default(0),
   createdAt: createdAt(),
-  updatedAt: timestamptz('updated_at').notNull().default(sql`now()`),
+  updatedAt: timestamptz('updated_at')
+    .notNull()
+    .default(sql`now()`),
   closedAt: timestamptz('closed_at'),
 });
 
 const classificationColumns = () => ({
-  category: text('category').notNull(),
-  legalBases: text('legal_bases').array().notNull().default(sql`'{}'`),
+  category: text('category').$type<Category>().notNull(),
+  legalBases: text('legal_bases')
+    .array()
+    .$type<LegalBasis[]>()
+    .notNull()
+    .default(sql`'{}'`),
   interpolBaseline: boolean('interpol_baseline'),
-  tags: text('tags').array().notNull().default(sql`'{}'`),
-  victimAgeBand: text('victim_age_band').notNull().default('unknown'),
-  victimSex: text('victim_sex').notNull().default('unknown'),
+  tags: text('tags')
+    .array()
+    .$type<ClassificationTag[]>()
+    .notNull()
+    .default(sql`'{}'`),
+  victimAgeBand: text('victim_age_band').$type<VictimAgeBand>().notNull().default('unknown'),
+  victimSex: text('victim_sex').$type<VictimSex>().notNull().default('unknown'),
   materialViewed: boolean('material_viewed'),
   viewedBy: text('viewed_by'),
   classifiedBy: uuid('classified_by').notNull(),
-  classifiedAt: timestamptz('classified_at').notNull().default(sql`now()`),
+  classifiedAt: timestamptz('classified_at')
+    .notNull()
+    .default(sql`now()`),
 });
 
 export const reportClassifications = pgTable('report_classifications', {
@@ -233,7 +304,7 @@ export const caseTasks = pgTable('case_tasks', {
 export const agencies = pgTable('agencies', {
   id: uuid('id').primaryKey(),
   name: text('name').notNull().unique(),
-  kind: text('kind').notNull(),
+  kind: text('kind').$type<AgencyKind>().notNull(),
   contact: text('contact'),
   active: boolean('active').notNull().default(true),
 });
@@ -243,9 +314,9 @@ export const referrals = pgTable('referrals', {
   caseId: uuid('case_id').notNull(),
   agencyId: uuid('agency_id').notNull(),
   referredAt: timestamptz('referred_at').notNull(),
-  method: text('method').notNull(),
+  method: text('method').$type<ReferralMethod>().notNull(),
   agencyReference: text('agency_reference'),
-  firStatus: text('fir_status').notNull(),
+  firStatus: text('fir_status').$type<FirStatus>().notNull(),
   followUpOn: date('follow_up_on', { mode: 'string' }),
   notes: bytea('notes'),
   createdBy: uuid('created_by').notNull(),
@@ -255,7 +326,7 @@ export const referrals = pgTable('referrals', {
 export const incidentRecords = pgTable('incident_records', {
   id: uuid('id').primaryKey(),
   caseId: uuid('case_id').unique(),
-  source: text('source').notNull(),
+  source: text('source').$type<IncidentSource>().notNull(),
   category: text('category').notNull().default('other'),
   occurredOn: date('occurred_on', { mode: 'string' }),
   reportedOn: date('reported_on', { mode: 'string' }).notNull(),
@@ -267,13 +338,17 @@ export const incidentRecords = pgTable('incident_records', {
   abuserRelationship: text('abuser_relationship').notNull().default('unknown'),
   place: text('place').notNull().default('unknown'),
   policeStatus: text('police_status').notNull().default('unknown'),
-  updatedAt: timestamptz('updated_at').notNull().default(sql`now()`),
+  updatedAt: timestamptz('updated_at')
+    .notNull()
+    .default(sql`now()`),
 });
 
 export const settings = pgTable('settings', {
   key: text('key').primaryKey(),
   value: jsonb('value').notNull(),
-  updatedAt: timestamptz('updated_at').notNull().default(sql`now()`),
+  updatedAt: timestamptz('updated_at')
+    .notNull()
+    .default(sql`now()`),
 });
 
 export const hashBanks = pgTable('hash_banks', {
@@ -286,23 +361,26 @@ export const hashBanks = pgTable('hash_banks', {
 export const hashBankEntries = pgTable('hash_bank_entries', {
   id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
   bankId: uuid('bank_id').notNull(),
-  signalType: text('signal_type').notNull(),
+  signalType: text('signal_type').$type<SignalType>().notNull(),
   signal: text('signal').notNull(),
   quality: smallint('quality'),
   label: text('label'),
   source: text('source'),
-  addedAt: timestamptz('added_at').notNull().default(sql`now()`),
+  addedAt: timestamptz('added_at')
+    .notNull()
+    .default(sql`now()`),
   disabledAt: timestamptz('disabled_at'),
   disabledReason: text('disabled_reason'),
-  changedAt: timestamptz('changed_at').notNull().default(sql`clock_timestamp()`),
+  changedAt: timestamptz('changed_at')
+    .notNull()
+    .default(sql`clock_timestamp()`),
 });
 
 export const apiKeys = pgTable('api_keys', {
   id: uuid('id').primaryKey(),
   name: text('name').notNull(),
   keyHash: bytea('key_hash').notNull().unique(),
-  /** 'match' and/or 'feedback' (0009). */
-  scopes: text('scopes').array().notNull(),
+  scopes: text('scopes').array().$type<ApiKeyScope[]>().notNull(),
   createdAt: createdAt(),
   revokedAt: timestamptz('revoked_at'),
 });
@@ -320,7 +398,7 @@ export const matchFeedback = pgTable('match_feedback', {
   id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
   entryId: integer('entry_id').notNull(),
   apiKeyId: uuid('api_key_id'),
-  verdict: text('verdict').notNull(),
+  verdict: text('verdict').$type<MatchVerdict>().notNull(),
   confirmed: boolean('confirmed').notNull().default(false),
   createdAt: createdAt(),
 });
@@ -331,7 +409,9 @@ export const apiKeyHiddenEntries = pgTable(
   {
     apiKeyId: uuid('api_key_id').notNull(),
     entryId: integer('entry_id').notNull(),
-    hiddenAt: timestamptz('hidden_at').notNull().default(sql`now()`),
+    hiddenAt: timestamptz('hidden_at')
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [primaryKey({ columns: [t.apiKeyId, t.entryId] })],
 );

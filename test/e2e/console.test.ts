@@ -11,7 +11,9 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { languages, pakistanToday, reportInputSchema, type Language } from '../../src/domain/report.ts';
+import { commandLine } from '../../src/domain/actor.ts';
+import { pakistanToday } from '../../src/domain/pakistan-time.ts';
+import { languages, reportInputSchema, type Language } from '../../src/domain/report.ts';
 import { defangUrl, normaliseUrl } from '../../src/domain/url.ts';
 import { consoleMessages } from '../../src/http/i18n/console.ts';
 import { en } from '../../src/http/i18n/en.ts';
@@ -20,7 +22,12 @@ import type { Messages } from '../../src/http/i18n/index.ts';
 import type { StaffMember } from '../../src/services/staff.ts';
 import { cases, reports } from '../../src/store/schema.ts';
 import {
-  assertNoAxeViolations, launchBrowser, newContext, newScriptlessContext, serveTestApp, skipWithoutBrowser,
+  assertNoAxeViolations,
+  launchBrowser,
+  newContext,
+  newScriptlessContext,
+  serveTestApp,
+  skipWithoutBrowser,
   type ServedApp,
 } from '../helpers/browser.ts';
 import { enrolStaff, totp, type EnrolledStaff } from '../helpers/console.ts';
@@ -113,7 +120,11 @@ describe("analysts' console in a browser", { skip: skipWithoutBrowser }, () => {
     await t.services.cases.classifyReport(actor, ids.reportId, classification);
     await t.services.cases.classifyUrl(actor, ids.reportId, 0, classification);
     await t.services.cases.askReporter(actor, ids.reportId, 'کیا یہ گروپ ابھی تک موجود ہے؟');
-    await t.services.reports.addReporterMessage(receipt, 'جی ہاں، کل تک موجود تھا۔ https://another-site.example.net/' + 'y'.repeat(150), testClient);
+    await t.services.reports.addReporterMessage(
+      receipt,
+      'جی ہاں، کل تک موجود تھا۔ https://another-site.example.net/' + 'y'.repeat(150),
+      testClient,
+    );
     // Overdue, so that the queue lists an overdue follow-up and an overdue task.
     const yesterday = pakistanToday(new Date(now().getTime() - day));
     await t.services.cases.addReferral(actor, ids.caseId, {
@@ -153,10 +164,7 @@ describe("analysts' console in a browser", { skip: skipWithoutBrowser }, () => {
     assert.equal(status, 200, `signed in as ${staff.role}`);
     assert.ok(new URL(page.url()).pathname.startsWith(`/console/${lang}/`));
     const c = consoleMessages[lang];
-    assert.equal(
-      (await page.locator('.session p').innerText()).trim(),
-      `${c.signedInAs} Test ${staff.role} (${c.roles[staff.role]})`,
-    );
+    assert.equal((await page.locator('.session p').innerText()).trim(), `${c.signedInAs} Test ${staff.role} (${c.roles[staff.role]})`);
   }
 
   /**
@@ -418,8 +426,9 @@ describe("analysts' console in a browser", { skip: skipWithoutBrowser }, () => {
       assert.equal(await referralRows.count(), 1);
       const [agencyCell, whenCell, methodCell, agencyRefCell, firCell, followUpCell] = await cellTexts(referralRows.first());
       assert.equal(agencyCell, ncciaName);
-      const shownAt = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Karachi' })
-        .format(new Date(`${referredAt}:00+05:00`));
+      const shownAt = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Karachi' }).format(
+        new Date(`${referredAt}:00+05:00`),
+      );
       assert.equal(whenCell, shownAt, `the referral time as typed (${referredAt}, Pakistan time)`);
       assert.equal(methodCell, e.methods.email);
       assert.equal(agencyRefCell, 'NCCIA-LHR-2025-0457');
@@ -540,10 +549,11 @@ describe("analysts' console in a browser", { skip: skipWithoutBrowser }, () => {
         assert.equal(await press(page, page.getByRole('button', { name: c.signIn.submit })), 401);
         await check(page, `${lang} sign-in page after a failed attempt`);
 
-        const { enrolmentToken } = await t.services.staff.invite(
-          { id: null, label: 'test' },
-          { email: `new.${randomBytes(4).toString('hex')}@hotline.example.org`, displayName: 'New analyst', role: 'analyst' },
-        );
+        const { enrolmentToken } = await t.services.staff.invite(commandLine, {
+          email: `new.${randomBytes(4).toString('hex')}@hotline.example.org`,
+          displayName: 'New analyst',
+          role: 'analyst',
+        });
         await go(page, lang, `/enrol/${enrolmentToken}`, 'enrolment page');
         await field(page, c.enrol.password).fill('short');
         await field(page, c.enrol.passwordAgain).fill('different');
@@ -623,7 +633,10 @@ describe("analysts' console in a browser", { skip: skipWithoutBrowser }, () => {
           const box = el.getBoundingClientRect();
           return box.width > 0 && ((box.left < edge && box.right > edge + 0.5) || (box.left < -0.5 && box.right > 0));
         })
-        .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${typeof el.className === 'string' && el.className ? `.${el.className.split(' ').join('.')}` : ''}`);
+        .map(
+          (el) =>
+            `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${typeof el.className === 'string' && el.className ? `.${el.className.split(' ').join('.')}` : ''}`,
+        );
       return {
         scrollWidth: root.scrollWidth,
         clientWidth: root.clientWidth,

@@ -12,8 +12,14 @@ import { ur } from '../../src/http/i18n/ur.ts';
 import type { Messages } from '../../src/http/i18n/index.ts';
 import { clientThrottles, reports, spentChallenges } from '../../src/store/schema.ts';
 import {
-  assertNoAxeViolations, horizontalOverflow, launchBrowser, newContext, newScriptlessContext, serveTestApp,
-  skipWithoutBrowser, type ServedApp,
+  assertNoAxeViolations,
+  horizontalOverflow,
+  launchBrowser,
+  newContext,
+  newScriptlessContext,
+  serveTestApp,
+  skipWithoutBrowser,
+  type ServedApp,
 } from '../helpers/browser.ts';
 
 describe('public portal in a browser', { skip: skipWithoutBrowser }, () => {
@@ -125,7 +131,10 @@ describe('public portal in a browser', { skip: skipWithoutBrowser }, () => {
         if (javaScript) await printButton.waitFor({ state: 'visible', timeout: 5_000 });
         else assert.equal(await printButton.isVisible(), false);
 
-        const stored = await t.database.db.select().from(reports).where(eq(reports.id, await reportIdOf(receipt)));
+        const stored = await t.database.db
+          .select()
+          .from(reports)
+          .where(eq(reports.id, await reportIdOf(receipt)));
         assert.equal(stored[0]!.district, 'Multan', 'Urdu district name stored as the canonical one');
         assert.equal(stored[0]!.inDangerNow, true);
         assert.equal(stored[0]!.childAgeBand, '6-10');
@@ -317,7 +326,10 @@ describe('public portal in a browser', { skip: skipWithoutBrowser }, () => {
         document.fonts.forEach((f) => f.status === 'loaded' && loaded.push(f.family));
         return loaded;
       });
-      assert.ok(fonts.some((f) => f.includes('Noto Nastaliq Urdu')), `the self-hosted Nastaliq font is used (loaded: ${fonts.join(', ')})`);
+      assert.ok(
+        fonts.some((f) => f.includes('Noto Nastaliq Urdu')),
+        `the self-hosted Nastaliq font is used (loaded: ${fonts.join(', ')})`,
+      );
       await page.goto('/ur/report');
       await waitForProofOfWork(page);
       await assertFits('report form');
@@ -343,10 +355,7 @@ describe('public portal in a browser', { skip: skipWithoutBrowser }, () => {
       await assertFits('receipt page');
       await page.goto('/ur/follow-up');
       await assertFits('follow-up page');
-      await t.services.reports.addStaffMessage(
-        await reportIdOf(receipt),
-        'براہ کرم یہ لنک دیکھیں: https://example.com/' + 'x'.repeat(120),
-      );
+      await t.services.reports.addStaffMessage(await reportIdOf(receipt), 'براہ کرم یہ لنک دیکھیں: https://example.com/' + 'x'.repeat(120));
       await field(page, ur.followUp.receiptLabel).fill(receipt);
       await page.getByRole('button', { name: ur.followUp.submit, exact: true }).click();
       await page.locator('ol.thread').waitFor();
@@ -372,7 +381,10 @@ describe('public portal in a browser', { skip: skipWithoutBrowser }, () => {
     const context = await newContext(browser, t, { javaScript: true });
     try {
       const page = await context.newPage();
-      for (const [lang, m] of [['en', en], ['ur', ur]] as const) {
+      for (const [lang, m] of [
+        ['en', en],
+        ['ur', ur],
+      ] as const) {
         for (const path of ['/', '/report', '/follow-up']) {
           await page.goto(`/${lang}${path}`);
           // The report form is checked with the proof-of-work widget in it, solved.
@@ -413,7 +425,10 @@ describe('public portal in a browser', { skip: skipWithoutBrowser }, () => {
     const context = await newScriptlessContext(browser, t);
     try {
       const page = await context.newPage();
-      for (const [lang, m] of [['en', en], ['ur', ur]] as const) {
+      for (const [lang, m] of [
+        ['en', en],
+        ['ur', ur],
+      ] as const) {
         await page.goto(`/${lang}/report`);
         assert.equal(await page.locator('altcha-widget').count(), 0, 'no widget without scripts');
         await assertNoAxeViolations(page, `${lang}/report without JavaScript`);

@@ -11,23 +11,42 @@ import { ur } from '../../src/http/i18n/ur.ts';
 import { incidentRecords } from '../../src/store/schema.ts';
 import { Browser as ConsoleBrowser, enrolStaff } from '../helpers/console.ts';
 import {
-  assertNoAxeViolations, horizontalOverflow, launchBrowser, newContext, newScriptlessContext, serveTestApp,
-  skipWithoutBrowser, type ServedApp,
+  assertNoAxeViolations,
+  horizontalOverflow,
+  launchBrowser,
+  newContext,
+  newScriptlessContext,
+  serveTestApp,
+  skipWithoutBrowser,
+  type ServedApp,
 } from '../helpers/browser.ts';
+import { commandLine } from '../../src/domain/actor.ts';
 
 describe('statistics dashboard in a browser', { skip: skipWithoutBrowser }, () => {
   let browser: Browser;
   let t: ServedApp;
   before(async () => {
     [browser, t] = await Promise.all([launchBrowser(), serveTestApp('pglite')]);
-    const record = (reportedOn: string, fields: Record<string, string>) => ({ id: randomUUID(), source: 'media', reportedOn, category: 'rape', ...fields });
-    await t.database.db.insert(incidentRecords).values([
-      ...Array.from({ length: 30 }, (_, i) => record(`2018-0${1 + (i % 6)}-10`, { victimSex: 'girl', province: 'punjab', district: 'Lahore', area: 'rural' })),
-      ...Array.from({ length: 12 }, (_, i) => record(`2018-0${1 + (i % 6)}-12`, { victimSex: 'boy', category: 'sodomy', province: 'sindh', area: 'urban' })),
-      ...Array.from({ length: 2 }, () => record('2018-03-03', { victimSex: 'boy', category: 'incest', province: 'kp' })),
-      ...Array.from({ length: 25 }, () => record('2017-04-04', { victimSex: 'girl' })),
-    ]);
-    await t.services.statistics.publish('cli', { from: '2018-01-01', to: '2018-06-30' });
+    const record = (reportedOn: string, fields: Record<string, string>) => ({
+      id: randomUUID(),
+      source: 'media' as const,
+      reportedOn,
+      category: 'rape',
+      ...fields,
+    });
+    await t.database.db
+      .insert(incidentRecords)
+      .values([
+        ...Array.from({ length: 30 }, (_, i) =>
+          record(`2018-0${1 + (i % 6)}-10`, { victimSex: 'girl', province: 'punjab', district: 'Lahore', area: 'rural' }),
+        ),
+        ...Array.from({ length: 12 }, (_, i) =>
+          record(`2018-0${1 + (i % 6)}-12`, { victimSex: 'boy', category: 'sodomy', province: 'sindh', area: 'urban' }),
+        ),
+        ...Array.from({ length: 2 }, () => record('2018-03-03', { victimSex: 'boy', category: 'incest', province: 'kp' })),
+        ...Array.from({ length: 25 }, () => record('2017-04-04', { victimSex: 'girl' })),
+      ]);
+    await t.services.statistics.publish(commandLine, { from: '2018-01-01', to: '2018-06-30' });
   });
   after(async () => {
     await browser?.close();
@@ -50,7 +69,9 @@ describe('statistics dashboard in a browser', { skip: skipWithoutBrowser }, () =
     assert.ok((await chart.boundingBox())!.height > 50, 'the chart is drawn');
     const table = sex.getByRole('table', { name: s.tables.sex });
     assert.deepEqual(
-      await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => Array.from(r.children, (c) => (c as HTMLElement).innerText.trim()))),
+      await table
+        .locator('tbody tr')
+        .evaluateAll((rows) => rows.map((r) => Array.from(r.children, (c) => (c as HTMLElement).innerText.trim()))),
       [
         ['لڑکیاں', '۳۰', '۶۸٫۲٪'],
         ['لڑکے', '–', ''],
@@ -84,7 +105,12 @@ describe('statistics dashboard in a browser', { skip: skipWithoutBrowser }, () =
     const context = await newScriptlessContext(browser, t, { viewport: { width: 1024, height: 768 } });
     await context.addCookies(Object.entries(staff.cookies).map(([name, value]) => ({ name, value, url: `${t.baseUrl}/console/` })));
     const page = await context.newPage();
-    for (const url of ['/console/ur/statistics?from=2018-01-01&to=2018-06-30', '/console/en/statistics?from=2018-01-01&to=2018-06-30', '/console/ur/statistics/media', '/console/en/statistics/media']) {
+    for (const url of [
+      '/console/ur/statistics?from=2018-01-01&to=2018-06-30',
+      '/console/en/statistics?from=2018-01-01&to=2018-06-30',
+      '/console/ur/statistics/media',
+      '/console/en/statistics/media',
+    ]) {
       const response = await page.goto(url);
       assert.equal(response!.status(), 200, url);
       await assertNoAxeViolations(page, url);

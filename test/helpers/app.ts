@@ -30,14 +30,19 @@ export async function testApp(
 ): Promise<TestApp> {
   const database = await testDatabase(engine);
   const keyring = new Keyring(randomBytes(32));
-  const services = createServices(database, keyring, {
-    // Every request of a test comes from one address (127.0.0.1) unless it says otherwise.
-    reportsPerHour: 10_000,
-    unverifiedReportsPerHour: 10_000,
-    followUpsPerTenMinutes: 10_000,
-    proofOfWork: { min: 10, max: 50 },
-    ...overrides.budgets,
-  }, overrides.clock);
+  const services = createServices(
+    database,
+    keyring,
+    {
+      // Every request of a test comes from one address (127.0.0.1) unless it says otherwise.
+      reportsPerHour: 10_000,
+      unverifiedReportsPerHour: 10_000,
+      followUpsPerTenMinutes: 10_000,
+      proofOfWork: { min: 10, max: 50 },
+      ...overrides.budgets,
+    },
+    overrides.clock,
+  );
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -72,3 +77,17 @@ export async function testApp(
 
 /** The client of a report or follow-up a test makes through the services directly. */
 export const testClient = { address: '127.0.0.1' };
+
+/** Files one online-material report through the API, as the public would; its report's and case's ids. */
+export async function submitOnlineReport(t: TestApp): Promise<{ reportId: string; caseId: string }> {
+  const created = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/reports',
+    payload: { kind: 'online_material', language: 'en', urls: ['https://example.com/x'] },
+  });
+  if (created.statusCode !== 201) throw new Error(`the report was not stored: ${created.statusCode} ${created.body}`);
+  const [row] = await t.database.rawTransaction((raw) =>
+    raw.query<{ id: string; case_id: string }>('SELECT id, case_id FROM reports WHERE created_at = (SELECT max(created_at) FROM reports)'),
+  );
+  return { reportId: row!.id, caseId: row!.case_id };
+}

@@ -61,9 +61,18 @@ const withoutJavaScript = new WeakSet<BrowserContext>();
  * A fresh context (own cookies and storage) on the app, with or without JavaScript, on a
  * small phone's screen unless told otherwise.
  */
-export async function newContext(browser: Browser, app: ServedApp, options: { javaScript: boolean } & ContextOptions): Promise<BrowserContext> {
+export async function newContext(
+  browser: Browser,
+  app: ServedApp,
+  options: { javaScript: boolean } & ContextOptions,
+): Promise<BrowserContext> {
   const { javaScript, ...rest } = options;
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, ...rest, baseURL: app.baseUrl, javaScriptEnabled: javaScript });
+  const context = await browser.newContext({
+    viewport: { width: 360, height: 740 },
+    ...rest,
+    baseURL: app.baseUrl,
+    javaScriptEnabled: javaScript,
+  });
   // Pages come from loopback: a missing element should fail a test in seconds, not half a minute.
   context.setDefaultTimeout(5_000);
   if (!javaScript) withoutJavaScript.add(context);
@@ -78,9 +87,7 @@ export async function newContext(browser: Browser, app: ServedApp, options: { ja
  */
 export async function newScriptlessContext(browser: Browser, app: ServedApp, options: ContextOptions = {}): Promise<BrowserContext> {
   const context = await newContext(browser, app, { ...options, javaScript: true });
-  await context.route('**/*', (route) =>
-    route.request().resourceType() === 'script' ? route.abort('blockedbyclient') : route.continue(),
-  );
+  await context.route('**/*', (route) => (route.request().resourceType() === 'script' ? route.abort('blockedbyclient') : route.continue()));
   return context;
 }
 
@@ -105,7 +112,10 @@ export async function assertNoAxeViolations(
   if (results.violations.length === 0) return;
   const lines = results.violations.flatMap((v) => [
     `- ${v.id} (${v.impact ?? 'no impact'}): ${v.help}`,
-    ...v.nodes.map((n) => `    at ${n.target.map(String).join(' > ')}${n.failureSummary ? `\n      ${n.failureSummary.replace(/\n/g, '\n      ')}` : ''}`),
+    ...v.nodes.map(
+      (n) =>
+        `    at ${n.target.map(String).join(' > ')}${n.failureSummary ? `\n      ${n.failureSummary.replace(/\n/g, '\n      ')}` : ''}`,
+    ),
     `    ${v.helpUrl}`,
   ]);
   throw new Error(`${results.violations.length} accessibility violation(s) on ${what} (${page.url()}):\n${lines.join('\n')}`);
@@ -127,7 +137,10 @@ export async function horizontalOverflow(page: Page): Promise<{ scrollWidth: num
         return box.width > 0 && ((box.left < edge && box.right > edge + 0.5) || (box.left < -0.5 && box.right > 0));
       })
       .slice(0, 5)
-      .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.split(' ').join('.')}` : ''}`);
+      .map(
+        (el) =>
+          `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.split(' ').join('.')}` : ''}`,
+      );
     return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, widest };
   });
 }

@@ -1,4 +1,5 @@
 import { generate } from 'otplib';
+import { commandLine } from '../../src/domain/actor.ts';
 import { HifazatError } from '../../src/domain/errors.ts';
 import type { StaffRole } from '../../src/domain/staff.ts';
 import type { TestApp } from './app.ts';
@@ -22,7 +23,7 @@ export function totp(secret: string, at: Date = new Date()): Promise<string> {
 export async function enrolStaff(t: TestApp, role: StaffRole, at: () => Date = () => new Date()): Promise<EnrolledStaff> {
   const email = `${role}.${Math.random().toString(36).slice(2, 8)}@hotline.example.org`;
   const password = 'river lantern copper meadow';
-  const { userId, enrolmentToken } = await t.services.staff.invite({ id: null, label: 'test' }, { email, displayName: `Test ${role}`, role });
+  const { userId, enrolmentToken } = await t.services.staff.invite(commandLine, { email, displayName: `Test ${role}`, role });
   const { secret } = await t.services.staff.beginEnrolment(enrolmentToken);
   // The code of the step before, so that the first sign-in (this step) is not a replay. If the
   // clock crossed into a new step between making the code and checking it, that code is two
@@ -73,8 +74,15 @@ export class Browser {
    * Posts a form the way a page would: with the CSRF token of a page just loaded from `formPage`.
    * `headers` adds request headers (Origin, Sec-Fetch-Site, Host) to the post.
    */
-  async post(url: string, fields: Record<string, string>, options: { formPage?: string; csrf?: boolean; headers?: Record<string, string> } = {}) {
-    const token = options.csrf === false ? undefined : await this.csrfToken(options.formPage ?? url.replace(/\/console\/(en|ur)\/.*/, '/console/$1/sign-in'));
+  async post(
+    url: string,
+    fields: Record<string, string>,
+    options: { formPage?: string; csrf?: boolean; headers?: Record<string, string> } = {},
+  ) {
+    const token =
+      options.csrf === false
+        ? undefined
+        : await this.csrfToken(options.formPage ?? url.replace(/\/console\/(en|ur)\/.*/, '/console/$1/sign-in'));
     const response = await this.t.app.inject({
       method: 'POST',
       url,

@@ -14,10 +14,7 @@ if (process.argv.includes('--cleanup')) {
   const template = process.env.HIFAZAT_TEST_PG_TEMPLATE;
   if (serverUrl && template) {
     await withClient(serverUrl, async (client) => {
-      const { rows } = await client.query<{ datname: string }>(
-        "SELECT datname FROM pg_database WHERE datname LIKE $1",
-        [`${template}%`],
-      );
+      const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${template}%`]);
       for (const { datname } of rows) {
         await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
       }

@@ -42,13 +42,27 @@ export function exposedCells(release: Release): string[] {
   note('total', release.total);
   const cellId = (table: string, key: string, province?: string) => `${table}:${province ? `${province}:` : ''}${key}`;
   for (const table of release.tables) for (const row of table.rows) note(cellId(table.id, row.key, row.province), row.count);
-  for (const table of release.tables) equation(table.rows.map((r) => cellId(table.id, r.key, r.province)), ['total']);
+  for (const table of release.tables)
+    equation(
+      table.rows.map((r) => cellId(table.id, r.key, r.province)),
+      ['total'],
+    );
   const rows = (id: string) => release.tables.find((t) => t.id === id)!.rows;
   for (const half of rows('half_year')) {
-    equation(rows('month').filter((m) => halfOf(m.key) === half.key).map((m) => cellId('month', m.key)), [cellId('half_year', half.key)]);
+    equation(
+      rows('month')
+        .filter((m) => halfOf(m.key) === half.key)
+        .map((m) => cellId('month', m.key)),
+      [cellId('half_year', half.key)],
+    );
   }
   for (const year of rows('year')) {
-    equation(rows('half_year').filter((h) => h.key.startsWith(`${year.key}-`)).map((h) => cellId('half_year', h.key)), [cellId('year', year.key)]);
+    equation(
+      rows('half_year')
+        .filter((h) => h.key.startsWith(`${year.key}-`))
+        .map((h) => cellId('half_year', h.key)),
+      [cellId('year', year.key)],
+    );
   }
   // Each province is its named districts plus a rest nobody published; "other" is all the rests.
   const rests: string[] = [];
@@ -56,7 +70,9 @@ export function exposedCells(release: Release): string[] {
     const rest = `rest:${province.key}`;
     unknowns.add(rest);
     rests.push(rest);
-    const named = rows('district').filter((d) => d.province === province.key).map((d) => cellId('district', d.key, d.province));
+    const named = rows('district')
+      .filter((d) => d.province === province.key)
+      .map((d) => cellId('district', d.key, d.province));
     equation([...named, rest], [cellId('province', province.key)]);
   }
   equation(rests, [cellId('district', 'other')]);
@@ -65,7 +81,10 @@ export function exposedCells(release: Release): string[] {
     note('previous:total', release.comparison.total.previous);
     for (const table of release.comparison.tables) {
       for (const row of table.rows) note(`previous:${table.id}:${row.key}`, row.previous);
-      equation(table.rows.map((r) => `previous:${table.id}:${r.key}`), ['previous:total']);
+      equation(
+        table.rows.map((r) => `previous:${table.id}:${r.key}`),
+        ['previous:total'],
+      );
     }
   }
 
@@ -158,7 +177,12 @@ export function thinMargins(release: Release): string[] {
   if (release.comparison) {
     const previousTotal = release.comparison.total.previous;
     for (const table of release.comparison.tables) {
-      margin(`previous total = ${table.id}`, previousTotal, table.rows.map((r) => r.previous), false);
+      margin(
+        `previous total = ${table.id}`,
+        previousTotal,
+        table.rows.map((r) => r.previous),
+        false,
+      );
     }
   }
   return thin;

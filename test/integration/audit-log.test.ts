@@ -77,14 +77,26 @@ forEachEngine('audit log', (engine) => {
     assert.deepEqual(await audit.verify({ pageSize: 1 }), { ok: true, entries: 3, head: last });
 
     const newest = await audit.list({ limit: 2 });
-    assert.deepEqual(newest.map((e) => e.seq), [3, 2]);
+    assert.deepEqual(
+      newest.map((e) => e.seq),
+      [3, 2],
+    );
     assert.equal(newest[0]!.hash, last.hash);
     assert.equal(newest[1]!.actorId, staff);
     assert.deepEqual(newest[1]!.details, { z: 1, a: { y: [3, 'دو', null], b: 1.5e-7 }, big: 2 ** 60, when: '1970-01-01T00:00:00.000Z' });
     assert.ok(newest[0]!.at instanceof Date && newest[0]!.at >= newest[1]!.at);
-    assert.deepEqual((await audit.list({ limit: 2, before: 2 })).map((e) => e.seq), [1]);
-    assert.deepEqual((await audit.list({ limit: 10, action: 'contact.reveal' })).map((e) => e.seq), [2]);
-    assert.deepEqual((await audit.list({ limit: 10, actorId: staff })).map((e) => e.seq), [3, 2]);
+    assert.deepEqual(
+      (await audit.list({ limit: 2, before: 2 })).map((e) => e.seq),
+      [1],
+    );
+    assert.deepEqual(
+      (await audit.list({ limit: 10, action: 'contact.reveal' })).map((e) => e.seq),
+      [2],
+    );
+    assert.deepEqual(
+      (await audit.list({ limit: 10, actorId: staff })).map((e) => e.seq),
+      [3, 2],
+    );
   });
 
   test('concurrent appends serialise into a dense, valid chain', async () => {
@@ -98,7 +110,10 @@ forEachEngine('audit log', (engine) => {
         appends.push(...Array.from({ length: 20 }, (_, i) => otherAudit.appendNow(entry(100 + i))));
       }
       const seqs = (await Promise.all(appends)).map((h) => h.seq).sort((a, b) => a - b);
-      assert.deepEqual(seqs, Array.from({ length: appends.length }, (_, i) => i + 1));
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: appends.length }, (_, i) => i + 1),
+      );
     } finally {
       await other?.close();
     }
@@ -110,11 +125,15 @@ forEachEngine('audit log', (engine) => {
   test('the trigger refuses UPDATE, DELETE and TRUNCATE', async () => {
     await chain(2);
     for (const statement of [
-      "UPDATE audit_log SET details = '{\"n\": 9}' WHERE seq = 1",
+      'UPDATE audit_log SET details = \'{"n": 9}\' WHERE seq = 1',
       'DELETE FROM audit_log WHERE seq = 2',
       'TRUNCATE audit_log',
     ]) {
-      await assert.rejects(database.rawTransaction((raw) => raw.exec(statement)), /append-only/, statement);
+      await assert.rejects(
+        database.rawTransaction((raw) => raw.exec(statement)),
+        /append-only/,
+        statement,
+      );
     }
     const result = await audit.verify();
     assert.ok(result.ok && result.entries === 2, JSON.stringify(result));
@@ -183,10 +202,11 @@ forEachEngine('audit log', (engine) => {
     // A forger without the data key: a well-formed entry linked to the head, hashed with a guess.
     const forge = (seq: number, prev: string) =>
       database.rawTransaction((raw) =>
-        raw.query(
-          `INSERT INTO audit_log (seq, actor, action, prev_hash, hash) VALUES ($1, 'cli', 'export', decode($2, 'hex'), $3)`,
-          [seq, prev, createHmac('sha256', randomBytes(32)).update('forged').digest()],
-        ),
+        raw.query(`INSERT INTO audit_log (seq, actor, action, prev_hash, hash) VALUES ($1, 'cli', 'export', decode($2, 'hex'), $3)`, [
+          seq,
+          prev,
+          createHmac('sha256', randomBytes(32)).update('forged').digest(),
+        ]),
       );
     await forge(7, heads[5]!.hash);
     const appended = await audit.verify();
@@ -200,10 +220,7 @@ forEachEngine('audit log', (engine) => {
     await forge(3, heads[1]!.hash);
     const inserted = await audit.verify();
     assert.equal(inserted.ok, false);
-    assert.deepEqual(
-      !inserted.ok && inserted.problems.filter((p) => p.problem === 'hash_mismatch').map((p) => p.seq),
-      [3, 4, 5, 6, 7],
-    );
+    assert.deepEqual(!inserted.ok && inserted.problems.filter((p) => p.problem === 'hash_mismatch').map((p) => p.seq), [3, 4, 5, 6, 7]);
   });
 
   test('verify finds two entries that swapped places', async () => {
@@ -302,7 +319,11 @@ forEachEngine('audit log: the console page check', (engine) => {
     await audit.appendNow(entry(7));
     await asOwner(database, (query) => query(`UPDATE audit_log SET details = '{"n": 70}' WHERE seq = 7`).then(() => {}));
     const edited = await audit.verifyForView();
-    assert.deepEqual(!edited.ok && edited.problems, [{ seq: 7, problem: 'hash_mismatch' }], 'an entry appended since the last check is checked');
+    assert.deepEqual(
+      !edited.ok && edited.problems,
+      [{ seq: 7, problem: 'hash_mismatch' }],
+      'an entry appended since the last check is checked',
+    );
 
     await asOwner(database, (query) => query('DELETE FROM audit_log WHERE seq = 7').then(() => {}));
     assert.equal((await audit.verifyForView()).ok, true, 'the whole chain, checked again');

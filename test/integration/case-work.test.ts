@@ -3,15 +3,27 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, test } from 'node:test';
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { HifazatError, type ErrorCode } from '../../src/domain/errors.ts';
-import { pakistanToday, reportInputSchema } from '../../src/domain/report.ts';
+import { pakistanToday } from '../../src/domain/pakistan-time.ts';
+import { reportInputSchema } from '../../src/domain/report.ts';
 import { AuditLog } from '../../src/services/audit.ts';
-import { CaseWork } from '../../src/services/cases.ts';
+import { createCaseWork, type CaseWork } from '../../src/services/cases/index.ts';
 import { createServices, type Services } from '../../src/services/index.ts';
 import { Keyring } from '../../src/services/keys.ts';
 import type { Database } from '../../src/store/database.ts';
 import {
-  auditLog, caseNotes, cases, caseTasks, idempotencyKeys, incidentRecords, referrals, reportClassifications,
-  reportMessages, reports, reportUrlClassifications, reportUrls, settings,
+  auditLog,
+  caseNotes,
+  cases,
+  caseTasks,
+  idempotencyKeys,
+  incidentRecords,
+  referrals,
+  reportClassifications,
+  reportMessages,
+  reports,
+  reportUrlClassifications,
+  reportUrls,
+  settings,
 } from '../../src/store/schema.ts';
 import { forEachEngine, testDatabase } from '../helpers/database.ts';
 import { createStaffTeam, type StaffTeam } from '../helpers/staff.ts';
@@ -41,7 +53,7 @@ forEachEngine('case work', (engine) => {
     services = createServices(database, keyring);
     audit = new AuditLog(database, keyring);
     now = new Date();
-    work = new CaseWork(database, keyring, audit, services.reports, () => now);
+    work = createCaseWork(database, keyring, audit, services.reports, () => now);
     staff = await createStaffTeam(database);
   });
   afterEach(() => database.close());
@@ -61,7 +73,10 @@ forEachEngine('case work', (engine) => {
     submit({ kind: 'abuse', description: 'A neighbour hurts the child next door.', ...fields });
 
   async function receivedAgo(reportId: string, ms: number) {
-    await database.db.update(reports).set({ createdAt: new Date(now.getTime() - ms) }).where(eq(reports.id, reportId));
+    await database.db
+      .update(reports)
+      .set({ createdAt: new Date(now.getTime() - ms) })
+      .where(eq(reports.id, reportId));
   }
 
   async function trail() {
@@ -122,7 +137,10 @@ forEachEngine('case work', (engine) => {
     const after = await work.queue(staff.supervisor);
     assert.equal(after.items.find((i) => i.case.id === teenOld.caseId)!.overdue, false);
     assert.deepEqual([after.counts.new, after.counts.triaged], [5, 1]);
-    assert.deepEqual((await work.queue(staff.supervisor, { state: 'triaged' })).items.map((i) => i.case.id), [teenOld.caseId]);
+    assert.deepEqual(
+      (await work.queue(staff.supervisor, { state: 'triaged' })).items.map((i) => i.case.id),
+      [teenOld.caseId],
+    );
 
     // An analyst's queue: unassigned new cases and their own, not a colleague's.
     await work.assign(staff.supervisor, child.caseId, staff.otherAnalyst.id);
@@ -220,7 +238,10 @@ forEachEngine('case work', (engine) => {
   test('classifying a report sets the incident record and triages the case; links are classified apart', async () => {
     const report = await submit({ kind: 'online_material', urls: ['https://example.com/x'], childAgeBand: '11-15' });
     await refused(work.classifyReport(staff.analyst, report.reportId, { category: 'pornography' }), 'validation_failed');
-    await refused(work.classifyReport(staff.analyst, report.reportId, { category: 'abuse_material', materialViewed: true }), 'validation_failed');
+    await refused(
+      work.classifyReport(staff.analyst, report.reportId, { category: 'abuse_material', materialViewed: true }),
+      'validation_failed',
+    );
     assert.equal((await caseRow(report.caseId))!.state, 'new', 'a refused classification changes nothing');
 
     await work.classifyReport(staff.analyst, report.reportId, {
@@ -232,7 +253,11 @@ forEachEngine('case work', (engine) => {
       materialViewed: true,
       viewedBy: 'analyst on duty',
     });
-    await work.classifyUrl(staff.analyst, report.reportId, 0, { category: 'abuse_material', interpolBaseline: true, victimAgeBand: '11-15' });
+    await work.classifyUrl(staff.analyst, report.reportId, 0, {
+      category: 'abuse_material',
+      interpolBaseline: true,
+      victimAgeBand: '11-15',
+    });
     await refused(work.classifyUrl(staff.analyst, report.reportId, 3, { category: 'other' }), 'not_found');
 
     const incident = (await incidentOf(report.caseId))!;
@@ -304,11 +329,17 @@ forEachEngine('case work', (engine) => {
     );
     assert.equal(await incidentOf(other.caseId), undefined, 'the incident is counted once');
     const view = await work.viewCase(staff.analyst, target.caseId);
-    assert.deepEqual(view.notes.map((n) => n.body), ['Second reporter, same link.']);
+    assert.deepEqual(
+      view.notes.map((n) => n.body),
+      ['Second reporter, same link.'],
+    );
     assert.equal(view.unreadReporterMessages, 1);
     assert.deepEqual(await work.duplicates(staff.analyst, target.reportId), []);
-    assert.equal((await services.reports.followUp(other.receipt, testClient)).status, 'received', "the reporter follows the merged case");
-    assert.deepEqual((await actionsOf('case', target.caseId)).filter((a) => a === 'case.link'), ['case.link']);
+    assert.equal((await services.reports.followUp(other.receipt, testClient)).status, 'received', 'the reporter follows the merged case');
+    assert.deepEqual(
+      (await actionsOf('case', target.caseId)).filter((a) => a === 'case.link'),
+      ['case.link'],
+    );
     await refused(work.addNote(staff.analyst, other.caseId, 'too late'), 'invalid_state');
   });
 
@@ -359,7 +390,12 @@ forEachEngine('case work', (engine) => {
     const report = await abuse({ childAgeBand: '6-10' });
     const { caseId } = report;
     await refused(
-      work.addReferral(staff.analyst, caseId, { agencyId: '00000000-0000-4000-8000-000000000000', referredAt: now, method: 'phone', firStatus: 'pending' }),
+      work.addReferral(staff.analyst, caseId, {
+        agencyId: '00000000-0000-4000-8000-000000000000',
+        referredAt: now,
+        method: 'phone',
+        firStatus: 'pending',
+      }),
       'validation_failed',
     );
     assert.ok((await work.listAgencies(staff.analyst)).some((a) => a.id === nccia));
@@ -380,8 +416,14 @@ forEachEngine('case work', (engine) => {
     await work.addTask(staff.analyst, caseId, { title: 'Call the reporter back', dueOn: pkDate(0) }); // due today: not overdue
 
     let queue = await work.queue(staff.analyst);
-    assert.deepEqual(queue.overdueFollowUps.map((f) => [f.referralId, f.firStatus, f.followUpOn]), [[referralId, 'pending', pkDate(-1)]]);
-    assert.deepEqual(queue.overdueTasks.map((t) => t.taskId), [taskId]);
+    assert.deepEqual(
+      queue.overdueFollowUps.map((f) => [f.referralId, f.firStatus, f.followUpOn]),
+      [[referralId, 'pending', pkDate(-1)]],
+    );
+    assert.deepEqual(
+      queue.overdueTasks.map((t) => t.taskId),
+      [taskId],
+    );
     const item = queue.items.find((i) => i.case.id === caseId)!;
     assert.deepEqual([item.overdueFollowUps, item.overdueTasks], [1, 1]);
 
@@ -417,13 +459,19 @@ forEachEngine('case work', (engine) => {
     assert.equal(item.hasUnreadMessages, true);
     assert.equal(item.case.unreadReporterMessages, 1);
     const thread = (await work.viewReport(staff.analyst, report.reportId)).messages;
-    assert.deepEqual(thread.map((m) => m.author), ['staff', 'reporter']);
+    assert.deepEqual(
+      thread.map((m) => m.author),
+      ['staff', 'reporter'],
+    );
 
     await refused(work.markMessagesRead(staff.otherAnalyst, report.caseId), 'forbidden');
     await work.markMessagesRead(staff.analyst, report.caseId);
     assert.equal((await caseRow(report.caseId))!.unreadReporterMessages, 0);
     assert.equal((await work.queue(staff.analyst)).items.find((i) => i.case.id === report.caseId)!.hasUnreadMessages, false);
-    assert.deepEqual((await actionsOf('case', report.caseId)).filter((a) => a === 'messages.read'), ['messages.read']);
+    assert.deepEqual(
+      (await actionsOf('case', report.caseId)).filter((a) => a === 'messages.read'),
+      ['messages.read'],
+    );
   });
 
   test('filing for a caller needs recorded consent and gives the caller a working receipt', async () => {
@@ -438,7 +486,10 @@ forEachEngine('case work', (engine) => {
     assert.equal((await database.db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(reports))[0]!.n, 0);
 
     const { receipt } = await work.fileOnBehalf(staff.analyst, input, { consentRecorded: true, channel: 'walk_in' });
-    const [row] = await database.db.select().from(reports).where(eq(reports.receiptHash, keyring.mac('receipt-lookup', receipt)));
+    const [row] = await database.db
+      .select()
+      .from(reports)
+      .where(eq(reports.receiptHash, keyring.mac('receipt-lookup', receipt)));
     assert.deepEqual([row!.source, row!.filedBy, row!.filingConsent], ['staff', staff.analyst.id, true]);
     assert.equal((await services.reports.followUp(receipt, testClient)).status, 'received');
     const [entry] = (await trail()).filter((e) => e.action === 'report.file');
@@ -453,19 +504,28 @@ forEachEngine('case work', (engine) => {
       await work.approveClosure(staff.otherSupervisor, caseId);
       now = real;
     };
-    const old = await submit({
-      kind: 'online_material',
-      urls: ['https://example.com/old', 'https://example.com/old2'],
-      description: 'old case',
-      contact: { email: 'reporter@example.org', consent: true },
-    }, 'idempotency-key-of-the-old-report');
+    const old = await submit(
+      {
+        kind: 'online_material',
+        urls: ['https://example.com/old', 'https://example.com/old2'],
+        description: 'old case',
+        contact: { email: 'reporter@example.org', consent: true },
+      },
+      'idempotency-key-of-the-old-report',
+    );
     await services.reports.addReporterMessage(old.receipt, 'more details', testClient);
     await work.askReporter(staff.supervisor, old.reportId, 'Thank you.');
     await work.classifyReport(staff.supervisor, old.reportId, { category: 'abuse_material', victimSex: 'boy' });
     await work.classifyUrl(staff.supervisor, old.reportId, 1, { category: 'abuse_material' });
     await work.addNote(staff.supervisor, old.caseId, 'secret note');
     await work.addTask(staff.supervisor, old.caseId, { title: 'check', dueOn: pkDate(1) });
-    await work.addReferral(staff.supervisor, old.caseId, { agencyId: nccia, referredAt: now, method: 'email', firStatus: 'not_applicable', notes: 'secret' });
+    await work.addReferral(staff.supervisor, old.caseId, {
+      agencyId: nccia,
+      referredAt: now,
+      method: 'email',
+      firStatus: 'not_applicable',
+      notes: 'secret',
+    });
     const [{ id: incidentId }] = (await database.db
       .select({ id: incidentRecords.id })
       .from(incidentRecords)
@@ -485,7 +545,10 @@ forEachEngine('case work', (engine) => {
       urls: await database.db.select().from(reportUrls).where(eq(reportUrls.reportId, old.reportId)),
       messages: await database.db.select().from(reportMessages).where(eq(reportMessages.reportId, old.reportId)),
       classifications: await database.db.select().from(reportClassifications).where(eq(reportClassifications.reportId, old.reportId)),
-      urlClassifications: await database.db.select().from(reportUrlClassifications).where(eq(reportUrlClassifications.reportId, old.reportId)),
+      urlClassifications: await database.db
+        .select()
+        .from(reportUrlClassifications)
+        .where(eq(reportUrlClassifications.reportId, old.reportId)),
       notes: await database.db.select().from(caseNotes).where(eq(caseNotes.caseId, old.caseId)),
       tasks: await database.db.select().from(caseTasks).where(eq(caseTasks.caseId, old.caseId)),
       referrals: await database.db.select().from(referrals).where(eq(referrals.caseId, old.caseId)),
@@ -495,7 +558,10 @@ forEachEngine('case work', (engine) => {
 
     const [kept] = await database.db.select().from(incidentRecords).where(eq(incidentRecords.id, incidentId));
     assert.deepEqual([kept!.caseId, kept!.category, kept!.victimSex], [null, 'abuse_material', 'boy']);
-    const remaining = await database.db.select({ id: cases.id }).from(cases).where(inArray(cases.id, [recent.caseId, open.caseId]));
+    const remaining = await database.db
+      .select({ id: cases.id })
+      .from(cases)
+      .where(inArray(cases.id, [recent.caseId, open.caseId]));
     assert.equal(remaining.length, 2);
     assert.equal((await work.viewCase(staff.supervisor, open.caseId)).notes[0]!.body, 'open note');
     await refused(services.reports.followUp(old.receipt, testClient), 'unknown_receipt');

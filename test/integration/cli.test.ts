@@ -24,7 +24,6 @@ function run(args: string[], env: Record<string, string> = {}) {
   });
 }
 
-
 test('hifazat --help lists the commands and the configuration', () => {
   const result = run(['--help']);
   assert.equal(result.status, 0);

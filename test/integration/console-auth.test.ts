@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { loadConfig } from '../../src/config.ts';
+import { commandLine } from '../../src/domain/actor.ts';
 import { HifazatError } from '../../src/domain/errors.ts';
 import { consoleMessages } from '../../src/http/i18n/console.ts';
 import { clientThrottles, staffUsers } from '../../src/store/schema.ts';
@@ -26,7 +27,11 @@ forEachEngine('console accounts', (engine) => {
   after(() => t.close());
 
   test('enrolment: a weak password or a wrong code is refused; the link works once', async () => {
-    const { enrolmentToken } = await t.services.staff.invite({ id: null, label: 'test' }, { email: 'New.Person@Hotline.example.org', displayName: 'New', role: 'auditor' });
+    const { enrolmentToken } = await t.services.staff.invite(commandLine, {
+      email: 'New.Person@Hotline.example.org',
+      displayName: 'New',
+      role: 'auditor',
+    });
     const browser = new Browser(t);
     const page = await browser.get(`/console/en/enrol/${enrolmentToken}`);
     assert.equal(page.statusCode, 200);
@@ -34,16 +39,28 @@ forEachEngine('console accounts', (engine) => {
     const secret = /<code dir="ltr">([A-Z2-7]+)<\/code>/.exec(page.body)?.[1];
     assert.ok(secret);
     const formPage = `/console/en/enrol/${enrolmentToken}`;
-    const weak = await browser.post(formPage, { password: 'password1234', passwordAgain: 'password1234', code: await totp(secret, now) }, { formPage });
+    const weak = await browser.post(
+      formPage,
+      { password: 'password1234', passwordAgain: 'password1234', code: await totp(secret, now) },
+      { formPage },
+    );
     assert.equal(weak.statusCode, 400);
     assert.ok(pageText(weak.body).includes('too common'));
     const short = await browser.post(formPage, { password: 'short one', passwordAgain: 'short one', code: '000000' }, { formPage });
     assert.ok(pageText(short.body).includes('at least 12 characters'));
-    const wrongCode = await browser.post(formPage, { password: 'violet harbour engine 42', passwordAgain: 'violet harbour engine 42', code: '123456' }, { formPage });
+    const wrongCode = await browser.post(
+      formPage,
+      { password: 'violet harbour engine 42', passwordAgain: 'violet harbour engine 42', code: '123456' },
+      { formPage },
+    );
     assert.ok(pageText(wrongCode.body).includes('That code is not right'));
     const again = await browser.get(formPage);
     assert.ok(again.body.includes(`<code dir="ltr">${secret}</code>`), 'reloading the page keeps the secret already scanned');
-    const done = await browser.post(formPage, { password: 'violet harbour engine 42', passwordAgain: 'violet harbour engine 42', code: await totp(secret, now) }, { formPage });
+    const done = await browser.post(
+      formPage,
+      { password: 'violet harbour engine 42', passwordAgain: 'violet harbour engine 42', code: await totp(secret, now) },
+      { formPage },
+    );
     assert.equal(done.statusCode, 200, pageText(done.body));
     const codes = [...done.body.matchAll(/<li><code>([a-z0-9-]+)<\/code><\/li>/g)].map((m) => m[1]);
     assert.equal(codes.length, 10, 'ten recovery codes');
@@ -71,7 +88,11 @@ forEachEngine('console accounts', (engine) => {
     const replay = await new Browser(t).post('/console/en/sign-in', { email: analyst.email, password: analyst.password, code });
     assert.equal(replay.statusCode, 401, 'the same code cannot be used twice');
     advance(30_000);
-    const next = await new Browser(t).post('/console/en/sign-in', { email: analyst.email, password: analyst.password, code: await totp(analyst.secret, now) });
+    const next = await new Browser(t).post('/console/en/sign-in', {
+      email: analyst.email,
+      password: analyst.password,
+      code: await totp(analyst.secret, now),
+    });
     assert.equal(next.statusCode, 303);
   });
 
@@ -129,7 +150,10 @@ forEachEngine('console accounts', (engine) => {
     const plantedSecret = attacker.cookies.hz_csrf!;
     const victim = new Browser(t);
     assert.equal((await victim.signIn(await enrolStaff(t, 'analyst', clock), now)).statusCode, 303);
-    for (const [what, token] of [['a token of another session', otherSessionToken], ['a token issued before sign-in', signedOutToken]] as const) {
+    for (const [what, token] of [
+      ['a token of another session', otherSessionToken],
+      ['a token issued before sign-in', signedOutToken],
+    ] as const) {
       const replayed = await t.app.inject({
         method: 'POST',
         url: '/console/en/sign-out-everywhere',
@@ -203,7 +227,10 @@ forEachEngine('console accounts', (engine) => {
       const admin = await enrolStaff(secure, 'administrator', clock);
       const browser = new Browser(secure);
       const cookieLine = (response: { headers: Record<string, unknown> }, name: string) =>
-        [response.headers['set-cookie']].flat().map(String).find((line) => line.startsWith(`${name}=`));
+        [response.headers['set-cookie']]
+          .flat()
+          .map(String)
+          .find((line) => line.startsWith(`${name}=`));
       const hostCookie = /^__Host-[a-z_]+=[^;]+; Path=\/; HttpOnly; Secure; SameSite=Strict$/;
       assert.match(cookieLine(await browser.get('/console/en/sign-in'), '__Host-hz_csrf') ?? '', hostCookie);
       const signedIn = await browser.signIn(admin, now);
@@ -212,7 +239,11 @@ forEachEngine('console accounts', (engine) => {
       assert.deepEqual(Object.keys(browser.cookies).sort(), ['__Host-hz_csrf', '__Host-hz_session']);
 
       const origin = { origin: 'https://hotline.example.org', 'sec-fetch-site': 'same-origin' };
-      const invited = await browser.post('/console/en/staff', { email: 'secure.invite@hotline.example.org', displayName: 'Secure', role: 'auditor' }, { formPage: '/console/en/staff', headers: origin });
+      const invited = await browser.post(
+        '/console/en/staff',
+        { email: 'secure.invite@hotline.example.org', displayName: 'Secure', role: 'auditor' },
+        { formPage: '/console/en/staff', headers: origin },
+      );
       assert.equal(invited.statusCode, 200, pageText(invited.body));
       assert.match(pageText(invited.body), /(^| )https:\/\/hotline\.example\.org\/staff\/console\/en\/enrol\/[A-Za-z0-9_-]{43}( |$)/);
 
@@ -225,7 +256,10 @@ forEachEngine('console accounts', (engine) => {
 
       const out = await browser.post('/console/en/sign-out', {}, { headers: origin });
       assert.equal(out.statusCode, 303);
-      assert.match(cookieLine(out, '__Host-hz_session') ?? '', /^__Host-hz_session=; Max-Age=0; Path=\/; Expires=[^;]+; HttpOnly; Secure; SameSite=Strict$/);
+      assert.match(
+        cookieLine(out, '__Host-hz_session') ?? '',
+        /^__Host-hz_session=; Max-Age=0; Path=\/; Expires=[^;]+; HttpOnly; Secure; SameSite=Strict$/,
+      );
       assert.equal(browser.cookies['__Host-hz_session'], undefined);
     } finally {
       await secure.close();
@@ -242,7 +276,11 @@ forEachEngine('console accounts', (engine) => {
     assert.equal(throttled.statusCode, 429, 'after five failures a wait is required');
     assert.equal(throttled.headers['retry-after'], '1');
     // Even the right password is not checked while this client must wait for this account.
-    const rightButEarly = await browser.post('/console/en/sign-in', { email: target.email, password: target.password, code: await totp(target.secret, now) });
+    const rightButEarly = await browser.post('/console/en/sign-in', {
+      email: target.email,
+      password: target.password,
+      code: await totp(target.secret, now),
+    });
     assert.equal(rightButEarly.statusCode, 429);
     advance(1_000);
     assert.equal((await attempt()).statusCode, 401, 'allowed again after the delay, and counted');
@@ -250,16 +288,28 @@ forEachEngine('console accounts', (engine) => {
 
     await t.database.db.update(clientThrottles).set({ hits: 100 }).where(eq(clientThrottles.scope, 'sign-in-account'));
     advance(120_000);
-    const stopped = await browser.post('/console/en/sign-in', { email: target.email, password: target.password, code: await totp(target.secret, now) });
+    const stopped = await browser.post('/console/en/sign-in', {
+      email: target.email,
+      password: target.password,
+      code: await totp(target.secret, now),
+    });
     assert.equal(stopped.statusCode, 429, 'at 100 failures the hour is over for this client and account');
     assert.equal((await new Browser(t, '198.51.100.50').signIn(target, now)).statusCode, 303, 'the owner signs in from another client');
     assert.equal((await new Browser(t, '198.51.100.51').signIn(analyst, now)).statusCode, 303, 'another account signs in as usual');
     advance(3_600_000);
-    assert.equal((await new Browser(t).signIn(target, now)).statusCode, 303, 'and the next hour the account works again from the first client');
+    assert.equal(
+      (await new Browser(t).signIn(target, now)).statusCode,
+      303,
+      'and the next hour the account works again from the first client',
+    );
   });
 
   test('a form without its CSRF token is refused', async () => {
-    const refused = await new Browser(t).post('/console/en/sign-in', { email: analyst.email, password: analyst.password, code: '123456' }, { csrf: false });
+    const refused = await new Browser(t).post(
+      '/console/en/sign-in',
+      { email: analyst.email, password: analyst.password, code: '123456' },
+      { csrf: false },
+    );
     assert.equal(refused.statusCode, 403);
     assert.ok(pageText(refused.body).includes('This form has expired'));
     const browser = new Browser(t);
@@ -297,13 +347,27 @@ test('PUBLIC_URL is an http(s) origin with an optional path; unset, it is http:/
     }
     assert.fail(`accepted ${JSON.stringify(env)}`);
   };
-  for (const bad of ['hotline.example.org', 'ftp://hotline.example.org', 'https://user:pass@hotline.example.org', 'https://hotline.example.org/?next=1', 'https://hotline.example.org/#top', 'javascript:alert(1)', '']) {
+  for (const bad of [
+    'hotline.example.org',
+    'ftp://hotline.example.org',
+    'https://user:pass@hotline.example.org',
+    'https://hotline.example.org/?next=1',
+    'https://hotline.example.org/#top',
+    'javascript:alert(1)',
+    '',
+  ]) {
     assert.match(refusal({ PUBLIC_URL: bad }), /PUBLIC_URL: must be an http:\/\/ or https:\/\/ address/, bad);
   }
   for (const wildcard of ['0.0.0.0', '::', '[::]', '0:0:0:0:0:0:0:0']) {
-    assert.match(refusal({ HOST: wildcard }), new RegExp(`PUBLIC_URL: required when HOST is ${wildcard.replace(/[[\]]/g, '\\$&')}, which listens on every address`));
+    assert.match(
+      refusal({ HOST: wildcard }),
+      new RegExp(`PUBLIC_URL: required when HOST is ${wildcard.replace(/[[\]]/g, '\\$&')}, which listens on every address`),
+    );
   }
   assert.match(refusal({ HTTPS: 'true' }), /PUBLIC_URL: required when HTTPS=true/);
-  assert.match(refusal({ HTTPS: 'true', PUBLIC_URL: 'http://hotline.example.org' }), /PUBLIC_URL: must be an https:\/\/ address when HTTPS=true/);
+  assert.match(
+    refusal({ HTTPS: 'true', PUBLIC_URL: 'http://hotline.example.org' }),
+    /PUBLIC_URL: must be an https:\/\/ address when HTTPS=true/,
+  );
   assert.match(refusal({ PORT: '0' }), /PUBLIC_URL: required when PORT is 0/);
 });

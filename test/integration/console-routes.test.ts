@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { StaffRole } from '../../src/domain/staff.ts';
-import { testApp, type TestApp } from '../helpers/app.ts';
+import { testApp, type TestApp, submitOnlineReport } from '../helpers/app.ts';
 import { Browser, enrolStaff } from '../helpers/console.ts';
 import { formEncode, formHeaders } from '../helpers/forms.ts';
 
@@ -119,11 +119,7 @@ before(async () => {
     browsers.set(role, browser);
   }
   browsers.set('anonymous', new Browser(t));
-  const created = await t.app.inject({ method: 'POST', url: '/api/v1/reports', payload: { kind: 'online_material', language: 'en', urls: ['https://example.com/x'] } });
-  assert.equal(created.statusCode, 201);
-  const [row] = await t.database.rawTransaction((raw) => raw.query<{ id: string; case_id: string }>('SELECT id, case_id FROM reports'));
-  reportId = row!.id;
-  caseId = row!.case_id;
+  ({ reportId, caseId } = await submitOnlineReport(t));
 });
 after(() => t.close());
 
@@ -154,8 +150,12 @@ test('no console route succeeds for a role it is not meant for, nor without a se
       .replace(':token', 'x');
     for (const [who, signedIn] of browsers) {
       const browser = endsSession(route) && who !== 'anonymous' ? await signedInAgain(who) : signedIn;
-      const response = method === 'GET' ? await browser.get(concrete) : await browser.post(concrete, {}, { formPage: '/console/en/sign-in' });
-      const refused = response.statusCode === 401 || response.statusCode === 403 || (who === 'anonymous' && response.statusCode === 303 && response.headers.location === '/console/en/sign-in');
+      const response =
+        method === 'GET' ? await browser.get(concrete) : await browser.post(concrete, {}, { formPage: '/console/en/sign-in' });
+      const refused =
+        response.statusCode === 401 ||
+        response.statusCode === 403 ||
+        (who === 'anonymous' && response.statusCode === 303 && response.headers.location === '/console/en/sign-in');
       const mayUse = who !== 'anonymous' && allowed!.includes(who);
       if (!mayUse && !refused) unexpected.push(`${who} ${method} ${concrete} → ${response.statusCode}`);
       // A 403 for an allowed role is an object rule (e.g. a case not assigned to this analyst).
@@ -169,13 +169,23 @@ test('an analyst cannot read a case assigned to another analyst (no IDOR)', asyn
   const other = await enrolStaff(t, 'analyst', () => now);
   const otherBrowser = new Browser(t);
   await otherBrowser.signIn(other, now);
-  const created = await t.app.inject({ method: 'POST', url: '/api/v1/reports', payload: { kind: 'abuse', language: 'en', description: 'assigned elsewhere' } });
+  const created = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/reports',
+    payload: { kind: 'abuse', language: 'en', description: 'assigned elsewhere' },
+  });
   assert.equal(created.statusCode, 201);
   const [row] = await t.database.rawTransaction((raw) =>
-    raw.query<{ id: string; case_id: string }>("SELECT r.id, r.case_id FROM reports r JOIN cases c ON c.id = r.case_id WHERE c.state = 'new' ORDER BY r.created_at DESC LIMIT 1"),
+    raw.query<{ id: string; case_id: string }>(
+      "SELECT r.id, r.case_id FROM reports r JOIN cases c ON c.id = r.case_id WHERE c.state = 'new' ORDER BY r.created_at DESC LIMIT 1",
+    ),
   );
   // The other analyst takes the case by working on it.
-  const taken = await otherBrowser.post(`/console/en/cases/${row!.case_id}/notes`, { body: 'mine' }, { formPage: `/console/en/cases/${row!.case_id}` });
+  const taken = await otherBrowser.post(
+    `/console/en/cases/${row!.case_id}/notes`,
+    { body: 'mine' },
+    { formPage: `/console/en/cases/${row!.case_id}` },
+  );
   assert.equal(taken.statusCode, 303);
   // Fresh sessions: the walk above signed everyone out everywhere.
   const analyst = await signedInAgain('analyst');
@@ -185,7 +195,12 @@ test('an analyst cannot read a case assigned to another analyst (no IDOR)', asyn
 });
 
 test('public pages set no console cookie and the console cookies stay under /console', async () => {
-  const page = await t.app.inject({ method: 'POST', url: '/en/report', headers: formHeaders, payload: formEncode({ language: 'en', kind: 'abuse', description: 'x' }) });
+  const page = await t.app.inject({
+    method: 'POST',
+    url: '/en/report',
+    headers: formHeaders,
+    payload: formEncode({ language: 'en', kind: 'abuse', description: 'x' }),
+  });
   assert.equal(page.headers['set-cookie'], undefined);
   const signIn = await t.app.inject('/console/en/sign-in');
   for (const cookie of [signIn.headers['set-cookie']].flat()) assert.match(String(cookie), /Path=\/console/);
@@ -198,7 +213,11 @@ test('staff file a report for a caller: consent is required, and the caller gets
   assert.equal(refused.statusCode, 400);
   assert.ok(refused.body.includes('>فون پر بتایا گیا واقعہ</textarea>'), 'what was typed is kept');
   assert.match(refused.body, /id="f-consentRecorded-error"/);
-  const filed = await analyst.post('/console/ur/file-report', { ...fields, consentRecorded: 'true' }, { formPage: '/console/ur/file-report' });
+  const filed = await analyst.post(
+    '/console/ur/file-report',
+    { ...fields, consentRecorded: 'true' },
+    { formPage: '/console/ur/file-report' },
+  );
   assert.equal(filed.statusCode, 200);
   const receipt = /id="receipt-code">([\d ]+)</.exec(filed.body)![1]!.replace(/ /g, '');
   const followUp = await t.app.inject({ method: 'POST', url: '/api/v1/follow-up', payload: { receipt } });
@@ -216,7 +235,13 @@ test('the matching API refuses every request without a valid API key, staff sess
   const supervisor = await signedInAgain('supervisor');
   for (const route of routes) {
     for (const headers of [{}, { authorization: 'Bearer hz_not_a_key' }]) {
-      const response = await t.app.inject({ method: route.method as 'POST', url: route.url, headers: { 'content-type': 'application/json', ...headers }, cookies: supervisor.cookies, payload: '{}' });
+      const response = await t.app.inject({
+        method: route.method as 'POST',
+        url: route.url,
+        headers: { 'content-type': 'application/json', ...headers },
+        cookies: supervisor.cookies,
+        payload: '{}',
+      });
       assert.equal(response.statusCode, 401, `${route.method} ${route.url}`);
     }
   }

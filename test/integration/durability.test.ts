@@ -243,171 +243,178 @@ forEachEngine('durability: the server killed with SIGKILL during submissions', (
     rmSync(workDir, { recursive: true, force: true });
   });
 
-  test(`every receipt handed out survives ${killsUnderLoad} kills, and the server comes back each time`, { timeout: 600_000 }, async (t) => {
-    const began = performance.now();
-    const dataDir = join(workDir, 'data');
-    const keyFile = join(workDir, 'data.key');
-    const lockFile = join(dataDir, 'hifazat.lock');
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
-      DATA_DIR: dataDir,
-      HIFAZAT_KEY_FILE: keyFile,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      CLIENT_UNVERIFIED_REPORTS_PER_HOUR: '1000000',
-      CLIENT_FOLLOW_UPS_PER_TEN_MINUTES: '1000000',
-      CLIENT_REPORTS_PER_HOUR: '1000000',
-      ...(engine === 'postgres' ? { DATABASE_URL: postgres!.url } : {}),
-    };
+  test(
+    `every receipt handed out survives ${killsUnderLoad} kills, and the server comes back each time`,
+    { timeout: 600_000 },
+    async (t) => {
+      const began = performance.now();
+      const dataDir = join(workDir, 'data');
+      const keyFile = join(workDir, 'data.key');
+      const lockFile = join(dataDir, 'hifazat.lock');
+      const port = await freePort();
+      const base = `http://127.0.0.1:${port}`;
+      const env: NodeJS.ProcessEnv = {
+        PATH: process.env.PATH,
+        ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
+        DATA_DIR: dataDir,
+        HIFAZAT_KEY_FILE: keyFile,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        CLIENT_UNVERIFIED_REPORTS_PER_HOUR: '1000000',
+        CLIENT_FOLLOW_UPS_PER_TEN_MINUTES: '1000000',
+        CLIENT_REPORTS_PER_HOUR: '1000000',
+        ...(engine === 'postgres' ? { DATABASE_URL: postgres!.url } : {}),
+      };
 
-    const acknowledged: Acknowledged[] = [];
-    const startupMs: number[] = [];
-    const inFlightAtKills: number[] = [];
-    let retried = 0;
-    let replayed = 0;
-    let followUps = 0;
-    let startupKills = 0;
-    const spent = { starting: 0, submitting: 0, checking: 0, database: 0 };
-    const startupKillRuns = new Set(
-      Array.from({ length: killsDuringStartup }, (_, i) => Math.round(((i + 1) * killsUnderLoad) / (killsDuringStartup + 1)) + 1),
-    );
-
-    /** Starts the server; `previousPid` is the killed owner of the data-dir lock, if any. */
-    const startAndWait = async (what: string, previousPid: number | undefined): Promise<ServerProcess> => {
-      const startedAt = performance.now();
-      current = startServerProcess(env);
-      startupMs.push(await waitReady(current, base, startedAt, what));
-      if (engine === 'pglite') {
-        assert.equal(readFileSync(lockFile, 'utf8'), String(current.pid), `${what}: the new process holds the data-dir lock`);
-        if (previousPid !== undefined) assert.notEqual(current.pid, previousPid);
-      }
-      return current;
-    };
-
-    let pending: Unanswered[] = [];
-    let lastRun: (Acknowledged & { at: number })[] = [];
-    let previousPid: number | undefined;
-
-    for (let run = 1; run <= killsUnderLoad + 1; run++) {
-      const restart = run === 1 ? 'first start' : `restart after kill #${run - 1}`;
-      let mark = performance.now();
-
-      if (startupKillRuns.has(run)) {
-        // Kill it again before it is ready: recovery and start-up must survive being interrupted too.
-        const typicalStart = median(startupMs);
-        const early = startServerProcess(env);
-        current = early;
-        await sleep(randomInt(0, Math.max(1, Math.round(typicalStart))));
-        await kill(early);
-        startupKills++;
-        previousPid = early.pid;
-      }
-
-      const server = await startAndWait(restart, previousPid);
-      spent.starting += performance.now() - mark;
-      mark = performance.now();
-
-      // The unanswered submissions of the last run, retried with the same key: one report each.
-      await inParallel(pending, async (u) => {
-        const response = await postReport(base, u.body, u.key);
-        const text = await response.text();
-        assert.ok(
-          response.status === 200 || response.status === 201,
-          `a submission left unanswered by kill #${u.run}, retried with its Idempotency-Key after the ${restart}, ` +
-            `got ${response.status}: ${text}\n${server.output()}`,
-        );
-        const { receipt } = JSON.parse(text) as { receipt: string };
-        retried++;
-        if (response.status === 200) replayed++;
-        acknowledged.push({ receipt, run, how: response.status === 200 ? 'replayed on retry' : 'created on retry', beforeKillMs: 0 });
-      });
-      pending = [];
-
-      // The receipts at risk: the last ones received before the kill.
-      const atRisk = [...lastRun].sort((a, b) => a.beforeKillMs - b.beforeKillMs).slice(0, followUpChecksPerStart);
-      await inParallel(atRisk, async (a) => {
-        const { status, text } = await followUpStatus(base, a.receipt);
-        followUps++;
-        assert.equal(
-          status,
-          200,
-          `receipt ${a.receipt}, received (201) in run ${a.run} ${a.beforeKillMs} ms before kill #${a.run}, ` +
-            `was not found after the ${restart}: ${status} ${text}`,
-        );
-      });
-
-      spent.checking += performance.now() - mark;
-
-      if (run > killsUnderLoad) {
-        // Last lifetime: stop cleanly (SIGTERM), which must release the lock.
-        server.child.kill('SIGTERM');
-        const exit = await server.exited;
-        assert.equal(exit.code, 0, `clean stop after the last restart: exit ${exit.code}/${exit.signal}\n${server.output()}`);
-        if (engine === 'pglite') assert.ok(!existsSync(lockFile), 'a clean stop removes the data-dir lock');
-        break;
-      }
-
-      mark = performance.now();
-      const result = await submitUntilKilled(server, base, run, randomInt(killDelayMs.min, killDelayMs.max));
-      spent.submitting += performance.now() - mark;
-      inFlightAtKills.push(result.inFlightAtKill);
-      if (engine === 'pglite') {
-        assert.equal(readFileSync(lockFile, 'utf8'), String(server.pid), `kill #${run} leaves the dead process's lock behind`);
-      }
-      previousPid = server.pid;
-      lastRun = result.acknowledged;
-      pending = result.unanswered;
-      acknowledged.push(...result.acknowledged.map(({ at: _at, ...a }) => a));
-    }
-    current = undefined;
-
-    // Every receipt ever handed out, looked up in the database by its keyed hash.
-    const checkStarted = performance.now();
-    const keyring = new Keyring(loadOrCreateDataKey(keyFile, { create: false }));
-    const database = postgres ?? (await openDatabase({ engine: 'pglite', dataDir: join(dataDir, 'pglite') }));
-    try {
-      const found = new Set<string>();
-      for (let i = 0; i < acknowledged.length; i += 1000) {
-        const hashes = acknowledged.slice(i, i + 1000).map((a) => keyring.mac('receipt-lookup', a.receipt));
-        const rows = await database.db
-          .select({ receiptHash: reports.receiptHash })
-          .from(reports)
-          .where(inArray(reports.receiptHash, hashes));
-        for (const row of rows) found.add(row.receiptHash.toString('hex'));
-      }
-      const lost = acknowledged.filter((a) => !found.has(keyring.mac('receipt-lookup', a.receipt).toString('hex')));
-      assert.deepEqual(
-        lost.map(
-          (a) =>
-            `receipt ${a.receipt} (${a.how} in run ${a.run}` +
-            (a.how === 'created' ? `, ${a.beforeKillMs} ms before kill #${a.run})` : `, after kill #${a.run - 1})`),
-        ),
-        [],
-        `receipts lost (of ${acknowledged.length})`,
+      const acknowledged: Acknowledged[] = [];
+      const startupMs: number[] = [];
+      const inFlightAtKills: number[] = [];
+      let retried = 0;
+      let replayed = 0;
+      let followUps = 0;
+      let startupKills = 0;
+      const spent = { starting: 0, submitting: 0, checking: 0, database: 0 };
+      const startupKillRuns = new Set(
+        Array.from({ length: killsDuringStartup }, (_, i) => Math.round(((i + 1) * killsUnderLoad) / (killsDuringStartup + 1)) + 1),
       );
-      const distinct = new Set(acknowledged.map((a) => a.receipt));
-      assert.equal(distinct.size, acknowledged.length, 'every receipt is different');
-      const [stored] = await database.db.select({ n: count() }).from(reports);
-      assert.equal(stored!.n, acknowledged.length, 'exactly one report per receipt: retries created no duplicates, and no committed report went unanswered');
-    } finally {
-      if (!postgres) await database.close();
-    }
-    spent.database = performance.now() - checkStarted;
 
-    const kills = inFlightAtKills.length + startupKills;
-    assert.ok(inFlightAtKills.length >= killsUnderLoad, `${inFlightAtKills.length} kills under load`);
-    t.diagnostic(
-      `${engine}: ${kills} kills (${inFlightAtKills.length} under load with ${median(inFlightAtKills)} requests in flight (median), ` +
-        `${startupKills} during start-up); ${acknowledged.length} receipts checked in the database, ${followUps} by follow-up; ` +
-        `${retried} unanswered submissions retried (${replayed} had been committed); ` +
-        `start to ready: median ${Math.round(median(startupMs))} ms, max ${Math.round(Math.max(...startupMs))} ms; ` +
-        `total ${((performance.now() - began) / 1000).toFixed(1)} s (starting ${seconds(spent.starting)}, ` +
-        `submitting ${seconds(spent.submitting)}, retries and follow-ups ${seconds(spent.checking)}, ` +
-        `database check ${seconds(spent.database)})`,
-    );
-  });
+      /** Starts the server; `previousPid` is the killed owner of the data-dir lock, if any. */
+      const startAndWait = async (what: string, previousPid: number | undefined): Promise<ServerProcess> => {
+        const startedAt = performance.now();
+        current = startServerProcess(env);
+        startupMs.push(await waitReady(current, base, startedAt, what));
+        if (engine === 'pglite') {
+          assert.equal(readFileSync(lockFile, 'utf8'), String(current.pid), `${what}: the new process holds the data-dir lock`);
+          if (previousPid !== undefined) assert.notEqual(current.pid, previousPid);
+        }
+        return current;
+      };
+
+      let pending: Unanswered[] = [];
+      let lastRun: (Acknowledged & { at: number })[] = [];
+      let previousPid: number | undefined;
+
+      for (let run = 1; run <= killsUnderLoad + 1; run++) {
+        const restart = run === 1 ? 'first start' : `restart after kill #${run - 1}`;
+        let mark = performance.now();
+
+        if (startupKillRuns.has(run)) {
+          // Kill it again before it is ready: recovery and start-up must survive being interrupted too.
+          const typicalStart = median(startupMs);
+          const early = startServerProcess(env);
+          current = early;
+          await sleep(randomInt(0, Math.max(1, Math.round(typicalStart))));
+          await kill(early);
+          startupKills++;
+          previousPid = early.pid;
+        }
+
+        const server = await startAndWait(restart, previousPid);
+        spent.starting += performance.now() - mark;
+        mark = performance.now();
+
+        // The unanswered submissions of the last run, retried with the same key: one report each.
+        await inParallel(pending, async (u) => {
+          const response = await postReport(base, u.body, u.key);
+          const text = await response.text();
+          assert.ok(
+            response.status === 200 || response.status === 201,
+            `a submission left unanswered by kill #${u.run}, retried with its Idempotency-Key after the ${restart}, ` +
+              `got ${response.status}: ${text}\n${server.output()}`,
+          );
+          const { receipt } = JSON.parse(text) as { receipt: string };
+          retried++;
+          if (response.status === 200) replayed++;
+          acknowledged.push({ receipt, run, how: response.status === 200 ? 'replayed on retry' : 'created on retry', beforeKillMs: 0 });
+        });
+
+        // The receipts at risk: the last ones received before the kill.
+        const atRisk = [...lastRun].sort((a, b) => a.beforeKillMs - b.beforeKillMs).slice(0, followUpChecksPerStart);
+        await inParallel(atRisk, async (a) => {
+          const { status, text } = await followUpStatus(base, a.receipt);
+          followUps++;
+          assert.equal(
+            status,
+            200,
+            `receipt ${a.receipt}, received (201) in run ${a.run} ${a.beforeKillMs} ms before kill #${a.run}, ` +
+              `was not found after the ${restart}: ${status} ${text}`,
+          );
+        });
+
+        spent.checking += performance.now() - mark;
+
+        if (run > killsUnderLoad) {
+          // Last lifetime: stop cleanly (SIGTERM), which must release the lock.
+          server.child.kill('SIGTERM');
+          const exit = await server.exited;
+          assert.equal(exit.code, 0, `clean stop after the last restart: exit ${exit.code}/${exit.signal}\n${server.output()}`);
+          if (engine === 'pglite') assert.ok(!existsSync(lockFile), 'a clean stop removes the data-dir lock');
+          break;
+        }
+
+        mark = performance.now();
+        const result = await submitUntilKilled(server, base, run, randomInt(killDelayMs.min, killDelayMs.max));
+        spent.submitting += performance.now() - mark;
+        inFlightAtKills.push(result.inFlightAtKill);
+        if (engine === 'pglite') {
+          assert.equal(readFileSync(lockFile, 'utf8'), String(server.pid), `kill #${run} leaves the dead process's lock behind`);
+        }
+        previousPid = server.pid;
+        lastRun = result.acknowledged;
+        pending = result.unanswered;
+        acknowledged.push(...result.acknowledged.map(({ at: _at, ...a }) => a));
+      }
+      current = undefined;
+
+      // Every receipt ever handed out, looked up in the database by its keyed hash.
+      const checkStarted = performance.now();
+      const keyring = new Keyring(loadOrCreateDataKey(keyFile, { create: false }));
+      const database = postgres ?? (await openDatabase({ engine: 'pglite', dataDir: join(dataDir, 'pglite') }));
+      try {
+        const found = new Set<string>();
+        for (let i = 0; i < acknowledged.length; i += 1000) {
+          const hashes = acknowledged.slice(i, i + 1000).map((a) => keyring.mac('receipt-lookup', a.receipt));
+          const rows = await database.db
+            .select({ receiptHash: reports.receiptHash })
+            .from(reports)
+            .where(inArray(reports.receiptHash, hashes));
+          for (const row of rows) found.add(row.receiptHash.toString('hex'));
+        }
+        const lost = acknowledged.filter((a) => !found.has(keyring.mac('receipt-lookup', a.receipt).toString('hex')));
+        assert.deepEqual(
+          lost.map(
+            (a) =>
+              `receipt ${a.receipt} (${a.how} in run ${a.run}` +
+              (a.how === 'created' ? `, ${a.beforeKillMs} ms before kill #${a.run})` : `, after kill #${a.run - 1})`),
+          ),
+          [],
+          `receipts lost (of ${acknowledged.length})`,
+        );
+        const distinct = new Set(acknowledged.map((a) => a.receipt));
+        assert.equal(distinct.size, acknowledged.length, 'every receipt is different');
+        const [stored] = await database.db.select({ n: count() }).from(reports);
+        assert.equal(
+          stored!.n,
+          acknowledged.length,
+          'exactly one report per receipt: retries created no duplicates, and no committed report went unanswered',
+        );
+      } finally {
+        if (!postgres) await database.close();
+      }
+      spent.database = performance.now() - checkStarted;
+
+      const kills = inFlightAtKills.length + startupKills;
+      assert.ok(inFlightAtKills.length >= killsUnderLoad, `${inFlightAtKills.length} kills under load`);
+      t.diagnostic(
+        `${engine}: ${kills} kills (${inFlightAtKills.length} under load with ${median(inFlightAtKills)} requests in flight (median), ` +
+          `${startupKills} during start-up); ${acknowledged.length} receipts checked in the database, ${followUps} by follow-up; ` +
+          `${retried} unanswered submissions retried (${replayed} had been committed); ` +
+          `start to ready: median ${Math.round(median(startupMs))} ms, max ${Math.round(Math.max(...startupMs))} ms; ` +
+          `total ${((performance.now() - began) / 1000).toFixed(1)} s (starting ${seconds(spent.starting)}, ` +
+          `submitting ${seconds(spent.submitting)}, retries and follow-ups ${seconds(spent.checking)}, ` +
+          `database check ${seconds(spent.database)})`,
+      );
+    },
+  );
 });

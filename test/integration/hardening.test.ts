@@ -13,7 +13,7 @@ import { dammCheckDigit } from '../../src/domain/receipt.ts';
 import { HifazatError } from '../../src/domain/errors.ts';
 import { auditLog, reports } from '../../src/store/schema.ts';
 import { testApp, type TestApp } from '../helpers/app.ts';
-import { Browser, enrolStaff, totp, type EnrolledStaff } from '../helpers/console.ts';
+import { Browser, enrolStaff, type EnrolledStaff } from '../helpers/console.ts';
 import { forEachEngine } from '../helpers/database.ts';
 import { formEncode, formHeaders, pageText, receiptFromPage } from '../helpers/forms.ts';
 
@@ -40,10 +40,19 @@ async function flood(count: number, inFlight: number, send: (i: number) => Promi
 function post(port: number, path: string, body: string): Promise<{ status: number; ms: number }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
-    });
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -54,7 +63,9 @@ function get(port: number, path: string): Promise<number> {
     httpRequest({ host: '127.0.0.1', port, path }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
-    }).on('error', reject).end();
+    })
+      .on('error', reject)
+      .end();
   });
 }
 
@@ -92,7 +103,9 @@ forEachEngine('hardening: one request cannot stop the server', (engine) => {
     const started = performance.now();
     let answer = '';
     socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
-    socket.write('POST /en/report HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\nkind=abuse');
+    socket.write(
+      'POST /en/report HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\nkind=abuse',
+    );
     const trickle = setInterval(() => socket.write('a'), 50);
     await new Promise<void>((resolve) => socket.once('close', () => resolve()));
     clearInterval(trickle);
@@ -124,16 +137,32 @@ forEachEngine('hardening: no client can lock out another', (engine) => {
     const statuses = await flood(600, 50, (i) =>
       t.app.inject({ method: 'POST', url: '/api/v1/follow-up', remoteAddress: '203.0.113.66', payload: { receipt: unknownReceipt(i) } }),
     );
-    assert.ok(statuses.every((s) => s === 404 || s === 429), 'the attacker gets "unknown" or "wait"');
+    assert.ok(
+      statuses.every((s) => s === 404 || s === 429),
+      'the attacker gets "unknown" or "wait"',
+    );
     assert.ok(statuses.filter((s) => s === 429).length > 500, 'the attacker is slowed');
-    const again = await t.app.inject({ method: 'POST', url: '/api/v1/follow-up', remoteAddress: '203.0.113.66', payload: { receipt: unknownReceipt(700) } });
+    const again = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/follow-up',
+      remoteAddress: '203.0.113.66',
+      payload: { receipt: unknownReceipt(700) },
+    });
     assert.equal(again.statusCode, 429, 'and must wait');
     const reporter = await t.app.inject({
-      method: 'POST', url: '/ur/follow-up', remoteAddress: '198.51.100.20', headers: formHeaders,
+      method: 'POST',
+      url: '/ur/follow-up',
+      remoteAddress: '198.51.100.20',
+      headers: formHeaders,
       payload: formEncode({ receipt: stored.json().receipt }),
     });
     assert.equal(reporter.statusCode, 200);
-    const other = await t.app.inject({ method: 'POST', url: '/api/v1/follow-up', remoteAddress: '198.51.100.21', payload: { receipt: unknownReceipt(9999) } });
+    const other = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/follow-up',
+      remoteAddress: '198.51.100.21',
+      payload: { receipt: unknownReceipt(9999) },
+    });
     assert.equal(other.statusCode, 404, 'another client is told the receipt is unknown, not to wait');
   });
 
@@ -145,7 +174,10 @@ forEachEngine('hardening: no client can lock out another', (engine) => {
     assert.equal(statuses.filter((s) => s === 201).length, 10, 'the client gets its own ten an hour');
     assert.ok(statuses.every((s) => s === 201 || s === 429));
     const mother = await t.app.inject({
-      method: 'POST', url: '/ur/report', remoteAddress: '198.51.100.30', headers: formHeaders,
+      method: 'POST',
+      url: '/ur/report',
+      remoteAddress: '198.51.100.30',
+      headers: formHeaders,
       payload: formEncode({ language: 'ur', kind: 'abuse', description: 'میری بیٹی کو اسکول کے راستے میں تنگ کیا جاتا ہے۔' }),
     });
     assert.equal(mother.statusCode, 200);
@@ -153,36 +185,57 @@ forEachEngine('hardening: no client can lock out another', (engine) => {
     assert.equal(await reportCount(t), before + 11);
   });
 
-  test("100 failed sign-ins for a staff email do not keep its owner out", async () => {
+  test('100 failed sign-ins for a staff email do not keep its owner out', async () => {
     advance(3_600_000);
     const attacker = new Browser(t, '203.0.113.88');
     const token = await attacker.csrfToken('/console/en/sign-in');
     const statuses = await flood(100, 25, () =>
       t.app.inject({
-        method: 'POST', url: '/console/en/sign-in', remoteAddress: '203.0.113.88', cookies: attacker.cookies, headers: formHeaders,
+        method: 'POST',
+        url: '/console/en/sign-in',
+        remoteAddress: '203.0.113.88',
+        cookies: attacker.cookies,
+        headers: formHeaders,
         payload: formEncode({ email: owner.email, password: 'guessing the password', code: '000000', _csrf: token! }),
       }),
     );
-    assert.ok(statuses.every((s) => s === 401 || s === 429), statuses.join());
+    assert.ok(
+      statuses.every((s) => s === 401 || s === 429),
+      statuses.join(),
+    );
     const signedIn = await new Browser(t, '198.51.100.40').signIn(owner, now);
     assert.equal(signedIn.statusCode, 303, 'the owner, from a client that has not failed, signs in at once');
   });
 
   test('150 failed sign-ins at once for one account are not all checked: the count is taken before the password', async () => {
     advance(3_600_000);
-    const failuresBefore = (await t.database.db.select({ n: sql<number>`count(*)::int` }).from(auditLog).where(eq(auditLog.action, 'sign_in.failed')))[0]!.n;
+    const failuresBefore = (
+      await t.database.db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(auditLog)
+        .where(eq(auditLog.action, 'sign_in.failed'))
+    )[0]!.n;
     const attacker = new Browser(t, '203.0.113.99');
     const token = await attacker.csrfToken('/console/en/sign-in');
     const responses = await Promise.all(
       Array.from({ length: 150 }, () =>
         t.app.inject({
-          method: 'POST', url: '/console/en/sign-in', remoteAddress: '203.0.113.99', cookies: attacker.cookies, headers: formHeaders,
+          method: 'POST',
+          url: '/console/en/sign-in',
+          remoteAddress: '203.0.113.99',
+          cookies: attacker.cookies,
+          headers: formHeaders,
           payload: formEncode({ email: owner.email, password: 'guessing the password', code: '000000', _csrf: token! }),
         }),
       ),
     );
     const checked = responses.filter((r) => r.statusCode === 401).length;
-    const failuresAfter = (await t.database.db.select({ n: sql<number>`count(*)::int` }).from(auditLog).where(eq(auditLog.action, 'sign_in.failed')))[0]!.n;
+    const failuresAfter = (
+      await t.database.db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(auditLog)
+        .where(eq(auditLog.action, 'sign_in.failed'))
+    )[0]!.n;
     assert.ok(checked >= 1 && checked <= 5, `${checked} passwords checked; five are free`);
     assert.equal(failuresAfter - failuresBefore, checked, 'each checked failure is audited');
     assert.equal(responses.filter((r) => r.statusCode === 429).length, 150 - checked);
@@ -199,13 +252,22 @@ forEachEngine('hardening: no client can lock out another', (engine) => {
 
 describe('hardening: TRUST_PROXY names the proxy, so a client cannot choose its own address', () => {
   test('TRUST_PROXY=true is refused; a hop count and a list of proxies are accepted', () => {
-    assert.throws(() => loadConfig({ TRUST_PROXY: 'true' }), (e) => e instanceof HifazatError && /TRUST_PROXY/.test(e.message) && /number of proxies/.test(e.message));
-    assert.throws(() => loadConfig({ TRUST_PROXY: 'everyone' }), (e) => e instanceof HifazatError && /TRUST_PROXY/.test(e.message));
+    assert.throws(
+      () => loadConfig({ TRUST_PROXY: 'true' }),
+      (e) => e instanceof HifazatError && /TRUST_PROXY/.test(e.message) && /number of proxies/.test(e.message),
+    );
+    assert.throws(
+      () => loadConfig({ TRUST_PROXY: 'everyone' }),
+      (e) => e instanceof HifazatError && /TRUST_PROXY/.test(e.message),
+    );
     assert.equal(loadConfig({}).trustProxy, false);
     assert.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false);
     assert.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1);
     assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.2, 10.1.0.0/16,::1' }).trustProxy, ['10.0.0.2', '10.1.0.0/16', '::1']);
-    assert.throws(() => loadConfig({ UNVERIFIED_REPORTS_PER_HOUR: '300' }), (e) => e instanceof HifazatError && /CLIENT_UNVERIFIED_REPORTS_PER_HOUR/.test(e.message));
+    assert.throws(
+      () => loadConfig({ UNVERIFIED_REPORTS_PER_HOUR: '300' }),
+      (e) => e instanceof HifazatError && /CLIENT_UNVERIFIED_REPORTS_PER_HOUR/.test(e.message),
+    );
   });
 });
 
@@ -214,20 +276,32 @@ forEachEngine('hardening: per-client limits behind a proxy', (engine) => {
     describe(`TRUST_PROXY=${String(trustProxy)}`, () => {
       let t: TestApp;
       before(async () => {
-        t = await testApp(engine, { budgets: { unverifiedReportsPerHour: 2 }, http: { trustProxy: typeof trustProxy === 'number' ? trustProxy : [...trustProxy] } });
+        t = await testApp(engine, {
+          budgets: { unverifiedReportsPerHour: 2 },
+          http: { trustProxy: typeof trustProxy === 'number' ? trustProxy : [...trustProxy] },
+        });
       });
       after(() => t.close());
 
       test('a client naming a new address in X-Forwarded-For each time is still one client', async () => {
         const statuses = await flood(5, 1, (i) =>
           t.app.inject({
-            method: 'POST', url: '/api/v1/reports', remoteAddress: '10.0.0.2', payload: report,
+            method: 'POST',
+            url: '/api/v1/reports',
+            remoteAddress: '10.0.0.2',
+            payload: report,
             // What the client sent, then the address the proxy saw, appended by the proxy.
             headers: { 'x-forwarded-for': `192.0.2.${i + 1}, 198.51.100.7` },
           }),
         );
         assert.deepEqual(statuses, [201, 201, 429, 429, 429]);
-        const another = await t.app.inject({ method: 'POST', url: '/api/v1/reports', remoteAddress: '10.0.0.2', headers: { 'x-forwarded-for': '198.51.100.8' }, payload: report });
+        const another = await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/reports',
+          remoteAddress: '10.0.0.2',
+          headers: { 'x-forwarded-for': '198.51.100.8' },
+          payload: report,
+        });
         assert.equal(another.statusCode, 201, 'another client behind the same proxy');
       });
 
@@ -236,7 +310,13 @@ forEachEngine('hardening: per-client limits behind a proxy', (engine) => {
       if (Array.isArray(trustProxy)) {
         test('a client that is not the proxy cannot name an address at all', async () => {
           const statuses = await flood(3, 1, (i) =>
-            t.app.inject({ method: 'POST', url: '/api/v1/reports', remoteAddress: '203.0.113.5', headers: { 'x-forwarded-for': `192.0.2.${i + 50}` }, payload: report }),
+            t.app.inject({
+              method: 'POST',
+              url: '/api/v1/reports',
+              remoteAddress: '203.0.113.5',
+              headers: { 'x-forwarded-for': `192.0.2.${i + 50}` },
+              payload: report,
+            }),
           );
           assert.deepEqual(statuses, [201, 201, 429]);
         });

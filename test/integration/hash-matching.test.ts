@@ -11,11 +11,16 @@ import { eq, sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import { Hash256 } from '../../src/pdq/hash256.ts';
 import { AuditLog } from '../../src/services/audit.ts';
-import { ApiKeys, apiKeyScopeCacheMs, HashBanks, MatchIndex } from '../../src/services/hash-banks.ts';
+import { ApiKeys, apiKeyScopeCacheMs } from '../../src/services/api-keys.ts';
+import { HashBanks } from '../../src/services/hash-banks.ts';
+import { MatchIndex } from '../../src/services/match-index.ts';
+import { commandLine } from '../../src/domain/actor.ts';
 import { maxHiddenEntriesPerKey } from '../../src/domain/signals.ts';
 import { DecodeSlots, imageDecoding, type DecodeTicket } from '../../src/services/image-signals.ts';
 import { createServices } from '../../src/services/index.ts';
 import { Keyring } from '../../src/services/keys.ts';
+import { ApiKeyStore } from '../../src/store/api-keys.ts';
+import { HashBankStore } from '../../src/store/hash-banks.ts';
 import { hashBankEntries, matchFeedback } from '../../src/store/schema.ts';
 import { testApp, type TestApp } from '../helpers/app.ts';
 import { forEachEngine, testDatabase } from '../helpers/database.ts';
@@ -30,10 +35,12 @@ async function picture(seed: number, size = 256): Promise<Buffer> {
       const ring = Math.hypot(x - size * ((seed % 5) / 5 + 0.1), y - size / 2) < size / (3 + (seed % 3)) ? 90 : 0;
       pixels[i] = (x * (seed + 1) + ring) % 256;
       pixels[i + 1] = (y * 2 + seed * 40) % 256;
-      pixels[i + 2] = ((x + y) * (seed % 4 + 1)) % 256;
+      pixels[i + 2] = ((x + y) * ((seed % 4) + 1)) % 256;
     }
   }
-  return sharp(pixels, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
+  return sharp(pixels, { raw: { width: size, height: size, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /**
@@ -113,8 +120,18 @@ forEachEngine('hash banks and the matching API', (engine) => {
   before(async () => {
     t = await testApp(engine);
     image = await picture(1);
-    pdq = (await t.app.inject({ method: 'POST', url: '/api/v1/hash', headers: { 'content-type': 'image/png', authorization: `Bearer ${(key = (await t.services.apiKeys.create('platform', ['test', 'verified'])).secret)}` }, payload: image })).json().pdq;
-    otherKey = (await t.services.apiKeys.create('other', ['self-reported'])).secret;
+    pdq = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/hash',
+        headers: {
+          'content-type': 'image/png',
+          authorization: `Bearer ${(key = (await t.services.apiKeys.create(commandLine, 'platform', ['test', 'verified'])).secret)}`,
+        },
+        payload: image,
+      })
+    ).json().pdq;
+    otherKey = (await t.services.apiKeys.create(commandLine, 'other', ['self-reported'])).secret;
   });
   after(() => t.close());
 
@@ -149,26 +166,34 @@ forEachEngine('hash banks and the matching API', (engine) => {
       `pdq,${'b'.repeat(64)},,no quality,unit test`,
       `sha256,${'c'.repeat(64)},,"a label, with a comma",unit test`,
     ].join('\n');
-    const result = await t.services.banks.import('test', csv);
+    const result = await t.services.banks.import(commandLine, 'test', csv);
     assert.equal(result.layout, 'hifazat');
     assert.equal(result.added, 3);
-    assert.deepEqual(result.problems.map((p) => p.line), [4, 5]);
-    const again = await t.services.banks.import('test', csv);
+    assert.deepEqual(
+      result.problems.map((p) => p.line),
+      [4, 5],
+    );
+    const again = await t.services.banks.import(commandLine, 'test', csv);
     assert.equal(again.added, 0);
     assert.equal(again.alreadyPresent, 3);
 
-    const te = await t.services.banks.import('verified', `pdq ${'d'.repeat(64)}\nmd5 ${'e'.repeat(32)}\nsha256 short\n`, 'threatexchange file');
+    const te = await t.services.banks.import(
+      commandLine,
+      'verified',
+      `pdq ${'d'.repeat(64)}\nmd5 ${'e'.repeat(32)}\nsha256 short\n`,
+      'threatexchange file',
+    );
     assert.equal(te.layout, 'threatexchange');
     assert.equal(te.added, 2);
     assert.deepEqual(te.problems, [{ line: 3, problem: 'not a valid sha256 signal' }]);
-    const tool = await t.services.banks.import('verified', `${'f'.repeat(64)},87,photo.jpg\n`);
+    const tool = await t.services.banks.import(commandLine, 'verified', `${'f'.repeat(64)},87,photo.jpg\n`);
     assert.equal(tool.layout, 'pdq-tool');
     assert.equal(tool.added, 1);
 
     const exported = await t.services.banks.export('test');
     assert.ok(exported.startsWith('signal_type,signal,quality,label,source\r\n'));
     assert.ok(exported.includes('"a label, with a comma"'));
-    const roundTrip = await t.services.banks.import('self-reported', exported);
+    const roundTrip = await t.services.banks.import(commandLine, 'self-reported', exported);
     assert.equal(roundTrip.added, 3);
     assert.deepEqual(roundTrip.problems, []);
   });
@@ -186,15 +211,27 @@ forEachEngine('hash banks and the matching API', (engine) => {
 
     const byImage = (await api('/api/v1/match', image, key, 'image/png')).json();
     assert.equal(byImage.signals.pdq, pdq);
-    assert.equal(byImage.matches.some((m: { label: string }) => m.label === 'test picture 1'), true);
+    assert.equal(
+      byImage.matches.some((m: { label: string }) => m.label === 'test picture 1'),
+      true,
+    );
 
     // A photograph (the PDQ test bridge, BSD-licensed, in test/fixtures) and its rotation.
     const bridge = await readFile(new URL('../fixtures/pdq/bridge-mods__square-256x256.png', import.meta.url));
     const bridgePdq = (await api('/api/v1/hash', bridge, key, 'image/png')).json().pdq as string;
-    await t.services.banks.add('verified', { signal: { type: 'pdq', value: bridgePdq }, quality: 100, label: 'bridge', source: null });
+    await t.services.banks.add(commandLine, 'verified', {
+      signal: { type: 'pdq', value: bridgePdq },
+      quality: 100,
+      label: 'bridge',
+      source: null,
+    });
     const rotated = await sharp(bridge).rotate(90).png().toBuffer();
     const rotatedPdq = (await api('/api/v1/hash', rotated, key, 'image/png')).json().pdq as string;
-    assert.equal((await api('/api/v1/match', { pdq: rotatedPdq })).json().matches.length, 0, 'the rotated hash alone is far from the original');
+    assert.equal(
+      (await api('/api/v1/match', { pdq: rotatedPdq })).json().matches.length,
+      0,
+      'the rotated hash alone is far from the original',
+    );
     const byRotated = (await api('/api/v1/match', rotated, key, 'image/png')).json();
     const found = byRotated.matches.find((m: { label: string }) => m.label === 'bridge');
     assert.ok(found && found.distance <= 31, 'a rotated copy matches through its dihedral variants');
@@ -202,7 +239,10 @@ forEachEngine('hash banks and the matching API', (engine) => {
     assert.equal((await api('/api/v1/match', { md5: 'A'.repeat(32) })).json().matches[0]?.signalType, 'md5');
     // The other key reaches only 'self-reported', where the round trip put the same hashes.
     const other = (await api('/api/v1/match', { pdq }, otherKey)).json();
-    assert.deepEqual(other.matches.map((m: { bank: string }) => m.bank), ['self-reported']);
+    assert.deepEqual(
+      other.matches.map((m: { bank: string }) => m.bank),
+      ['self-reported'],
+    );
     assert.equal((await api('/api/v1/match', {})).statusCode, 400);
     assert.equal((await api('/api/v1/match', { pdq: 'xyz' })).statusCode, 400);
   });
@@ -213,23 +253,34 @@ forEachEngine('hash banks and the matching API', (engine) => {
     assert.equal(response.statusCode, 200);
     const results = response.json().results as { index: number; matches: unknown[] }[];
     assert.equal(results.length, 1000);
-    assert.deepEqual(results.filter((r) => r.matches.length > 0).map((r) => r.index), [500]);
+    assert.deepEqual(
+      results.filter((r) => r.matches.length > 0).map((r) => r.index),
+      [500],
+    );
     assert.equal((await api('/api/v1/match/bulk', { queries: [...queries, { pdq }] })).statusCode, 400);
   });
 
   test('a platform’s confirmed false positive hides an entry from its own key only, audited: one key cannot switch off a shared bank (issue 9)', async () => {
     // The finding: one key sent a confirmed false positive for every sequential id and disabled
     // all 21 entries of `verified` for every platform.
-    await t.services.banks.create('shared');
+    await t.services.banks.create(commandLine, 'shared');
     const digests = Array.from({ length: 21 }, (_, i) => `${(i + 1).toString(16).padStart(2, '0')}${'5'.repeat(30)}`);
-    await t.services.banks.import('shared', ['signal_type,signal,quality,label,source', ...digests.map((d, i) => `md5,${d},,shared ${i},test`)].join('\n'));
-    const attacker = await t.services.apiKeys.create('attacker', ['shared']);
-    const bystander = (await t.services.apiKeys.create('bystander', ['shared'])).secret;
+    await t.services.banks.import(
+      commandLine,
+      'shared',
+      ['signal_type,signal,quality,label,source', ...digests.map((d, i) => `md5,${d},,shared ${i},test`)].join('\n'),
+    );
+    const attacker = await t.services.apiKeys.create(commandLine, 'attacker', ['shared']);
+    const bystander = (await t.services.apiKeys.create(commandLine, 'bystander', ['shared'])).secret;
     const lookUp = async (secret: string) =>
-      (await api('/api/v1/match/bulk', { queries: digests.map((md5) => ({ md5 })) }, secret)).json().results.filter((r: { matches: unknown[] }) => r.matches.length > 0).length;
+      (await api('/api/v1/match/bulk', { queries: digests.map((md5) => ({ md5 })) }, secret))
+        .json()
+        .results.filter((r: { matches: unknown[] }) => r.matches.length > 0).length;
     assert.equal(await lookUp(bystander), 21);
 
-    const [{ maxId }] = (await t.database.db.select({ maxId: sql<number>`max(${hashBankEntries.id})::int` }).from(hashBankEntries)) as [{ maxId: number }];
+    const [{ maxId }] = (await t.database.db.select({ maxId: sql<number>`max(${hashBankEntries.id})::int` }).from(hashBankEntries)) as [
+      { maxId: number },
+    ];
     const statuses = new Map<number, number>();
     const answers = new Set<string>();
     for (let entryId = 1; entryId <= maxId; entryId++) {
@@ -242,7 +293,10 @@ forEachEngine('hash banks and the matching API', (engine) => {
 
     assert.equal(await lookUp(bystander), 21, 'every other key still gets all 21');
     assert.equal(await lookUp(attacker.secret), 0, 'the key that gave the feedback no longer gets them');
-    assert.deepEqual([...answers].map((a) => JSON.parse(a)), [{ recorded: true, hidden: true }]);
+    assert.deepEqual(
+      [...answers].map((a) => JSON.parse(a)),
+      [{ recorded: true, hidden: true }],
+    );
     const shared = (await t.services.banks.list()).find((b) => b.name === 'shared')!;
     assert.deepEqual([shared.entries, shared.disabled], [21, 0], 'nothing is disabled for everyone');
     assert.equal((await t.services.banks.export('shared')).trim().split('\n').length, 22, 'and the bank exports whole');
@@ -256,10 +310,10 @@ forEachEngine('hash banks and the matching API', (engine) => {
   });
 
   test('unconfirmed feedback is only recorded; a confirmed true positive shows the entry to the key again', async () => {
-    const platform = await t.services.apiKeys.create('reviewing platform', ['shared']);
+    const platform = await t.services.apiKeys.create(commandLine, 'reviewing platform', ['shared']);
     const md5 = `01${'5'.repeat(30)}`;
     const matches = async () => (await api('/api/v1/match', { md5 }, platform.secret)).json().matches as { entryId: number }[];
-    const [{ entryId }] = await matches() as [{ entryId: number }];
+    const [{ entryId }] = (await matches()) as [{ entryId: number }];
     const feedback = (body: object) => api('/api/v1/match/feedback', { entryId, ...body }, platform.secret);
 
     const unconfirmed = await feedback({ verdict: 'false_positive' });
@@ -272,17 +326,23 @@ forEachEngine('hash banks and the matching API', (engine) => {
     assert.deepEqual((await feedback({ verdict: 'true_positive', confirmed: true })).json(), { recorded: true, hidden: false });
     assert.equal((await matches()).length, 1, 'shown again');
     const rows = await t.database.db.select().from(matchFeedback).where(eq(matchFeedback.apiKeyId, platform.id)).orderBy(matchFeedback.id);
-    assert.deepEqual(rows.map((r) => `${r.verdict}:${r.confirmed}`), ['false_positive:false', 'false_positive:true', 'true_positive:false', 'true_positive:true']);
+    assert.deepEqual(
+      rows.map((r) => `${r.verdict}:${r.confirmed}`),
+      ['false_positive:false', 'false_positive:true', 'true_positive:false', 'true_positive:true'],
+    );
   });
 
   test('a key hidden an entry through another process stops getting it there within the scope cache time', async () => {
     let now = Date.parse('2026-06-01T00:00:00Z');
     const clock = () => new Date(now);
-    const here = new ApiKeys(t.database, t.services.banks, clock);
-    const elsewhere = new ApiKeys(t.database, t.services.banks, clock);
-    const platform = await here.create('two processes', ['shared']);
+    const here = new ApiKeys(new ApiKeyStore(t.database), t.services.banks, t.services.audit, clock);
+    const elsewhere = new ApiKeys(new ApiKeyStore(t.database), t.services.banks, t.services.audit, clock);
+    const platform = await here.create(commandLine, 'two processes', ['shared']);
     const md5 = `02${'5'.repeat(30)}`;
-    const [{ entryId }] = (await t.services.matchIndex.match({ md5 }, { bankIds: (await here.authenticate(platform.secret))!.bankIds })) as unknown as [{ entryId: number }];
+    const [{ entryId }] = (await t.services.matchIndex.match(
+      { md5 },
+      { bankIds: (await here.authenticate(platform.secret))!.bankIds },
+    )) as unknown as [{ entryId: number }];
     const visible = async (keys: ApiKeys) => {
       const key = (await keys.authenticate(platform.secret))!;
       return (await t.services.matchIndex.match({ md5 }, { bankIds: key.bankIds, hidden: key.hiddenEntryIds })).length === 1;
@@ -296,43 +356,63 @@ forEachEngine('hash banks and the matching API', (engine) => {
   });
 
   test('feedback is a scope of its own: a key granted only matching gets 403 on feedback, and the other way round', async () => {
-    const matchOnly = await t.services.apiKeys.create('match only', ['shared'], ['match']);
-    const feedbackOnly = await t.services.apiKeys.create('feedback only', ['shared'], ['feedback']);
+    const matchOnly = await t.services.apiKeys.create(commandLine, 'match only', ['shared'], ['match']);
+    const feedbackOnly = await t.services.apiKeys.create(commandLine, 'feedback only', ['shared'], ['feedback']);
     const md5 = `03${'5'.repeat(30)}`;
     const [{ entryId }] = (await api('/api/v1/match', { md5 }, matchOnly.secret)).json().matches as [{ entryId: number }];
     const refused = await api('/api/v1/match/feedback', { entryId, verdict: 'false_positive', confirmed: true }, matchOnly.secret);
     assert.equal(refused.statusCode, 403);
     assert.equal(refused.json().error.code, 'forbidden');
     assert.equal((await api('/api/v1/match', { md5 }, matchOnly.secret)).json().matches.length, 1, 'nothing was hidden');
-    assert.equal((await t.database.db.select().from(matchFeedback).where(eq(matchFeedback.apiKeyId, matchOnly.id))).length, 0, 'nor recorded');
+    assert.equal(
+      (await t.database.db.select().from(matchFeedback).where(eq(matchFeedback.apiKeyId, matchOnly.id))).length,
+      0,
+      'nor recorded',
+    );
 
     assert.equal((await api('/api/v1/match', { md5 }, feedbackOnly.secret)).statusCode, 403);
     assert.equal((await api('/api/v1/match/bulk', { queries: [{ md5 }] }, feedbackOnly.secret)).statusCode, 403);
     assert.equal((await api('/api/v1/hash', image, feedbackOnly.secret, 'image/png')).statusCode, 403);
     assert.equal((await api('/api/v1/match/feedback', { entryId, verdict: 'true_positive' }, feedbackOnly.secret)).statusCode, 201);
 
-    const both = await t.services.apiKeys.create('default scopes', ['shared']);
-    assert.deepEqual((await t.services.apiKeys.authenticate(both.secret))?.scopes, ['match', 'feedback'], 'a key gets both unless told otherwise');
-    await assert.rejects(t.services.apiKeys.create('none', ['shared'], []), { code: 'validation_failed' });
+    const both = await t.services.apiKeys.create(commandLine, 'default scopes', ['shared']);
+    assert.deepEqual(
+      (await t.services.apiKeys.authenticate(both.secret))?.scopes,
+      ['match', 'feedback'],
+      'a key gets both unless told otherwise',
+    );
+    await assert.rejects(t.services.apiKeys.create(commandLine, 'none', ['shared'], []), { code: 'validation_failed' });
   });
 
   test('one key hides at most maxHiddenEntriesPerKey entries; past it, its confirmed false positive is refused (409), nothing stored', async () => {
-    const bankId = await t.services.banks.create('many');
+    const bankId = await t.services.banks.create(commandLine, 'many');
     await t.database.db.execute(sql`
       INSERT INTO hash_bank_entries (bank_id, signal_type, signal)
       SELECT ${bankId}, 'md5', md5(i::text) FROM generate_series(1, ${maxHiddenEntriesPerKey + 1}) AS i`);
     await t.services.matchIndex.refresh();
-    const platform = await t.services.apiKeys.create('hides many', ['many']);
+    const platform = await t.services.apiKeys.create(commandLine, 'hides many', ['many']);
     await t.database.db.execute(sql`
       INSERT INTO api_key_hidden_entries (api_key_id, entry_id)
       SELECT ${platform.id}, id FROM hash_bank_entries WHERE bank_id = ${bankId} ORDER BY id LIMIT ${maxHiddenEntriesPerKey}`);
-    const last = await api('/api/v1/match', { md5: createHash('md5').update(String(maxHiddenEntriesPerKey + 1)).digest('hex') }, platform.secret);
+    const last = await api(
+      '/api/v1/match',
+      {
+        md5: createHash('md5')
+          .update(String(maxHiddenEntriesPerKey + 1))
+          .digest('hex'),
+      },
+      platform.secret,
+    );
     const [{ entryId }] = last.json().matches as [{ entryId: number }];
     const refused = await api('/api/v1/match/feedback', { entryId, verdict: 'false_positive', confirmed: true }, platform.secret);
     assert.equal(refused.statusCode, 409);
     assert.equal(refused.json().error.code, 'invalid_state');
     assert.equal((await t.database.db.select().from(matchFeedback).where(eq(matchFeedback.apiKeyId, platform.id))).length, 0);
-    assert.equal((await api('/api/v1/match/feedback', { entryId, verdict: 'false_positive' }, platform.secret)).statusCode, 201, 'unconfirmed feedback is still taken');
+    assert.equal(
+      (await api('/api/v1/match/feedback', { entryId, verdict: 'false_positive' }, platform.secret)).statusCode,
+      201,
+      'unconfirmed feedback is still taken',
+    );
     const hiddenOne = (await api('/api/v1/match', { md5: createHash('md5').update('1').digest('hex') }, platform.secret)).json();
     assert.equal(hiddenOne.matches.length, 0, 'the 10,000 hidden stay hidden');
   });
@@ -347,17 +427,20 @@ forEachEngine('hash banks and the matching API', (engine) => {
 
   test('disabling an entry for everyone is the hotline’s decision, audited, and can be undone', async () => {
     const md5 = `04${'5'.repeat(30)}`;
-    const platform = await t.services.apiKeys.create('disable check', ['shared']);
+    const platform = await t.services.apiKeys.create(commandLine, 'disable check', ['shared']);
     const matched = async () => (await api('/api/v1/match', { md5 }, platform.secret)).json().matches as { entryId: number }[];
     const [{ entryId }] = (await matched()) as [{ entryId: number }];
-    await t.services.banks.setDisabled({ id: null, label: 'cli' }, entryId, 'not abuse material: a stock photo');
+    await t.services.banks.setDisabled(commandLine, entryId, 'not abuse material: a stock photo');
     assert.equal((await matched()).length, 0);
-    await t.services.banks.setDisabled({ id: null, label: 'cli' }, entryId, null);
+    await t.services.banks.setDisabled(commandLine, entryId, null);
     assert.equal((await matched()).length, 1);
-    const [enabled, disabled] = (await t.services.audit.list({ limit: 2 }));
-    assert.deepEqual([disabled!.action, disabled!.actor, disabled!.objectId, disabled!.details.reason], ['bank_entry.disable', 'cli', String(entryId), 'not abuse material: a stock photo']);
+    const [enabled, disabled] = await t.services.audit.list({ limit: 2 });
+    assert.deepEqual(
+      [disabled!.action, disabled!.actor, disabled!.objectId, disabled!.details.reason],
+      ['bank_entry.disable', 'cli', String(entryId), 'not abuse material: a stock photo'],
+    );
     assert.deepEqual([enabled!.action, enabled!.objectId], ['bank_entry.enable', String(entryId)]);
-    await assert.rejects(t.services.banks.setDisabled({ id: null, label: 'cli' }, 2 ** 40, 'x'), { code: 'not_found' });
+    await assert.rejects(t.services.banks.setDisabled(commandLine, 2 ** 40, 'x'), { code: 'not_found' });
   });
 
   test('without a valid key a request is answered 401 before its body is read, and its connection ended (issue 9)', async () => {
@@ -366,10 +449,17 @@ forEachEngine('hash banks and the matching API', (engine) => {
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = t.app.server.address() as AddressInfo;
     for (const authorization of [undefined, 'Bearer hz_wrong', `Bearer ${key.slice(0, -1)}`]) {
-      for (const framing of [{ 'content-length': String(50 * 1024 * 1024) }, { 'transfer-encoding': 'chunked' }] as Record<string, string>[]) {
+      for (const framing of [{ 'content-length': String(50 * 1024 * 1024) }, { 'transfer-encoding': 'chunked' }] as Record<
+        string,
+        string
+      >[]) {
         for (const path of ['/api/v1/hash', '/api/v1/match']) {
           const started = Date.now();
-          const answer = await sendSlowBody(port, { 'content-type': 'image/png', ...framing, ...(authorization ? { authorization } : {}) }, path);
+          const answer = await sendSlowBody(
+            port,
+            { 'content-type': 'image/png', ...framing, ...(authorization ? { authorization } : {}) },
+            path,
+          );
           const what = `${path} ${authorization ?? 'no key'} ${Object.keys(framing)[0]}`;
           assert.equal(answer.status, 401, what);
           assert.ok(Date.now() - started < 2000, `${what}: answered at once`);
@@ -394,7 +484,11 @@ forEachEngine('hash banks and the matching API', (engine) => {
       assert.equal((await api('/api/v1/match', image, key, 'image/png')).statusCode, 429);
       assert.equal((await api('/api/v1/match', { pdq })).statusCode, 200, 'matching a hash decodes nothing and is not held up');
       if (address) {
-        const answer = await sendSlowBody(address.port, { 'content-type': 'image/png', 'content-length': String(50 * 1024 * 1024), authorization: `Bearer ${key}` });
+        const answer = await sendSlowBody(address.port, {
+          'content-type': 'image/png',
+          'content-length': String(50 * 1024 * 1024),
+          authorization: `Bearer ${key}`,
+        });
         assert.equal(answer.status, 429);
         assert.ok(answer.sentBytes < 5 * 1024 * 1024, `refused before the body arrived (${answer.sentBytes} bytes sent)`);
         assert.equal(answer.closed, true);
@@ -405,7 +499,11 @@ forEachEngine('hash banks and the matching API', (engine) => {
       for (const ticket of taken) ticket.release();
     }
     assert.equal(imageDecoding.admitted, 0, 'every place is given back');
-    assert.equal((await api('/api/v1/match/bulk', image, key, 'image/png')).statusCode, 415, 'a route that takes no image refuses one unread');
+    assert.equal(
+      (await api('/api/v1/match/bulk', image, key, 'image/png')).statusCode,
+      415,
+      'a route that takes no image refuses one unread',
+    );
     assert.equal(imageDecoding.admitted, 0);
   });
 
@@ -413,7 +511,12 @@ forEachEngine('hash banks and the matching API', (engine) => {
     const elsewhere = createServices(t.database, t.keyring);
     const fresh = await picture(7);
     const freshPdq = (await api('/api/v1/hash', fresh, key, 'image/png')).json().pdq;
-    await elsewhere.banks.add('verified', { signal: { type: 'pdq', value: freshPdq }, quality: 100, label: 'added elsewhere', source: null });
+    await elsewhere.banks.add(commandLine, 'verified', {
+      signal: { type: 'pdq', value: freshPdq },
+      quality: 100,
+      label: 'added elsewhere',
+      source: null,
+    });
     assert.equal((await api('/api/v1/match', { pdq: freshPdq })).json().matches.length, 0, 'not yet synchronised');
     await t.services.matchIndex.refresh();
     assert.equal((await api('/api/v1/match', { pdq: freshPdq })).json().matches[0]?.label, 'added elsewhere');
@@ -422,25 +525,25 @@ forEachEngine('hash banks and the matching API', (engine) => {
   test('a key’s scope is kept for a few seconds: revoked in another process it stops working within them, revoked here at once', async () => {
     let now = Date.parse('2026-06-01T00:00:00Z');
     const clock = () => new Date(now);
-    const here = new ApiKeys(t.database, t.services.banks, clock);
-    const otherProcess = new ApiKeys(t.database, t.services.banks, clock);
+    const here = new ApiKeys(new ApiKeyStore(t.database), t.services.banks, t.services.audit, clock);
+    const otherProcess = new ApiKeys(new ApiKeyStore(t.database), t.services.banks, t.services.audit, clock);
     const testBank = await t.services.banks.byName('test');
 
-    const revokedElsewhere = await here.create('revoked elsewhere', ['test']);
+    const revokedElsewhere = await here.create(commandLine, 'revoked elsewhere', ['test']);
     assert.deepEqual((await here.authenticate(revokedElsewhere.secret))?.bankIds, [testBank.id]);
-    await otherProcess.revoke(revokedElsewhere.id);
+    await otherProcess.revoke(commandLine, revokedElsewhere.id);
     assert.equal(await otherProcess.authenticate(revokedElsewhere.secret), undefined);
     now += apiKeyScopeCacheMs - 1;
     assert.equal((await here.authenticate(revokedElsewhere.secret))?.id, revokedElsewhere.id, 'still in this process’s memory');
     now += 1;
     assert.equal(await here.authenticate(revokedElsewhere.secret), undefined, 'refused once the scope is due to be checked again');
 
-    const revokedHere = await here.create('revoked here', ['test']);
+    const revokedHere = await here.create(commandLine, 'revoked here', ['test']);
     assert.ok(await here.authenticate(revokedHere.secret));
-    await here.revoke(revokedHere.id);
+    await here.revoke(commandLine, revokedHere.id);
     assert.equal(await here.authenticate(revokedHere.secret), undefined);
 
-    const kept = await here.create('kept', ['test']);
+    const kept = await here.create(commandLine, 'kept', ['test']);
     assert.ok(await here.authenticate(kept.secret));
     const wrong = `${kept.secret.slice(0, -2)}${kept.secret.endsWith('AA') ? 'BB' : 'AA'}`;
     assert.equal(await here.authenticate(wrong), undefined, 'a wrong key is refused, also next to a cached one');
@@ -449,11 +552,19 @@ forEachEngine('hash banks and the matching API', (engine) => {
 
   test('matches are described from memory, and a changed entry is described afresh after the refresh that sees it', async () => {
     const hex = 'ab'.repeat(32);
-    const id = (await t.services.banks.add('test', { signal: { type: 'pdq', value: hex }, quality: 90, label: 'before', source: null }))!;
+    const id = (await t.services.banks.add(commandLine, 'test', {
+      signal: { type: 'pdq', value: hex },
+      quality: 90,
+      label: 'before',
+      source: null,
+    }))!;
     const describe = async () => (await t.services.matchIndex.describe([id])).get(id);
     assert.deepEqual(await describe(), { id, bank: 'test', label: 'before', signal: hex, signalType: 'pdq', quality: 90 });
     // Nothing in Hifazat relabels an entry; one changed with SQL must bump changed_at, as every change does.
-    await t.database.db.update(hashBankEntries).set({ label: 'after', changedAt: sql`clock_timestamp()` }).where(eq(hashBankEntries.id, id));
+    await t.database.db
+      .update(hashBankEntries)
+      .set({ label: 'after', changedAt: sql`clock_timestamp()` })
+      .where(eq(hashBankEntries.id, id));
     assert.equal((await describe())?.label, 'before', 'kept in memory until the index sees the change');
     await t.services.matchIndex.refresh();
     assert.equal((await describe())?.label, 'after');
@@ -474,15 +585,24 @@ forEachEngine('loading the match index', (engine) => {
       SELECT ${bankId}, 'pdq', md5(i::text) || md5((-i)::text), CASE WHEN i % 10 = 0 THEN 40 ELSE 100 END, CASE WHEN i % 7 = 0 THEN now() END
       FROM generate_series(1, 60000) AS i`);
     const rows = await database.db
-      .select({ id: hashBankEntries.id, signal: hashBankEntries.signal, quality: hashBankEntries.quality, disabledAt: hashBankEntries.disabledAt })
+      .select({
+        id: hashBankEntries.id,
+        signal: hashBankEntries.signal,
+        quality: hashBankEntries.quality,
+        disabledAt: hashBankEntries.disabledAt,
+      })
       .from(hashBankEntries);
-    const indexed = rows.filter((row) => row.disabledAt === null && row.quality! >= 50).map((row) => ({ entryId: row.id, hash: Hash256.fromHex(row.signal) }));
+    const indexed = rows
+      .filter((row) => row.disabledAt === null && row.quality! >= 50)
+      .map((row) => ({ entryId: row.id, hash: Hash256.fromHex(row.signal) }));
     const findsAsBruteForce = async (index: MatchIndex) => {
       assert.equal(index.size, indexed.length);
       for (let q = 0; q < 200; q++) {
         const query = nearby(rows[(q * 331) % rows.length]!.signal, q % 22);
         const queryHash = Hash256.fromHex(query);
-        const expected = indexed.filter((e) => e.hash.distanceTo(queryHash) <= 31).map((e) => ({ entryId: e.entryId, distance: e.hash.distanceTo(queryHash) }));
+        const expected = indexed
+          .filter((e) => e.hash.distanceTo(queryHash) <= 31)
+          .map((e) => ({ entryId: e.entryId, distance: e.hash.distanceTo(queryHash) }));
         assert.deepEqual(await index.match({ pdq: [query] }, { bankIds: [bankId] }), expected);
       }
     };
@@ -492,9 +612,10 @@ forEachEngine('loading the match index', (engine) => {
   test('more entries than a page of 50,000 load, and are found as a brute-force scan finds them', async () => {
     const database = await testDatabase(engine);
     try {
-      const banks = new HashBanks(database, new AuditLog(database, new Keyring(randomBytes(32))));
-      const findsAsBruteForce = await insertBulk(database, await banks.create('bulk'));
-      const index = new MatchIndex(banks);
+      const store = new HashBankStore(database);
+      const banks = new HashBanks(store, new AuditLog(database, new Keyring(randomBytes(32))));
+      const findsAsBruteForce = await insertBulk(database, await banks.create(commandLine, 'bulk'));
+      const index = new MatchIndex(store);
       await index.ensureLoaded();
       await findsAsBruteForce(index);
     } finally {
@@ -505,9 +626,10 @@ forEachEngine('loading the match index', (engine) => {
   test('one refresh catches up with more than a page of entries changed within the same second (an import in another process)', async () => {
     const database = await testDatabase(engine);
     try {
-      const banks = new HashBanks(database, new AuditLog(database, new Keyring(randomBytes(32))));
-      const bankId = await banks.create('bulk');
-      const index = new MatchIndex(banks);
+      const store = new HashBankStore(database);
+      const banks = new HashBanks(store, new AuditLog(database, new Keyring(randomBytes(32))));
+      const bankId = await banks.create(commandLine, 'bulk');
+      const index = new MatchIndex(store);
       await index.ensureLoaded();
       const findsAsBruteForce = await insertBulk(database, bankId);
       await index.refresh();
@@ -552,7 +674,10 @@ test('DecodeSlots runs at most `concurrent` decodes, admits `waiting` more in or
   assert.deepEqual([slots.running, slots.admitted], [0, 0]);
   await assert.rejects(a.run(work('again')), /runs once/);
   const failing = slots.admit()!;
-  await assert.rejects(failing.run(() => Promise.reject(new Error('bad image'))), /bad image/);
+  await assert.rejects(
+    failing.run(() => Promise.reject(new Error('bad image'))),
+    /bad image/,
+  );
   assert.deepEqual([slots.running, slots.admitted], [0, 0], 'a failed decode gives its place back');
 });
 
@@ -567,16 +692,28 @@ test('hifazat hash, bank import/export, match and apikey from the command line',
     writeFileSync(join(images, 'notes.txt'), 'not an image');
     const bin = new URL('../../bin/hifazat.mjs', import.meta.url).pathname;
     const run = (...args: string[]) =>
-      spawnSync(process.execPath, [bin, ...args], { env: { ...process.env, DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn' }, encoding: 'utf8' });
+      spawnSync(process.execPath, [bin, ...args], {
+        env: { ...process.env, DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn' },
+        encoding: 'utf8',
+      });
 
     const hashed = run('hash', images);
     assert.equal(hashed.status, 1, 'a non-image makes the exit code non-zero');
-    const lines = hashed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { file: string; pdq: string; quality: number });
-    assert.deepEqual(lines.map((l) => l.file.split('/').pop()), ['a.png', 'b.png']);
+    const lines = hashed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { file: string; pdq: string; quality: number });
+    assert.deepEqual(
+      lines.map((l) => l.file.split('/').pop()),
+      ['a.png', 'b.png'],
+    );
     assert.match(hashed.stderr, /notes\.txt: .+/);
 
     const csv = join(dir, 'bank.csv');
-    writeFileSync(csv, `signal_type,signal,quality,label,source\n${lines.map((l) => `pdq,${l.pdq},${l.quality},${l.file.split('/').pop()},cli test`).join('\n')}\npdq,zz,1,bad,x\n`);
+    writeFileSync(
+      csv,
+      `signal_type,signal,quality,label,source\n${lines.map((l) => `pdq,${l.pdq},${l.quality},${l.file.split('/').pop()},cli test`).join('\n')}\npdq,zz,1,bad,x\n`,
+    );
     const imported = run('bank', 'import', 'test', csv);
     assert.equal(imported.status, 1, 'a refused line makes the exit code non-zero');
     assert.match(imported.stdout, /2 added/);
@@ -585,7 +722,10 @@ test('hifazat hash, bank import/export, match and apikey from the command line',
     assert.equal(run('bank', 'export', 'test').stdout.trim().split('\n').length, 3);
     const matched = run('match', '--bank', 'test', join(images, 'b.png'), lines[0]!.pdq);
     assert.equal(matched.status, 0, matched.stderr);
-    const results = matched.stdout.trim().split('\n').map((l) => JSON.parse(l) as { matches: { label: string; distance: number; entryId: number }[] });
+    const results = matched.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { matches: { label: string; distance: number; entryId: number }[] });
     assert.equal(results[0]!.matches[0]!.label, 'b.png');
     assert.equal(results[1]!.matches[0]!.label, 'a.png');
     const created = run('apikey', 'create', '--name', 'a platform', '--banks', 'test');

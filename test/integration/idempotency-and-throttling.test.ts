@@ -83,7 +83,12 @@ forEachEngine('throttling', (engine) => {
       const refused = await t.app.inject({ method: 'POST', url: '/api/v1/follow-up', payload: { receipt: unknown(9) } });
       assert.equal(refused.statusCode, 429);
       assert.ok(Number(refused.headers['retry-after']) > 0);
-      const page = await t.app.inject({ method: 'POST', url: '/ur/follow-up', headers: formHeaders, payload: formEncode({ receipt: unknown(10) }) });
+      const page = await t.app.inject({
+        method: 'POST',
+        url: '/ur/follow-up',
+        headers: formHeaders,
+        payload: formEncode({ receipt: unknown(10) }),
+      });
       assert.equal(page.statusCode, 429);
       assert.ok(pageText(page.body).includes('بہت زیادہ کوششیں ہو چکی ہیں'));
       // A typo caught by the check digit costs nothing and is still answered.
@@ -96,7 +101,12 @@ forEachEngine('throttling', (engine) => {
     test('reports without proof of work beyond the budget are refused, and the form keeps what was typed', async () => {
       const typed = { language: 'ur', kind: 'abuse', description: 'تیسری رپورٹ', district: 'Sukkur' };
       for (let i = 0; i < 2; i++) {
-        const ok = await t.app.inject({ method: 'POST', url: '/ur/report', headers: formHeaders, payload: formEncode({ ...typed, description: `رپورٹ ${i}` }) });
+        const ok = await t.app.inject({
+          method: 'POST',
+          url: '/ur/report',
+          headers: formHeaders,
+          payload: formEncode({ ...typed, description: `رپورٹ ${i}` }),
+        });
         assert.equal(ok.statusCode, 200);
       }
       const refused = await t.app.inject({ method: 'POST', url: '/ur/report', headers: formHeaders, payload: formEncode(typed) });
@@ -114,8 +124,7 @@ forEachEngine('throttling', (engine) => {
       const solution = await solveChallenge({ challenge, deriveKey });
       assert.ok(solution);
       const pow = Buffer.from(JSON.stringify({ challenge, solution })).toString('base64');
-      const send = () =>
-        t.app.inject({ method: 'POST', url: '/api/v1/reports', headers: { 'x-altcha': pow }, payload: report });
+      const send = () => t.app.inject({ method: 'POST', url: '/api/v1/reports', headers: { 'x-altcha': pow }, payload: report });
       assert.equal((await send()).statusCode, 201);
       assert.equal((await send()).statusCode, 429, 'a spent solution does not buy a second report');
     });
@@ -127,7 +136,12 @@ forEachEngine('throttling', (engine) => {
       const solution = await solveChallenge({ challenge, deriveKey });
       const pow = Buffer.from(JSON.stringify({ challenge, solution })).toString('base64');
       const headers = { 'idempotency-key': 'stored-before-refusal-01' };
-      const first = await t.app.inject({ method: 'POST', url: '/api/v1/reports', headers: { ...headers, 'x-altcha': pow }, payload: report });
+      const first = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/reports',
+        headers: { ...headers, 'x-altcha': pow },
+        payload: report,
+      });
       assert.equal(first.statusCode, 201);
       const stored = await count(t);
       // The answer was lost; the app retries without a proof of work, past the spent budget.
@@ -135,7 +149,10 @@ forEachEngine('throttling', (engine) => {
       assert.equal(retry.statusCode, 200);
       assert.equal(retry.json().receipt, first.json().receipt);
       const other = await t.app.inject({
-        method: 'POST', url: '/api/v1/reports', headers: { 'idempotency-key': 'new-after-refusal-01' }, payload: report,
+        method: 'POST',
+        url: '/api/v1/reports',
+        headers: { 'idempotency-key': 'new-after-refusal-01' },
+        payload: report,
       });
       assert.equal(other.statusCode, 429);
       assert.equal(await count(t), stored);
@@ -150,8 +167,7 @@ forEachEngine('throttling', (engine) => {
     after(() => t.close());
 
     test('a client over its limit gets 429 with Retry-After; another client does not', async () => {
-      const send = (remoteAddress: string) =>
-        t.app.inject({ method: 'POST', url: '/api/v1/reports', remoteAddress, payload: report });
+      const send = (remoteAddress: string) => t.app.inject({ method: 'POST', url: '/api/v1/reports', remoteAddress, payload: report });
       assert.equal((await send('192.0.2.1')).statusCode, 201);
       assert.equal((await send('192.0.2.1')).statusCode, 201);
       const third = await send('192.0.2.1');
@@ -170,9 +186,16 @@ forEachEngine('throttling', (engine) => {
       assert.ok(refused.body.includes('>kept after limit</textarea>'));
     });
 
-    test('a follow-up over the limit comes back with the receipt typed, in the page\'s language', async () => {
+    test("a follow-up over the limit comes back with the receipt typed, in the page's language", async () => {
       const receipt = '1'.repeat(35) + String(dammCheckDigit('1'.repeat(35)));
-      const send = () => t.app.inject({ method: 'POST', url: '/ur/follow-up', remoteAddress: '192.0.2.30', headers: formHeaders, payload: formEncode({ receipt }) });
+      const send = () =>
+        t.app.inject({
+          method: 'POST',
+          url: '/ur/follow-up',
+          remoteAddress: '192.0.2.30',
+          headers: formHeaders,
+          payload: formEncode({ receipt }),
+        });
       assert.equal((await send()).statusCode, 404);
       assert.equal((await send()).statusCode, 404);
       const refused = await send();

@@ -32,12 +32,18 @@ before(async () => {
       (await t.app.inject({ method: 'POST', url, headers: formHeaders, payload: formEncode(fields) })).body;
     const receiptPage = await post(`/${lang}/report`, { language: lang, kind: 'abuse', description: 'ایک رپورٹ', inDangerNow: 'true' });
     const receipt = receiptFromPage(receiptPage);
-    const [row] = await t.database.db.select({ id: reports.id }).from(reports).where(eq(reports.receiptHash, t.keyring.mac('receipt-lookup', receipt)));
+    const [row] = await t.database.db
+      .select({ id: reports.id })
+      .from(reports)
+      .where(eq(reports.receiptHash, t.keyring.mac('receipt-lookup', receipt)));
     await t.services.reports.addStaffMessage(row!.id, 'کیا آپ مزید بتا سکتے ہیں؟');
     const set = (name: string, html: string) => ((pages[name] ??= { en: '', ur: '' })[lang] = html);
     set('landing', await get(`/${lang}/`));
     set('report form', await get(`/${lang}/report`));
-    set('report form with errors', await post(`/${lang}/report`, { language: lang, kind: 'online_material', urls: 'nope', 'contact.phone': '0300 1234567' }));
+    set(
+      'report form with errors',
+      await post(`/${lang}/report`, { language: lang, kind: 'online_material', urls: 'nope', 'contact.phone': '0300 1234567' }),
+    );
     set('receipt', receiptPage);
     set('follow-up', await get(`/${lang}/follow-up`));
     set('follow-up thread', await post(`/${lang}/follow-up`, { receipt }));
@@ -52,7 +58,11 @@ test('no English is left on Urdu pages', () => {
     assert.match(ur, /<html lang="ur" dir="rtl">/, name);
     const english = new Set(latinWords(en));
     const leftOver = latinWords(ur);
-    assert.deepEqual(leftOver, [], `${name}: Latin words on the Urdu page (${leftOver.filter((w) => english.has(w)).length} also on the English one)`);
+    assert.deepEqual(
+      leftOver,
+      [],
+      `${name}: Latin words on the Urdu page (${leftOver.filter((w) => english.has(w)).length} also on the English one)`,
+    );
   }
 });
 
@@ -89,7 +99,16 @@ test('/ chooses the language from Accept-Language, Urdu when it says nothing use
 
 test('the landing page puts "call 15" first, then the helplines, how to report, what happens next and privacy', () => {
   const en = readableText(pages.landing!.en);
-  const order = ['Is a child in danger right now?', 'Call 15', 'How to report', 'What happens next', 'Your privacy', '1099', '1121', '1098'];
+  const order = [
+    'Is a child in danger right now?',
+    'Call 15',
+    'How to report',
+    'What happens next',
+    'Your privacy',
+    '1099',
+    '1121',
+    '1098',
+  ];
   let at = -1;
   for (const phrase of order.slice(0, 5)) {
     const found = en.indexOf(phrase);

@@ -60,7 +60,8 @@ async function realDatabaseError(database: Database, kind: string): Promise<Erro
 function multipart(fields: Record<string, string>, file: { name: string; filename: string; content: string }) {
   const boundary = '----logging-test-boundary';
   let body = '';
-  for (const [name, value] of Object.entries(fields)) body += `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  for (const [name, value] of Object.entries(fields))
+    body += `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
   body += `--${boundary}\r\nContent-Disposition: form-data; name="${file.name}"; filename="${file.filename}"\r\nContent-Type: text/csv\r\n\r\n${file.content}\r\n--${boundary}--\r\n`;
   return { contentType: `multipart/form-data; boundary=${boundary}`, payload: Buffer.from(body) };
 }
@@ -79,7 +80,9 @@ async function rawRequest(app: FastifyInstance, bytes: string): Promise<string> 
 
 /** Every request a person could send with the canary in it, each kind once. */
 async function sendCanaries(t: TestApp, browser: Browser) {
-  const session = Object.entries(browser.cookies).map(([name, value]) => `${name}=${value}`).join('; ');
+  const session = Object.entries(browser.cookies)
+    .map(([name, value]) => `${name}=${value}`)
+    .join('; ');
   const headers = {
     cookie: `${session}; tracker=${canary}`,
     'user-agent': `Mozilla/5.0 (${canary})`,
@@ -102,48 +105,126 @@ async function sendCanaries(t: TestApp, browser: Browser) {
   await record('console case by id', send({ method: 'GET', url: `/console/en/cases/${canary}` }));
   await record('api with query', send({ method: 'GET', url: `/api/v1/openapi.json?${canary}` }));
   // Urlencoded bodies: a report, a follow-up, a sign-in.
-  await record('report form', send({
-    method: 'POST',
-    url: '/en/report',
-    headers: formHeaders,
-    payload: formEncode({ language: 'en', kind: 'abuse', description: `seen ${canary}`, district: canary, [canary]: canary }),
-  }));
-  await record('follow-up form', send({ method: 'POST', url: '/en/follow-up', headers: formHeaders, payload: formEncode({ receipt: canary }) }));
-  await record('sign-in form', send({
-    method: 'POST',
-    url: '/console/en/sign-in',
-    headers: formHeaders,
-    payload: formEncode({ email: `${canary}@example.org`, password: canary, code: canary, _csrf: canary }),
-  }));
-  await record('form with repeated and odd fields', send({ method: 'POST', url: '/en/report', headers: formHeaders, payload: `description=${canary}&description=${canary}&%ff${canary}=%00` }));
+  await record(
+    'report form',
+    send({
+      method: 'POST',
+      url: '/en/report',
+      headers: formHeaders,
+      payload: formEncode({ language: 'en', kind: 'abuse', description: `seen ${canary}`, district: canary, [canary]: canary }),
+    }),
+  );
+  await record(
+    'follow-up form',
+    send({ method: 'POST', url: '/en/follow-up', headers: formHeaders, payload: formEncode({ receipt: canary }) }),
+  );
+  await record(
+    'sign-in form',
+    send({
+      method: 'POST',
+      url: '/console/en/sign-in',
+      headers: formHeaders,
+      payload: formEncode({ email: `${canary}@example.org`, password: canary, code: canary, _csrf: canary }),
+    }),
+  );
+  await record(
+    'form with repeated and odd fields',
+    send({
+      method: 'POST',
+      url: '/en/report',
+      headers: formHeaders,
+      payload: `description=${canary}&description=${canary}&%ff${canary}=%00`,
+    }),
+  );
   // JSON bodies: valid, invalid, of the wrong shape, and a content type nobody accepts.
-  await record('api report', send({
-    method: 'POST',
-    url: '/api/v1/reports',
-    headers: { 'content-type': 'application/json', 'idempotency-key': canary },
-    payload: JSON.stringify({ kind: 'abuse', language: 'en', description: `report ${canary}`, urls: [`https://${canary}.example/`], occurredOn: canary }),
-  }));
-  await record('api report, not JSON', send({ method: 'POST', url: '/api/v1/reports', headers: { 'content-type': 'application/json' }, payload: `{"description": "${canary}"` }));
-  await record('api report, wrong shape', send({ method: 'POST', url: '/api/v1/reports', headers: { 'content-type': 'application/json' }, payload: JSON.stringify([canary, { [canary]: canary }]) }));
-  await record('api report, unknown type', send({ method: 'POST', url: '/api/v1/reports', headers: { 'content-type': `text/${canary}` }, payload: canary }));
-  await record('match api with a wrong key', send({ method: 'POST', url: '/api/v1/match', headers: { authorization: `Bearer hz_${canary}`, 'content-type': 'application/json' }, payload: JSON.stringify({ signals: [canary] }) }));
+  await record(
+    'api report',
+    send({
+      method: 'POST',
+      url: '/api/v1/reports',
+      headers: { 'content-type': 'application/json', 'idempotency-key': canary },
+      payload: JSON.stringify({
+        kind: 'abuse',
+        language: 'en',
+        description: `report ${canary}`,
+        urls: [`https://${canary}.example/`],
+        occurredOn: canary,
+      }),
+    }),
+  );
+  await record(
+    'api report, not JSON',
+    send({
+      method: 'POST',
+      url: '/api/v1/reports',
+      headers: { 'content-type': 'application/json' },
+      payload: `{"description": "${canary}"`,
+    }),
+  );
+  await record(
+    'api report, wrong shape',
+    send({
+      method: 'POST',
+      url: '/api/v1/reports',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify([canary, { [canary]: canary }]),
+    }),
+  );
+  await record(
+    'api report, unknown type',
+    send({ method: 'POST', url: '/api/v1/reports', headers: { 'content-type': `text/${canary}` }, payload: canary }),
+  );
+  await record(
+    'match api with a wrong key',
+    send({
+      method: 'POST',
+      url: '/api/v1/match',
+      headers: { authorization: `Bearer hz_${canary}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ signals: [canary] }),
+    }),
+  );
   // Multipart: the console's CSV upload, signed in with a real CSRF token, and a truncated one.
   const token = await browser.csrfToken('/console/en/statistics/media');
-  const upload = multipart({ _csrf: token ?? '', note: canary }, { name: 'file', filename: `${canary}.csv`, content: `date,newspaper\n2022-03-01,${canary}\n` });
-  await record('multipart upload', send({ method: 'POST', url: '/console/en/statistics/media/import', headers: { 'content-type': upload.contentType }, payload: upload.payload }));
-  await record('truncated multipart upload', send({
-    method: 'POST',
-    url: '/console/en/statistics/media/import',
-    headers: { 'content-type': upload.contentType },
-    payload: upload.payload.subarray(0, upload.payload.length - 30),
-  }));
+  const upload = multipart(
+    { _csrf: token ?? '', note: canary },
+    { name: 'file', filename: `${canary}.csv`, content: `date,newspaper\n2022-03-01,${canary}\n` },
+  );
+  await record(
+    'multipart upload',
+    send({
+      method: 'POST',
+      url: '/console/en/statistics/media/import',
+      headers: { 'content-type': upload.contentType },
+      payload: upload.payload,
+    }),
+  );
+  await record(
+    'truncated multipart upload',
+    send({
+      method: 'POST',
+      url: '/console/en/statistics/media/import',
+      headers: { 'content-type': upload.contentType },
+      payload: upload.payload.subarray(0, upload.payload.length - 30),
+    }),
+  );
   // Values PostgreSQL itself refuses, and quotes back in its message or detail.
   for (const kind of Object.keys(databaseFailures)) {
     await record(`database error (${kind}, query)`, send({ method: 'GET', url: `/api/probe/${kind}?v=${canary}` }));
-    await record(`database error (${kind}, JSON)`, send({ method: 'POST', url: `/api/probe/${kind}`, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ v: canary }) }));
+    await record(
+      `database error (${kind}, JSON)`,
+      send({
+        method: 'POST',
+        url: `/api/probe/${kind}`,
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ v: canary }),
+      }),
+    );
   }
   // Bytes Node's HTTP parser refuses (its error carries the raw packet, headers included).
-  await rawRequest(t.app, `GET /?${canary} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ${canary}\r\nCookie: ${session}\r\nX-Bad${canary} : \u0001${canary}\r\n\r\n`);
+  await rawRequest(
+    t.app,
+    `GET /?${canary} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ${canary}\r\nCookie: ${session}\r\nX-Bad${canary} : \u0001${canary}\r\n\r\n`,
+  );
   return statuses;
 }
 
@@ -164,7 +245,14 @@ forEachEngine('logging', (engine) => {
         // The error path called directly, with real errors from this database.
         for (const kind of Object.keys(databaseFailures)) {
           const error = await realDatabaseError(t.database, kind);
-          assert.ok(JSON.stringify({ message: error.message, cause: (error.cause as Error | undefined)?.message, detail: (error as { detail?: string }).detail ?? (error.cause as { detail?: string } | undefined)?.detail }).includes(canary), `the ${kind} error carries the value (the test is real)`);
+          assert.ok(
+            JSON.stringify({
+              message: error.message,
+              cause: (error.cause as Error | undefined)?.message,
+              detail: (error as { detail?: string }).detail ?? (error.cause as { detail?: string } | undefined)?.detail,
+            }).includes(canary),
+            `the ${kind} error carries the value (the test is real)`,
+          );
           const loggable = JSON.stringify(loggableError(error));
           assert.ok(!loggable.includes(canary), `loggableError keeps the value of the ${kind} error: ${loggable}`);
           t.app.log[level]({ err: error }, 'direct: object');
@@ -177,10 +265,23 @@ forEachEngine('logging', (engine) => {
         const lines = t.logs.flatMap((chunk) => chunk.split('\n')).filter((line) => line !== '');
         assert.ok(lines.length >= 12, `log lines were written at ${level} (${lines.length})`);
         for (const line of lines) JSON.parse(line);
-        for (const value of [canary, canary.toLowerCase(), clientAddress, forwardedAddress, 'Mozilla', 'hz_session=', staff.email, 'tracker']) {
-          assert.ok(!logs.toLowerCase().includes(value.toLowerCase()), `a log line at ${level} contains ${value}:\n${lines.filter((l) => l.toLowerCase().includes(value.toLowerCase())).join('\n')}`);
+        for (const value of [
+          canary,
+          canary.toLowerCase(),
+          clientAddress,
+          forwardedAddress,
+          'Mozilla',
+          'hz_session=',
+          staff.email,
+          'tracker',
+        ]) {
+          assert.ok(
+            !logs.toLowerCase().includes(value.toLowerCase()),
+            `a log line at ${level} contains ${value}:\n${lines.filter((l) => l.toLowerCase().includes(value.toLowerCase())).join('\n')}`,
+          );
         }
-        for (const value of Object.values(browser.cookies)) assert.ok(!logs.includes(value), `a log line at ${level} contains a cookie's value`);
+        for (const value of Object.values(browser.cookies))
+          assert.ok(!logs.includes(value), `a log line at ${level} contains a cookie's value`);
 
         // What is kept is still useful: the SQLSTATE, the constraint's and table's names, the route.
         assert.match(logs, /"code":"22P02"/);

@@ -53,7 +53,10 @@ forEachEngine('privacy', (engine) => {
     });
     assert.equal(created.statusCode, 201, created.body);
     receipt = created.json().receipt;
-    const [row] = await t.database.db.select({ id: reports.id }).from(reports).where(eq(reports.receiptHash, t.keyring.mac('receipt-lookup', receipt)));
+    const [row] = await t.database.db
+      .select({ id: reports.id })
+      .from(reports)
+      .where(eq(reports.receiptHash, t.keyring.mac('receipt-lookup', receipt)));
     await t.services.reports.addStaffMessage(row!.id, secrets.staffMessage);
     const reply = await t.app.inject({
       method: 'POST',
@@ -89,8 +92,14 @@ forEachEngine('privacy', (engine) => {
 
   test('the decrypted report is still what was sent', async () => {
     const view = await t.services.reports.followUp(receipt, testClient);
-    assert.deepEqual(view.messages.map((m) => m.body), [secrets.staffMessage, secrets.reporterMessage]);
-    const [row] = await t.database.db.select({ id: reports.id }).from(reports).where(eq(reports.receiptHash, t.keyring.mac('receipt-lookup', receipt)));
+    assert.deepEqual(
+      view.messages.map((m) => m.body),
+      [secrets.staffMessage, secrets.reporterMessage],
+    );
+    const [row] = await t.database.db
+      .select({ id: reports.id })
+      .from(reports)
+      .where(eq(reports.receiptHash, t.keyring.mac('receipt-lookup', receipt)));
     const report = await t.services.cases.viewReport(await createStaff(t.database, 'analyst'), row!.id);
     assert.equal(report.district, secrets.district, 'staff read the typed district');
   });
@@ -155,7 +164,11 @@ function modesUnder(dir: string): Map<string, { mode: number; directory: boolean
 function assertPrivate(dir: string, when: string): Map<string, { mode: number; directory: boolean }> {
   const modes = modesUnder(dir);
   const open = [...modes].filter(([, { mode, directory }]) => mode !== (directory ? 0o700 : 0o600));
-  assert.deepEqual(open.map(([path, { mode }]) => `${path.slice(dir.length) || '/'} ${mode.toString(8)}`), [], `${when}: not 0700/0600`);
+  assert.deepEqual(
+    open.map(([path, { mode }]) => `${path.slice(dir.length) || '/'} ${mode.toString(8)}`),
+    [],
+    `${when}: not 0700/0600`,
+  );
   return modes;
 }
 
@@ -171,7 +184,14 @@ forEachEngine('the data directory', (engine) => {
     chmodSync(join(dataDir, 'README.txt'), 0o644);
     writeFileSync(join(dataDir, 'notes', 'todo.txt'), 'x\n');
     chmodSync(join(dataDir, 'notes', 'todo.txt'), 0o666);
-    const scratch = engine === 'postgres' ? await scratchDatabase(process.env.TEST_DATABASE_URL!, process.env.HIFAZAT_TEST_PG_TEMPLATE ?? 'hifazat_test_adhoc', process.env.HIFAZAT_TEST_PG_TEMPLATE) : undefined;
+    const scratch =
+      engine === 'postgres'
+        ? await scratchDatabase(
+            process.env.TEST_DATABASE_URL!,
+            process.env.HIFAZAT_TEST_PG_TEMPLATE ?? 'hifazat_test_adhoc',
+            process.env.HIFAZAT_TEST_PG_TEMPLATE,
+          )
+        : undefined;
     const config = loadConfig({ DATA_DIR: dataDir, ...(scratch ? { DATABASE_URL: scratch.url } : {}) });
     try {
       // A fresh PGlite (its own initdb, in the directory as the operator left it).
@@ -193,7 +213,11 @@ forEachEngine('the data directory', (engine) => {
       writeFileSync(join(dataDir, 'export.csv'), 'a,b\n');
       mkdirSync(join(dataDir, 'exports'));
       const later = assertPrivate(dataDir, 'after work');
-      if (engine === 'pglite') assert.ok([...later.keys()].some((path) => !atStart.has(path)), 'the work created files');
+      if (engine === 'pglite')
+        assert.ok(
+          [...later.keys()].some((path) => !atStart.has(path)),
+          'the work created files',
+        );
       await storage.close();
       assertPrivate(dataDir, 'after stop');
 

@@ -95,7 +95,10 @@ forEachEngine('reporting and following up', (engine) => {
     assert.ok(pageText(posted.body).includes('ابھی 15 پر کال کریں'), 'emergency number shown after submitting');
     const receipt = receiptFromPage(posted.body);
 
-    const [stored] = await t.database.db.select().from(reports).where(eq(reports.id, await reportIdOf(receipt)));
+    const [stored] = await t.database.db
+      .select()
+      .from(reports)
+      .where(eq(reports.id, await reportIdOf(receipt)));
     assert.equal(stored!.district, 'Multan', 'Urdu district name stored as the canonical one');
     assert.equal(stored!.inDangerNow, true);
     assert.equal(stored!.childAgeBand, '6-10');
@@ -175,10 +178,20 @@ forEachEngine('reporting and following up', (engine) => {
     const unknown = '1'.repeat(35);
     const { dammCheckDigit } = await import('../../src/domain/receipt.ts');
     const valid = unknown + String(dammCheckDigit(unknown));
-    const notFound = await t.app.inject({ method: 'POST', url: '/en/follow-up', headers: formHeaders, payload: formEncode({ receipt: valid }) });
+    const notFound = await t.app.inject({
+      method: 'POST',
+      url: '/en/follow-up',
+      headers: formHeaders,
+      payload: formEncode({ receipt: valid }),
+    });
     assert.equal(notFound.statusCode, 404);
     assert.ok(pageText(notFound.body).includes('We could not find a report with this code'));
-    const mistyped = await t.app.inject({ method: 'POST', url: '/en/follow-up', headers: formHeaders, payload: formEncode({ receipt: `${unknown}${(dammCheckDigit(unknown) + 1) % 10}` }) });
+    const mistyped = await t.app.inject({
+      method: 'POST',
+      url: '/en/follow-up',
+      headers: formHeaders,
+      payload: formEncode({ receipt: `${unknown}${(dammCheckDigit(unknown) + 1) % 10}` }),
+    });
     assert.equal(mistyped.statusCode, 400);
     assert.ok(pageText(mistyped.body).includes('One of the digits seems wrong'));
     const api = await t.app.inject({ method: 'POST', url: '/api/v1/follow-up', payload: { receipt: valid } });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { eq, sql } from 'drizzle-orm';
+import { commandLine } from '../../src/domain/actor.ts';
 import { HifazatError, type ErrorCode } from '../../src/domain/errors.ts';
 import { mediaColumns } from '../../src/domain/media.ts';
 import { buildRelease, countRecords, type IncidentFacts, type Release } from '../../src/domain/statistics.ts';
@@ -22,7 +23,9 @@ import { createStaffTeam, type StaffTeam } from '../helpers/staff.ts';
 const refused = (promise: Promise<unknown>, code: ErrorCode) =>
   assert.rejects(promise, (e: unknown) => e instanceof HifazatError && e.code === code);
 const overlapRefusal = (e: unknown) =>
-  e instanceof HifazatError && e.code === 'validation_failed' && JSON.stringify(e.issues) === JSON.stringify([{ field: 'from', problem: 'period_overlaps' }]);
+  e instanceof HifazatError &&
+  e.code === 'validation_failed' &&
+  JSON.stringify(e.issues) === JSON.stringify([{ field: 'from', problem: 'period_overlaps' }]);
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const csv = (...lines: string[]) => utf8([mediaColumns.join(','), ...lines].join('\r\n'));
 
@@ -55,7 +58,8 @@ forEachEngine('statistics', (engine) => {
     for (let i = 0; i < 400; i++) {
       const province = pick(['punjab', 'punjab', 'sindh', 'kp', 'unknown', 'nowhere']);
       // Listed names count by name; a typed name that is not on the list never does.
-      const typedDistrict = province === 'punjab' ? pick(['Lahore', 'Kasur', 'Lahore Cantt', null]) : province === 'sindh' ? pick(['Hyderabad', null]) : null;
+      const typedDistrict =
+        province === 'punjab' ? pick(['Lahore', 'Kasur', 'Lahore Cantt', null]) : province === 'sindh' ? pick(['Hyderabad', null]) : null;
       records.push({
         source: pick(['hotline', 'media']),
         category: pick(['rape', 'sodomy', 'abduction', 'other', 'made_up']),
@@ -142,13 +146,27 @@ forEachEngine('statistics', (engine) => {
     const corrected = await t.services.statistics.importMedia(team.analyst, csv(...good));
     assert.deepEqual(corrected, { rows: 2, imported: 2, problems: [] });
     const rows = await t.database.db
-      .select({ headline: mediaReports.headline, source: incidentRecords.source, district: incidentRecords.district, reportedOn: incidentRecords.reportedOn, police: incidentRecords.policeStatus, area: incidentRecords.area })
+      .select({
+        headline: mediaReports.headline,
+        source: incidentRecords.source,
+        district: incidentRecords.district,
+        reportedOn: incidentRecords.reportedOn,
+        police: incidentRecords.policeStatus,
+        area: incidentRecords.area,
+      })
       .from(mediaReports)
       .innerJoin(incidentRecords, eq(incidentRecords.id, mediaReports.incidentId))
       .where(sql`${mediaReports.publishedOn} BETWEEN '2021-03-01' AND '2021-03-02'`)
       .orderBy(mediaReports.publishedOn);
     assert.deepEqual(rows, [
-      { headline: 'Girl abused in Kasur', source: 'media', district: 'Kasur', reportedOn: '2021-03-01', police: 'registered', area: 'urban' },
+      {
+        headline: 'Girl abused in Kasur',
+        source: 'media',
+        district: 'Kasur',
+        reportedOn: '2021-03-01',
+        police: 'registered',
+        area: 'urban',
+      },
       { headline: 'Boy, 12, missing', source: 'media', district: null, reportedOn: '2021-03-02', police: 'unknown', area: 'unknown' },
     ]);
 
@@ -158,15 +176,20 @@ forEachEngine('statistics', (engine) => {
       { row: 3, column: null, problem: 'already_imported' },
     ]);
     assert.equal(again.imported, 0);
-    assert.deepEqual((await auditActions('media.import')).map((d) => d.imported), [0, 2, 0]);
+    assert.deepEqual(
+      (await auditActions('media.import')).map((d) => d.imported),
+      [0, 2, 0],
+    );
     await refused(t.services.statistics.importMedia(team.auditor, csv(...good)), 'forbidden');
   });
 
   test('a media report can only belong to a media incident record', async () => {
     const id = randomUUID();
-    await t.database.db.insert(incidentRecords).values({ id, source: 'hotline', reportedOn: '2021-01-01' });
+    await t.database.db.insert(incidentRecords).values({ id, source: 'hotline' as const, reportedOn: '2021-01-01' });
     await assert.rejects(
-      t.database.db.insert(mediaReports).values({ id: randomUUID(), incidentId: id, newspaper: 'Dawn', publishedOn: '2021-01-01', headline: 'x', rowKey: randomUUID() }),
+      t.database.db
+        .insert(mediaReports)
+        .values({ id: randomUUID(), incidentId: id, newspaper: 'Dawn', publishedOn: '2021-01-01', headline: 'x', rowKey: randomUUID() }),
     );
   });
 
@@ -174,11 +197,29 @@ forEachEngine('statistics', (engine) => {
     const report = await t.app.inject({
       method: 'POST',
       url: '/api/v1/reports',
-      payload: { kind: 'abuse', language: 'en', description: 'x', province: 'punjab', district: 'lahore', childSex: 'girl', childAgeBand: '11-15', occurredOn: '2021-05-10' },
+      payload: {
+        kind: 'abuse',
+        language: 'en',
+        description: 'x',
+        province: 'punjab',
+        district: 'lahore',
+        childSex: 'girl',
+        childAgeBand: '11-15',
+        occurredOn: '2021-05-10',
+      },
     });
     assert.equal(report.statusCode, 201);
     await t.database.db.update(incidentRecords).set({ category: 'rape' }).where(eq(incidentRecords.occurredOn, '2021-05-10'));
-    const fields = { date: '2021-05-12', newspaper: 'Dawn', headline: 'Girl abused', category: 'rape', province: 'punjab', district: 'Lahore', sex: 'girl', age_band: '11-15' };
+    const fields = {
+      date: '2021-05-12',
+      newspaper: 'Dawn',
+      headline: 'Girl abused',
+      category: 'rape',
+      province: 'punjab',
+      district: 'Lahore',
+      sex: 'girl',
+      age_band: '11-15',
+    };
     const mediaId = await t.services.statistics.addMedia(team.analyst, fields);
     await refused(t.services.statistics.addMedia(team.analyst, fields), 'validation_failed');
     await refused(t.services.statistics.addMedia(team.analyst, { ...fields, date: 'tomorrow' }), 'validation_failed');
@@ -190,7 +231,10 @@ forEachEngine('statistics', (engine) => {
     const suggestions = (await t.services.statistics.duplicates(team.analyst)).filter((s) => s.media.date.startsWith('2021-05'));
     const pairs = suggestions.map((s) => `${s.media.headline} ~ ${s.other.source}:${s.other.headline ?? s.other.reference}`).sort();
     assert.equal(pairs.length, 4, pairs.join('\n'));
-    assert.ok(pairs.some((p) => /^Girl abused ~ hotline:HZ-\d{4}-\d{6}$/.test(p)), pairs.join('\n'));
+    assert.ok(
+      pairs.some((p) => /^Girl abused ~ hotline:HZ-\d{4}-\d{6}$/.test(p)),
+      pairs.join('\n'),
+    );
     assert.ok(pairs.includes('Other paper ~ media:Girl abused'));
     assert.ok(pairs.includes('Later ~ media:Other paper'));
     assert.ok(!pairs.some((p) => p.startsWith('Younger')));
@@ -203,12 +247,20 @@ forEachEngine('statistics', (engine) => {
 
   test('publishing: supervisors only, audited, protected, append-only; listed and read back unchanged', async () => {
     const rows = (n: number, fields: Record<string, string>) =>
-      Array.from({ length: n }, () => ({ id: randomUUID(), source: 'hotline', reportedOn: '2011-06-15', category: 'rape', ...fields }));
-    await t.database.db.insert(incidentRecords).values([
-      ...rows(20, { victimSex: 'girl', province: 'punjab' }),
-      ...rows(2, { victimSex: 'boy', province: 'sindh' }),
-      ...rows(6, { victimSex: 'girl', reportedOn: '2010-06-15' }),
-    ]);
+      Array.from({ length: n }, () => ({
+        id: randomUUID(),
+        source: 'hotline' as const,
+        reportedOn: '2011-06-15',
+        category: 'rape',
+        ...fields,
+      }));
+    await t.database.db
+      .insert(incidentRecords)
+      .values([
+        ...rows(20, { victimSex: 'girl', province: 'punjab' }),
+        ...rows(2, { victimSex: 'boy', province: 'sindh' }),
+        ...rows(6, { victimSex: 'girl', reportedOn: '2010-06-15' }),
+      ]);
     await refused(t.services.statistics.publish(team.analyst, { from: '2011-01-01', to: '2011-12-31' }), 'forbidden');
     await refused(t.services.statistics.publish(team.supervisor, { from: '2011-12-31', to: '2011-01-01' }), 'validation_failed');
     await refused(t.services.statistics.publish(team.supervisor, { from: '2011-01-01', to: '2011-12-31', k: 1 }), 'validation_failed');
@@ -237,22 +289,33 @@ forEachEngine('statistics', (engine) => {
     const appendOnly = (e: unknown) => /statistics_releases is append-only/.test(String((e as { cause?: Error }).cause?.message));
     await assert.rejects(t.database.db.update(statisticsReleases).set({ k: 9 }).where(eq(statisticsReleases.id, id)), appendOnly);
     await assert.rejects(t.database.db.delete(statisticsReleases).where(eq(statisticsReleases.id, id)), appendOnly);
-    const [raw] = await t.database.db.select({ tables: statisticsReleases.tables }).from(statisticsReleases).where(eq(statisticsReleases.id, id));
+    const [raw] = await t.database.db
+      .select({ tables: statisticsReleases.tables })
+      .from(statisticsReleases)
+      .where(eq(statisticsReleases.id, id));
     assert.deepEqual(raw!.tables, release);
     // January–June inside the published year would be refused (the year less it is July–December,
     // unprotected); the same year again is a correction.
-    await assert.rejects(t.services.statistics.publish('cli', { from: '2011-01-01', to: '2011-06-30' }), overlapRefusal);
-    const cli = await t.services.statistics.publish('cli', { from: '2011-01-01', to: '2011-12-31' });
+    await assert.rejects(t.services.statistics.publish(commandLine, { from: '2011-01-01', to: '2011-06-30' }), overlapRefusal);
+    const cli = await t.services.statistics.publish(commandLine, { from: '2011-01-01', to: '2011-12-31' });
     assert.equal(cli, id + 1);
   });
 
   test('a release overlapping an earlier one without the same period is refused (1–10 March, then 1–11 March); the same period is a correction', async () => {
     // The finding: 1–10 March and 1–11 March differ by the incident of 11 March, published with its date and every breakdown.
-    const day = (d: string, fields: Record<string, string> = {}) => ({ id: randomUUID(), source: 'hotline', reportedOn: `2015-03-${d}`, victimSex: 'girl', ...fields });
-    await t.database.db.insert(incidentRecords).values([
-      ...Array.from({ length: 12 }, (_, i) => day(String(1 + (i % 10)).padStart(2, '0'))),
-      day('11', { category: 'incest', province: 'gb', area: 'rural' }),
-    ]);
+    const day = (d: string, fields: Record<string, string> = {}) => ({
+      id: randomUUID(),
+      source: 'hotline' as const,
+      reportedOn: `2015-03-${d}`,
+      victimSex: 'girl',
+      ...fields,
+    });
+    await t.database.db
+      .insert(incidentRecords)
+      .values([
+        ...Array.from({ length: 12 }, (_, i) => day(String(1 + (i % 10)).padStart(2, '0'))),
+        day('11', { category: 'incest', province: 'gb', area: 'rural' }),
+      ]);
     const releases = async () => (await t.database.db.select({ id: statisticsReleases.id }).from(statisticsReleases)).length;
     const audited = async () => (await auditActions('statistics.publish')).length;
     const first = await t.services.statistics.publish(team.supervisor, { from: '2015-03-01', to: '2015-03-10' });
@@ -263,8 +326,12 @@ forEachEngine('statistics', (engine) => {
       return true;
     });
     // Inside it, around it, or its comparison period (March 2014) overlapping: all refused, nothing stored or audited.
-    for (const period of [{ from: '2015-03-05', to: '2015-03-06' }, { from: '2015-02-01', to: '2015-03-31' }, { from: '2014-03-05', to: '2014-03-20' }]) {
-      await assert.rejects(t.services.statistics.publish('cli', period), overlapRefusal, JSON.stringify(period));
+    for (const period of [
+      { from: '2015-03-05', to: '2015-03-06' },
+      { from: '2015-02-01', to: '2015-03-31' },
+      { from: '2014-03-05', to: '2014-03-20' },
+    ]) {
+      await assert.rejects(t.services.statistics.publish(commandLine, period), overlapRefusal, JSON.stringify(period));
     }
     assert.equal(await releases(), count);
     assert.equal(await audited(), entries);
@@ -282,11 +349,14 @@ forEachEngine('statistics', (engine) => {
       const services = [t.services, other ? createServices(other, t.keyring) : t.services];
       // Eight periods, each overlapping all the others without being the same: only one may be published.
       const periods = Array.from({ length: 8 }, (_, i) => ({ from: '2016-05-01', to: `2016-05-${String(10 + i)}` }));
-      const results = await Promise.allSettled(periods.map((period, i) => services[i % 2]!.statistics.publish('cli', period)));
+      const results = await Promise.allSettled(periods.map((period, i) => services[i % 2]!.statistics.publish(commandLine, period)));
       const published = results.filter((r) => r.status === 'fulfilled');
       assert.equal(published.length, 1, JSON.stringify(results.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason)))));
       for (const r of results) if (r.status === 'rejected') assert.ok(overlapRefusal(r.reason), String(r.reason));
-      const stored = await t.database.db.select({ from: statisticsReleases.periodFrom }).from(statisticsReleases).where(eq(statisticsReleases.periodFrom, '2016-05-01'));
+      const stored = await t.database.db
+        .select({ from: statisticsReleases.periodFrom })
+        .from(statisticsReleases)
+        .where(eq(statisticsReleases.periodFrom, '2016-05-01'));
       assert.equal(stored.length, 1);
     } finally {
       await other?.close();
@@ -296,19 +366,28 @@ forEachEngine('statistics', (engine) => {
   test('API: releases listed, one as JSON (withheld cells null, flagged) and as CSV; unknown ids are 404', async () => {
     const list = await t.app.inject('/api/v1/statistics/releases');
     assert.equal(list.statusCode, 200);
-    const { releases } = list.json() as { releases: { id: number; period: { from: string; to: string }; total: number | null; links: { csv: string } }[] };
+    const { releases } = list.json() as {
+      releases: { id: number; period: { from: string; to: string }; total: number | null; links: { csv: string } }[];
+    };
     const year = releases.find((r) => r.period.from === '2011-01-01' && r.period.to === '2011-12-31')!;
     assert.equal(year.total, 22);
     const one = await t.app.inject(`/api/v1/statistics/releases/${year.id}`);
     assert.equal(one.statusCode, 200);
-    const body = one.json() as { id: number; k: number; tables: { dimension: string; rows: { key: string; count: { value: number | null; suppressed: boolean } }[] }[] };
+    const body = one.json() as {
+      id: number;
+      k: number;
+      tables: { dimension: string; rows: { key: string; count: { value: number | null; suppressed: boolean } }[] }[];
+    };
     assert.equal(body.id, year.id);
     const sex = body.tables.find((x) => x.dimension === 'sex')!;
-    assert.deepEqual(sex.rows.map((r) => [r.key, r.count]), [
-      ['girl', { value: null, suppressed: true }],
-      ['boy', { value: null, suppressed: true }],
-      ['unknown', { value: null, suppressed: true }],
-    ]);
+    assert.deepEqual(
+      sex.rows.map((r) => [r.key, r.count]),
+      [
+        ['girl', { value: null, suppressed: true }],
+        ['boy', { value: null, suppressed: true }],
+        ['unknown', { value: null, suppressed: true }],
+      ],
+    );
     assert.ok(!one.body.includes('"value":2,'), 'the withheld 2 appears nowhere');
     const csvFile = await t.app.inject(year.links.csv);
     assert.equal(csvFile.statusCode, 200);
@@ -326,7 +405,9 @@ forEachEngine('statistics', (engine) => {
   });
 
   test('dashboard and annual report in Urdu and English, Western or Urdu digits, without scripts', async () => {
-    const { releases } = (await t.app.inject('/api/v1/statistics/releases')).json() as { releases: { id: number; period: { to: string } }[] };
+    const { releases } = (await t.app.inject('/api/v1/statistics/releases')).json() as {
+      releases: { id: number; period: { to: string } }[];
+    };
     const year = releases.find((r) => r.period.to === '2011-12-31')!;
     const ur = await t.app.inject(`/ur/statistics?release=${year.id}`);
     assert.equal(ur.statusCode, 200);
@@ -370,11 +451,19 @@ forEachEngine('statistics', (engine) => {
     assert.ok(exported.body.includes('2011-01-01,2011-12-31,sex,boy,,2,true,'));
 
     const form = '/console/en/statistics/media';
-    const refusedForm = await analyst.post(form, { date: '2022-02-02', newspaper: 'Dawn', headline: '', category: 'rape', sex: 'girl' }, { formPage: form });
+    const refusedForm = await analyst.post(
+      form,
+      { date: '2022-02-02', newspaper: 'Dawn', headline: '', category: 'rape', sex: 'girl' },
+      { formPage: form },
+    );
     assert.equal(refusedForm.statusCode, 400);
     assert.match(refusedForm.body, /id="m-headline-error"/);
     assert.ok(refusedForm.body.includes('value="Dawn"'), 'what was typed is kept');
-    const added = await analyst.post(form, { date: '2022-02-02', newspaper: 'Dawn', headline: 'Console headline', category: 'rape', sex: 'girl' }, { formPage: form });
+    const added = await analyst.post(
+      form,
+      { date: '2022-02-02', newspaper: 'Dawn', headline: 'Console headline', category: 'rape', sex: 'girl' },
+      { formPage: form },
+    );
     assert.equal(added.statusCode, 303);
     assert.ok((await analyst.get(form)).body.includes('Console headline'));
 
@@ -394,10 +483,15 @@ forEachEngine('statistics', (engine) => {
       });
     };
     const header = mediaColumns.join(',');
-    const rejected = await upload(`${header}\n2022-03-01,Dawn,One,,rape,punjab,,,girl,,,,\n2022-03-02,Dawn,Two,,rape,punjab,,,girl,,,,nowhere\n`);
+    const rejected = await upload(
+      `${header}\n2022-03-01,Dawn,One,,rape,punjab,,,girl,,,,\n2022-03-02,Dawn,Two,,rape,punjab,,,girl,,,,nowhere\n`,
+    );
     assert.equal(rejected.statusCode, 400);
     assert.match(rejected.body, /Nothing was imported: 1 problems in 2 rows/);
-    assert.match(rejected.body, /<tr><td>3<\/td><td><code dir="ltr">police_status<\/code><\/td><td>Use one of the values of the form\.<\/td><\/tr>/);
+    assert.match(
+      rejected.body,
+      /<tr><td>3<\/td><td><code dir="ltr">police_status<\/code><\/td><td>Use one of the values of the form\.<\/td><\/tr>/,
+    );
     const accepted = await upload(`${header}\n2022-03-01,Dawn,One,,rape,punjab,,,girl,,,,\n`);
     assert.equal(accepted.statusCode, 200);
     assert.match(accepted.body, /1 newspaper reports were imported/);
@@ -405,10 +499,18 @@ forEachEngine('statistics', (engine) => {
     const supervisor = new Browser(t);
     assert.equal((await supervisor.signIn(await enrolStaff(t, 'supervisor'))).statusCode, 303);
     const statsPage = '/console/en/statistics';
-    const wrong = await supervisor.post('/console/en/statistics/publish', { from: '2012-01-01', to: '2012-12-31', k: '1' }, { formPage: statsPage });
+    const wrong = await supervisor.post(
+      '/console/en/statistics/publish',
+      { from: '2012-01-01', to: '2012-12-31', k: '1' },
+      { formPage: statsPage },
+    );
     assert.equal(wrong.statusCode, 400);
     assert.match(wrong.body, /id="p-k-error"/);
-    const published = await supervisor.post('/console/en/statistics/publish', { from: '2012-01-01', to: '2012-12-31', k: '5' }, { formPage: statsPage });
+    const published = await supervisor.post(
+      '/console/en/statistics/publish',
+      { from: '2012-01-01', to: '2012-12-31', k: '5' },
+      { formPage: statsPage },
+    );
     assert.equal(published.statusCode, 303);
     const id = /published=(\d+)/.exec(String(published.headers.location))![1];
     assert.match((await supervisor.get(String(published.headers.location))).body, new RegExp(`Release ${id} is published`));
@@ -431,15 +533,28 @@ forEachEngine('statistics', (engine) => {
 
   test('staff preview shows every count, flagging what a release would withhold; filters must be valid', async () => {
     const preview = await t.services.statistics.preview(team.auditor, { period: { from: '2011-01-01', to: '2011-12-31' } });
-    const sex = Object.fromEntries(preview.tables.find((x) => x.id === 'sex')!.rows.map((r) => [r.key, [r.count.value, r.count.suppressed]]));
+    const sex = Object.fromEntries(
+      preview.tables.find((x) => x.id === 'sex')!.rows.map((r) => [r.key, [r.count.value, r.count.suppressed]]),
+    );
     // Girls too would be withheld: beside them, boys and not known would add up to 2.
     assert.deepEqual(sex, { girl: [20, true], boy: [2, true], unknown: [0, true] });
     await refused(t.services.statistics.preview(team.administrator, { period: { from: '2011-01-01', to: '2011-12-31' } }), 'forbidden');
-    await refused(t.services.statistics.preview(team.auditor, { period: { from: '2011-01-01', to: '2011-12-31' }, province: 'mars' }), 'validation_failed');
-    const exported = await t.services.statistics.exportCsv(team.auditor, { period: { from: '2011-01-01', to: '2011-12-31' }, source: 'hotline' });
+    await refused(
+      t.services.statistics.preview(team.auditor, { period: { from: '2011-01-01', to: '2011-12-31' }, province: 'mars' }),
+      'validation_failed',
+    );
+    const exported = await t.services.statistics.exportCsv(team.auditor, {
+      period: { from: '2011-01-01', to: '2011-12-31' },
+      source: 'hotline',
+    });
     assert.ok(exported.startsWith('period_from,period_to,table,key,province,count,suppressed,percent,change_percent\r\n'));
     assert.ok(exported.includes('2011-01-01,2011-12-31,sex,boy,,2,true,9.1,'), exported.slice(0, 600));
-    assert.deepEqual((await auditActions('statistics.export')).at(-1), { from: '2011-01-01', to: '2011-12-31', province: null, source: 'hotline' });
+    assert.deepEqual((await auditActions('statistics.export')).at(-1), {
+      from: '2011-01-01',
+      to: '2011-12-31',
+      province: null,
+      source: 'hotline',
+    });
   });
 });
 
@@ -448,14 +563,21 @@ test('command line: media import prints the report and exits 1 when it rejects a
   try {
     const bin = new URL('../../bin/hifazat.mjs', import.meta.url).pathname;
     const run = (...args: string[]) =>
-      spawnSync(process.execPath, [bin, ...args], { env: { ...process.env, DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 60_000 });
+      spawnSync(process.execPath, [bin, ...args], {
+        env: { ...process.env, DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
     const header = mediaColumns.join(',');
     const good = '2022-01-05,Dawn,Headline one,,rape,punjab,Lahore,,girl,,,,';
     writeFileSync(join(dir, 'mixed.csv'), `${header}\n${good}\n2022-01-06,Jang,Headline two,,rape,punjab,,,girl,12,,,\n`);
     writeFileSync(join(dir, 'good.csv'), `${header}\n${good}\n`);
     const mixed = run('media', 'import', join(dir, 'mixed.csv'));
     assert.equal(mixed.status, 1, mixed.stderr);
-    assert.equal(mixed.stdout, 'Imported nothing: 1 problem(s) in 2 rows. Correct the file and import it again.\n  row 3, column age_band: invalid_choice\n');
+    assert.equal(
+      mixed.stdout,
+      'Imported nothing: 1 problem(s) in 2 rows. Correct the file and import it again.\n  row 3, column age_band: invalid_choice\n',
+    );
     const imported = run('media', 'import', join(dir, 'good.csv'));
     assert.equal(imported.status, 0, imported.stderr);
     assert.equal(imported.stdout, 'Imported 1 of 1 rows.\n');
@@ -466,7 +588,10 @@ test('command line: media import prints the report and exits 1 when it rejects a
     const overlapping = run('stats', 'publish', '--from', '2022-06-01', '--to', '2022-06-30');
     assert.equal(overlapping.status, 1, overlapping.stderr);
     assert.equal(overlapping.stdout, '');
-    assert.match(overlapping.stderr, /^This period overlaps 2022-01-01 to 2022-12-31 of release 1 without being the same period.* --from: period_overlaps\n$/);
+    assert.match(
+      overlapping.stderr,
+      /^This period overlaps 2022-01-01 to 2022-12-31 of release 1 without being the same period.* --from: period_overlaps\n$/,
+    );
     const correction = run('stats', 'publish', '--from', '2022-01-01', '--to', '2022-12-31', '--k', '3');
     assert.equal(correction.status, 0, correction.stderr);
     assert.equal(correction.stdout, '2\n');

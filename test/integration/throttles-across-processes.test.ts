@@ -27,17 +27,19 @@ describe('per-client limits across two processes [postgres]', { skip: !engines.i
     database = await testDatabase('postgres');
     for (let i = 0; i < 2; i++) {
       const port = await freePort();
-      servers.push(startServerProcess({
-        PATH: process.env.PATH,
-        DATA_DIR: join(workDir, `data-${i}`),
-        // One data key, as every process of one installation has: the throttles' tags derive from it.
-        HIFAZAT_KEY_FILE: join(workDir, 'data.key'),
-        DATABASE_URL: database.url!,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        CLIENT_UNVERIFIED_REPORTS_PER_HOUR: '3',
-      }));
+      servers.push(
+        startServerProcess({
+          PATH: process.env.PATH,
+          DATA_DIR: join(workDir, `data-${i}`),
+          // One data key, as every process of one installation has: the throttles' tags derive from it.
+          HIFAZAT_KEY_FILE: join(workDir, 'data.key'),
+          DATABASE_URL: database.url!,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'warn',
+          CLIENT_UNVERIFIED_REPORTS_PER_HOUR: '3',
+        }),
+      );
       bases.push(`http://127.0.0.1:${port}`);
       // The first creates the key file; the second must read the same one.
       await waitUntilReady(bases[i]!, servers[i]!);
@@ -59,7 +61,11 @@ describe('per-client limits across two processes [postgres]', { skip: !engines.i
   test('reports without proof of work: three an hour for one client, not three per process', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const response = await fetch(`${base(i)}/api/v1/reports`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report) });
+      const response = await fetch(`${base(i)}/api/v1/reports`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(report),
+      });
       statuses.push(response.status);
     }
     assert.deepEqual(statuses, [201, 201, 201, 429, 429, 429]);
@@ -70,7 +76,9 @@ describe('per-client limits across two processes [postgres]', { skip: !engines.i
     for (let i = 0; i < 6; i++) {
       const body = String(i).padStart(35, '3');
       const response = await fetch(`${base(i)}/api/v1/follow-up`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ receipt: body + String(dammCheckDigit(body)) }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ receipt: body + String(dammCheckDigit(body)) }),
       });
       statuses.push(response.status);
     }
@@ -81,7 +89,10 @@ describe('per-client limits across two processes [postgres]', { skip: !engines.i
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
       const page = await fetch(`${base(i)}/console/en/sign-in`);
-      const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const cookie = page.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
       const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
       assert.ok(token);
       const response = await fetch(`${base(i)}/console/en/sign-in`, {

@@ -7,13 +7,14 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { eq, inArray, isNotNull } from 'drizzle-orm';
 import { loadConfig } from '../../src/config.ts';
-import { pakistanToday } from '../../src/domain/report.ts';
+import { reportContexts } from '../../src/domain/encryption-contexts.ts';
+import { pakistanToday } from '../../src/domain/pakistan-time.ts';
 import type { Counts } from '../../src/domain/statistics.ts';
 import { openStorage, type Opened } from '../../src/main.ts';
 import { createServices, type Services } from '../../src/services/index.ts';
 import { sealTypedDistricts } from '../../src/services/districts.ts';
+import { DistrictStore } from '../../src/store/districts.ts';
 import { Keyring } from '../../src/services/keys.ts';
-import { reportContexts } from '../../src/services/reports.ts';
 import { migrate, openDatabase, type Database } from '../../src/store/database.ts';
 import { incidentRecords, reportDistrictsToSeal, reports } from '../../src/store/schema.ts';
 import { testApp, type TestApp } from '../helpers/app.ts';
@@ -35,7 +36,10 @@ async function tablesHolding(database: Database, needle: string): Promise<string
     assert.ok(tables.length > 20, 'the scan sees the schema');
     const found: string[] = [];
     for (const { name } of tables) {
-      const [row] = await raw.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${name}" t WHERE strpos(row_to_json(t)::text, $1) > 0`, [needle]);
+      const [row] = await raw.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM "${name}" t WHERE strpos(row_to_json(t)::text, $1) > 0`,
+        [needle],
+      );
       if (row!.n > 0) found.push(`${name} (${row!.n})`);
     }
     return found;
@@ -53,7 +57,12 @@ forEachEngine('a typed district not on the list', (engine) => {
   let listedReportId: string;
 
   const reportIdOf = async (receipt: string) =>
-    (await t.database.db.select({ id: reports.id }).from(reports).where(eq(reports.receiptHash, t.keyring.mac('receipt-lookup', receipt))))[0]!.id;
+    (
+      await t.database.db
+        .select({ id: reports.id })
+        .from(reports)
+        .where(eq(reports.receiptHash, t.keyring.mac('receipt-lookup', receipt)))
+    )[0]!.id;
 
   before(async () => {
     t = await testApp(engine);
@@ -81,16 +90,29 @@ forEachEngine('a typed district not on the list', (engine) => {
 
   test('leaves no trace of the typed text in any table; a listed one is kept as the list names it', async () => {
     // Control: the scan finds text kept in clear.
-    assert.ok((await tablesHolding(t.database, 'Lahore')).some((table) => table.startsWith('reports ')), 'the scan finds clear text');
+    assert.ok(
+      (await tablesHolding(t.database, 'Lahore')).some((table) => table.startsWith('reports ')),
+      'the scan finds clear text',
+    );
     await assertNowhere(t.database, typedByApi);
     await assertNowhere(t.database, typedByForm);
-    const rows = await t.database.db.select().from(reports).where(inArray(reports.id, [apiReportId, formReportId, listedReportId]));
+    const rows = await t.database.db
+      .select()
+      .from(reports)
+      .where(inArray(reports.id, [apiReportId, formReportId, listedReportId]));
     const byId = new Map(rows.map((r) => [r.id, r]));
     assert.equal(byId.get(listedReportId)!.district, 'Lahore');
     assert.equal(byId.get(listedReportId)!.districtTyped, null, 'a listed district needs no ciphertext');
-    for (const [id, typed] of [[apiReportId, typedByApi], [formReportId, typedByForm]] as const) {
+    for (const [id, typed] of [
+      [apiReportId, typedByApi],
+      [formReportId, typedByForm],
+    ] as const) {
       assert.equal(byId.get(id)!.district, null);
-      assert.equal(t.keyring.decrypt(byId.get(id)!.districtTyped!, reportContexts.district(id)), typed, 'kept encrypted, in its own context');
+      assert.equal(
+        t.keyring.decrypt(byId.get(id)!.districtTyped!, reportContexts.district(id)),
+        typed,
+        'kept encrypted, in its own context',
+      );
     }
   });
 
@@ -98,7 +120,11 @@ forEachEngine('a typed district not on the list', (engine) => {
     const analyst = await enrolStaff(t, 'analyst');
     const browser = new Browser(t);
     assert.equal((await browser.signIn(analyst)).statusCode, 303);
-    for (const [id, typed] of [[apiReportId, typedByApi], [formReportId, typedByForm], [listedReportId, 'Lahore']] as const) {
+    for (const [id, typed] of [
+      [apiReportId, typedByApi],
+      [formReportId, typedByForm],
+      [listedReportId, 'Lahore'],
+    ] as const) {
       const page = await browser.get(`/console/en/reports/${id}`);
       assert.equal(page.statusCode, 200, page.body);
       assert.ok(page.body.includes(typed), `the report page shows the district ${typed}`);
@@ -113,7 +139,10 @@ forEachEngine('a typed district not on the list', (engine) => {
     assert.equal(place('punjab', null), 1, 'the typed district: other districts of Punjab');
     assert.equal(place('punjab', 'Lahore'), 1);
     assert.equal(place('gb', null), 1);
-    assert.equal(counts.geography.reduce((sum, g) => sum + g.count, 0), 3);
+    assert.equal(
+      counts.geography.reduce((sum, g) => sum + g.count, 0),
+      3,
+    );
     const incidents = await t.database.db.select({ district: incidentRecords.district }).from(incidentRecords);
     assert.deepEqual(incidents.map((r) => r.district).sort(), ['Lahore', null, null]);
   });
@@ -124,7 +153,9 @@ async function migrateBefore(database: Database, version: string): Promise<void>
   const dir = new URL('../../src/store/migrations/', import.meta.url);
   const files = (await readdir(dir)).filter((f) => f.endsWith('.sql') && f < version).sort();
   await database.rawTransaction(async (raw) => {
-    await raw.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+    await raw.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
     for (const file of files) {
       await raw.exec(await readFile(new URL(file, dir), 'utf8'));
       await raw.query('INSERT INTO schema_migrations (version) VALUES ($1)', [file.replace(/\.sql$/, '')]);
@@ -161,12 +192,19 @@ forEachEngine('districts typed before migration 0010', (engine) => {
     // What the report statement stored before 0010: the list's name when on the list, else as typed.
     await database.rawTransaction(async (raw) => {
       const report = async (id: string, district: string) => {
-        await raw.query("INSERT INTO cases (id, reference) VALUES ($1, 'HZ-2026-' || lpad(nextval('case_reference_seq')::text, 6, '0'))", [id]);
+        await raw.query("INSERT INTO cases (id, reference) VALUES ($1, 'HZ-2026-' || lpad(nextval('case_reference_seq')::text, 6, '0'))", [
+          id,
+        ]);
         await raw.query(
           `INSERT INTO reports (id, case_id, receipt_hash, kind, language, province, district, area, child_age_band, child_sex,
              abuser_relationship, place, police_status, reporter_relationship, sensitive, source)
            VALUES ($1, $1, $2, 'abuse', 'ur', 'punjab', $3, 'urban', '6-10', 'girl', 'neighbour', 'street', 'not_yet', 'parent', $4, 'api')`,
-          [id, randomBytes(32), district, keyring.encrypt(JSON.stringify({ site: null, description: 'پرانی رپورٹ' }), reportContexts.sensitive(id))],
+          [
+            id,
+            randomBytes(32),
+            district,
+            keyring.encrypt(JSON.stringify({ site: null, description: 'پرانی رپورٹ' }), reportContexts.sensitive(id)),
+          ],
         );
         await raw.query(
           `INSERT INTO incident_records (id, case_id, source, reported_on, province, district, victim_sex, age_band)
@@ -207,7 +245,10 @@ forEachEngine('districts typed before migration 0010', (engine) => {
 
   test('migration 0010 keeps typed districts out of every clear column; only a table for the keyed step holds them', async () => {
     assert.deepEqual(await services.statistics.liveCounts({ period: march }), countsBefore);
-    assert.ok((await tablesHolding(database, typedByApi)).some((table) => table.startsWith('incident_monthly_counts ')), 'the monthly counts held typed districts');
+    assert.ok(
+      (await tablesHolding(database, typedByApi)).some((table) => table.startsWith('incident_monthly_counts ')),
+      'the monthly counts held typed districts',
+    );
     assert.ok((await migrate(database)).includes('0010_district_typed'));
     assert.deepEqual(await tablesHolding(database, typedByApi), ['report_districts_to_seal (1)']);
     assert.equal((await database.db.select().from(reportDistrictsToSeal)).length, manyTyped + 1);
@@ -258,7 +299,7 @@ forEachEngine('districts typed before migration 0010', (engine) => {
       return transaction(...args);
     }) as typeof transaction;
     try {
-      assert.equal(await sealTypedDistricts(database, keyring), 0);
+      assert.equal(await sealTypedDistricts(new DistrictStore(database), keyring), 0);
       assert.equal(transactions, 0);
     } finally {
       database.db.transaction = transaction;

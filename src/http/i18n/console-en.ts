@@ -1,5 +1,10 @@
+import type { caseStates, closureReasons } from '../../domain/case.ts';
+import type { categories, classificationTags, firStatuses, legalBases, referralMethods } from '../../domain/classification.ts';
+import type { reportKinds, reportSources } from '../../domain/report.ts';
+import { passwordMaxLength, passwordMinLength, type staffRoles, type staffStatuses } from '../../domain/staff.ts';
+import { retentionDaysRange } from '../../services/settings.ts';
 import { consoleStatisticsEn } from './console-statistics-en.ts';
-import type { Widen } from './en.ts';
+import type { Labels, Widen } from './en.ts';
 
 /** The analysts' console in English. Staff-facing words may be technical (triage, FIR). */
 export const consoleEn = {
@@ -8,7 +13,9 @@ export const consoleEn = {
   signedInAs: 'Signed in as',
   signOut: 'Sign out',
   signOutEverywhere: 'Sign out everywhere',
-  roles: { administrator: 'Administrator', supervisor: 'Supervisor', analyst: 'Analyst', auditor: 'Auditor' },
+  roles: { administrator: 'Administrator', supervisor: 'Supervisor', analyst: 'Analyst', auditor: 'Auditor' } satisfies Labels<
+    typeof staffRoles
+  >,
   signIn: {
     title: 'Staff sign-in',
     email: 'Email',
@@ -23,7 +30,7 @@ export const consoleEn = {
     title: 'Set up your account',
     intro: 'Choose a password and connect an authenticator app. Both are needed every time you sign in.',
     password: 'New password',
-    passwordHint: 'At least 12 characters. A few unrelated words make a strong, memorable password.',
+    passwordHint: `At least ${passwordMinLength} characters. A few unrelated words make a strong, memorable password.`,
     passwordAgain: 'New password again',
     scan: 'Scan this code with an authenticator app (for example FreeOTP or Aegis), or type the key below.',
     key: 'Key',
@@ -36,13 +43,13 @@ export const consoleEn = {
     continue: 'Go to sign-in',
   },
   problems: {
-    password_too_short: 'Use at least 12 characters.',
-    password_too_long: 'Use at most 256 characters.',
+    password_too_short: `Use at least ${passwordMinLength} characters.`,
+    password_too_long: `Use at most ${passwordMaxLength} characters.`,
     password_common: 'This password is too common or too easy to guess. Choose another.',
     passwords_differ: 'The two passwords are not the same.',
     code_wrong: 'That code is not right. Check the time on your phone and try the newest code.',
     email_taken: 'This email already has an account.',
-    retention_range: 'Give a whole number of days from 30 to 3650.',
+    retention_range: `Give a whole number of days from ${retentionDaysRange.min} to ${retentionDaysRange.max}.`,
     invalid_email: 'Enter an email address.',
     invalid_choice: 'Choose one of the options.',
     required: 'Answer this.',
@@ -54,7 +61,7 @@ export const consoleEn = {
     name: 'Name',
     role: 'Role',
     status: 'Status',
-    statuses: { invited: 'Invited', active: 'Active', disabled: 'Disabled' },
+    statuses: { invited: 'Invited', active: 'Active', disabled: 'Disabled' } satisfies Labels<typeof staffStatuses>,
     inviteHeading: 'Invite a member of staff',
     invite: 'Create account and enrolment link',
     inviteLink: 'Send this one-time link to the new member of staff by a safe channel. It works for 72 hours.',
@@ -122,9 +129,20 @@ export const consoleEn = {
     sameIncident: 'likely same incident',
     link: 'Link into this case',
     fields: {
-      kind: 'Kind', received: 'Received', occurredOn: 'When', province: 'Province', district: 'District', area: 'Area',
-      age: 'Age band', sex: 'Sex', abuser: 'Suspected person', place: 'Place', danger: 'In danger now',
-      police: 'Police', reporter: 'Reporter is', source: 'Source',
+      kind: 'Kind',
+      received: 'Received',
+      occurredOn: 'When',
+      province: 'Province',
+      district: 'District',
+      area: 'Area',
+      age: 'Age band',
+      sex: 'Sex',
+      abuser: 'Suspected person',
+      place: 'Place',
+      danger: 'In danger now',
+      police: 'Police',
+      reporter: 'Reporter is',
+      source: 'Source',
     },
   },
   classification: {
@@ -174,25 +192,59 @@ export const consoleEn = {
     markRead: 'Mark reporter messages read',
   },
   enums: {
-    states: { new: 'New', triaged: 'Triaged', in_progress: 'In progress', referred: 'Referred', closed: 'Closed' },
-    closureReasons: { actioned: 'Actioned', no_further_action: 'No further action', duplicate: 'Duplicate', unfounded: 'Unfounded' },
+    states: { new: 'New', triaged: 'Triaged', in_progress: 'In progress', referred: 'Referred', closed: 'Closed' } satisfies Labels<
+      typeof caseStates
+    >,
+    closureReasons: {
+      actioned: 'Actioned',
+      no_further_action: 'No further action',
+      duplicate: 'Duplicate',
+      unfounded: 'Unfounded',
+    } satisfies Labels<typeof closureReasons>,
     categories: {
-      abduction: 'Abduction', kidnapping: 'Kidnapping', missing: 'Missing child', rape: 'Rape', sodomy: 'Sodomy',
-      gang_rape: 'Gang rape', gang_sodomy: 'Gang sodomy', attempted_rape: 'Attempted rape', attempted_sodomy: 'Attempted sodomy',
-      attempted_abuse: 'Attempted child sexual abuse', abuse_material: 'Child sexual abuse material',
-      murder_after_abuse: 'Murder after sexual abuse', incest: 'Incest', child_marriage: 'Child marriage', vani: 'Vani',
-      online_grooming: 'Online grooming', sextortion: 'Sextortion', other: 'Other',
-    },
+      abduction: 'Abduction',
+      kidnapping: 'Kidnapping',
+      missing: 'Missing child',
+      rape: 'Rape',
+      sodomy: 'Sodomy',
+      gang_rape: 'Gang rape',
+      gang_sodomy: 'Gang sodomy',
+      attempted_rape: 'Attempted rape',
+      attempted_sodomy: 'Attempted sodomy',
+      attempted_abuse: 'Attempted child sexual abuse',
+      abuse_material: 'Child sexual abuse material',
+      murder_after_abuse: 'Murder after sexual abuse',
+      incest: 'Incest',
+      child_marriage: 'Child marriage',
+      vani: 'Vani',
+      online_grooming: 'Online grooming',
+      sextortion: 'Sextortion',
+      other: 'Other',
+    } satisfies Labels<typeof categories>,
     legalBases: {
-      ppc_292a: 'PPC 292A (exposure to seduction)', ppc_292b_292c: 'PPC 292B/292C (child pornography, as the statute says)',
-      ppc_328a: 'PPC 328A (cruelty to a child)', ppc_369a: 'PPC 369A (trafficking)', ppc_377a_377b: 'PPC 377A/377B (sexual abuse)',
-      peca_22: 'PECA section 22', zarra: 'ZARRA 2020',
-    },
-    tags: { self_generated: 'Self-generated', sextortion: 'Sextortion', grooming: 'Grooming', ai_generated: 'AI-generated', live_streamed: 'Live-streamed' },
-    methods: { phone: 'Phone', email: 'Email', letter: 'Letter', portal: 'Online portal', in_person: 'In person' },
-    firStatuses: { registered: 'Registered', refused: 'Refused', pending: 'Pending', not_applicable: 'Not applicable' },
-    kinds: { online_material: 'Online material', abuse: 'Abuse of a child' },
-    sources: { portal: 'Web form', api: 'API', staff: 'Filed by staff' },
+      ppc_292a: 'PPC 292A (exposure to seduction)',
+      ppc_292b_292c: 'PPC 292B/292C (child pornography, as the statute says)',
+      ppc_328a: 'PPC 328A (cruelty to a child)',
+      ppc_369a: 'PPC 369A (trafficking)',
+      ppc_377a_377b: 'PPC 377A/377B (sexual abuse)',
+      peca_22: 'PECA section 22',
+      zarra: 'ZARRA 2020',
+    } satisfies Labels<typeof legalBases>,
+    tags: {
+      self_generated: 'Self-generated',
+      sextortion: 'Sextortion',
+      grooming: 'Grooming',
+      ai_generated: 'AI-generated',
+      live_streamed: 'Live-streamed',
+    } satisfies Labels<typeof classificationTags>,
+    methods: { phone: 'Phone', email: 'Email', letter: 'Letter', portal: 'Online portal', in_person: 'In person' } satisfies Labels<
+      typeof referralMethods
+    >,
+    firStatuses: { registered: 'Registered', refused: 'Refused', pending: 'Pending', not_applicable: 'Not applicable' } satisfies Labels<
+      typeof firStatuses
+    >,
+    kinds: { online_material: 'Online material', abuse: 'Abuse of a child' } satisfies Labels<typeof reportKinds>,
+    sources: { portal: 'Web form', api: 'API', staff: 'Filed by staff' } satisfies Labels<typeof reportSources>,
   },
   fileReport: {
     title: 'File a report for a caller',
@@ -207,7 +259,7 @@ export const consoleEn = {
   settings: {
     title: 'Settings',
     retention: 'Keep closed cases for (days)',
-    retentionHint: 'Then the case, its reports, notes, messages and referrals are deleted; only the anonymous statistical record stays. Between 30 and 3650 days.',
+    retentionHint: `Then the case, its reports, notes, messages and referrals are deleted; only the anonymous statistical record stays. Between ${retentionDaysRange.min} and ${retentionDaysRange.max} days.`,
     save: 'Save settings',
     saved: 'Settings saved.',
   },

@@ -1,3 +1,15 @@
+import { earliestMediaDate, mediaLimits, type mediaColumns } from '../../domain/media.ts';
+import { sameIncidentWithinDays } from '../../domain/same-incident.ts';
+import { maxK, maxPeriodYears, minK, type incidentSources } from '../../domain/statistics.ts';
+import type { Labels } from './en.ts';
+
+/** The newspaper import's limits as both languages write them: Western digits, thousands separated. */
+export const mediaImport = {
+  earliestYear: earliestMediaDate.slice(0, 4),
+  maxRows: mediaLimits.maxRows.toLocaleString('en'),
+  maxMegabytes: mediaLimits.maxBytes / 2 ** 20,
+};
+
 /** The console's statistics pages in English (the `statistics` section of console-en.ts). */
 export const consoleStatisticsEn = {
   nav: 'Statistics',
@@ -11,14 +23,16 @@ export const consoleStatisticsEn = {
   source: 'Source',
   all: 'All',
   apply: 'Show',
-  sources: { hotline: 'Hotline', media: 'Newspapers' },
+  sources: { hotline: 'Hotline', media: 'Newspapers' } satisfies Labels<typeof incidentSources>,
   wouldWithhold: 'would be withheld',
-  wouldWithholdNote: (k: string) => `Counts marked “would be withheld” are below ${k}, or withheld so that they cannot be worked out from the others. A release shows “–” instead.`,
+  wouldWithholdNote: (k: string) =>
+    `Counts marked “would be withheld” are below ${k}, or withheld so that they cannot be worked out from the others. A release shows “–” instead.`,
   export: 'Download these tables (CSV)',
   previousPeriod: (period: string) => `Previous period: ${period}`,
   publish: {
     heading: 'Publish',
-    intro: 'Publishes the statistics of this period for the public: every source and province, with small counts withheld. A release cannot be changed or withdrawn; a correction is a new release.',
+    intro:
+      'Publishes the statistics of this period for the public: every source and province, with small counts withheld. A release cannot be changed or withdrawn; a correction is a new release.',
     k: 'Smallest count published (k)',
     submit: 'Publish these statistics',
     done: (id: string) => `Release ${id} is published.`,
@@ -28,13 +42,24 @@ export const consoleStatisticsEn = {
   media: {
     nav: 'Newspaper reports',
     title: 'Newspaper reports',
-    intro: 'Incidents reported in newspapers are counted in the statistics beside hotline cases, as Sahil counts them. Enter one per child and incident.',
+    intro:
+      'Incidents reported in newspapers are counted in the statistics beside hotline cases, as Sahil counts them. Enter one per child and incident.',
     addHeading: 'Add a newspaper report',
     fields: {
-      date: 'Date of the newspaper', newspaper: 'Newspaper', headline: 'Headline', url: 'Link (optional)', category: 'Kind of abuse',
-      province: 'Province', district: 'District', area: 'City or village', sex: 'Sex of the child', age_band: 'Age of the child',
-      relationship: 'Suspected person', place: 'Place', police_status: 'Police (FIR)',
-    },
+      date: 'Date of the newspaper',
+      newspaper: 'Newspaper',
+      headline: 'Headline',
+      url: 'Link (optional)',
+      category: 'Kind of abuse',
+      province: 'Province',
+      district: 'District',
+      area: 'City or village',
+      sex: 'Sex of the child',
+      age_band: 'Age of the child',
+      relationship: 'Suspected person',
+      place: 'Place',
+      police_status: 'Police (FIR)',
+    } satisfies Labels<typeof mediaColumns>,
     notKnown: 'Not known',
     choose: 'Choose…',
     add: 'Add',
@@ -45,13 +70,14 @@ export const consoleStatisticsEn = {
     file: 'CSV file',
     upload: 'Check and import',
     imported: (n: string) => `${n} newspaper reports were imported.`,
-    rejected: (problems: string, rows: string) => `Nothing was imported: ${problems} problems in ${rows} rows. Correct them and upload the whole file again.`,
+    rejected: (problems: string, rows: string) =>
+      `Nothing was imported: ${problems} problems in ${rows} rows. Correct them and upload the whole file again.`,
     row: 'Row',
     column: 'Column',
     problem: 'Problem',
     recentHeading: 'Entered most recently',
     duplicatesHeading: 'Possibly counted twice',
-    duplicatesIntro: 'Newspaper reports within three days of another record with the same district, age, sex and kind of abuse. Remove the newspaper report if it is the same incident.',
+    duplicatesIntro: `Newspaper reports within ${sameIncidentWithinDays} days of another record in the same district, whose age, sex and kind of abuse agree wherever both are known. Remove the newspaper report if it is the same incident.`,
     noDuplicates: 'None found.',
     sameAs: 'May be the same as',
     hotlineCase: 'Hotline case',
@@ -61,7 +87,7 @@ export const consoleStatisticsEn = {
   problems: {
     invalid_date: 'Give a real date (YYYY-MM-DD).',
     future_date: 'This date is in the future.',
-    too_old: 'This date is before 1990.',
+    too_old: `This date is before ${mediaImport.earliestYear}.`,
     required: 'Fill this in.',
     too_long: 'This is too long.',
     invalid_choice: 'Use one of the values of the form.',
@@ -74,8 +100,8 @@ export const consoleStatisticsEn = {
     unknown_column: 'A column that is not part of the format.',
     missing_column: 'This column is missing from the header.',
     duplicate_column: 'This column appears twice in the header.',
-    too_many_rows: 'Too many rows: at most 20,000 in one file.',
-    file_too_large: 'The file is too large: at most 5 MB.',
+    too_many_rows: `Too many rows: at most ${mediaImport.maxRows} in one file.`,
+    file_too_large: `The file is too large: at most ${mediaImport.maxMegabytes} MB.`,
     not_utf8: 'The file is not UTF-8 text. Save it as “CSV UTF-8”.',
     empty_file: 'The file is empty.',
     no_rows: 'The file has no rows after the header.',
@@ -83,9 +109,9 @@ export const consoleStatisticsEn = {
     unterminated_quote: 'A quoted field is not closed.',
     stray_quote: 'A quote mark in the middle of a field.',
     period_order: 'The end is before the start.',
-    period_too_long: 'At most 10 years at a time.',
+    period_too_long: `At most ${maxPeriodYears} years at a time.`,
     period_overlaps:
       'This period, or the one it is compared with, overlaps a published release without being the same period: the two could be subtracted from each other. Publish exactly the same period again to correct a release, or a period that overlaps none.',
-    invalid_k: 'A whole number from 2 to 100.',
+    invalid_k: `A whole number from ${minK} to ${maxK}.`,
   },
 };

@@ -1,5 +1,8 @@
-import type { Widen } from './en.ts';
-import type { consoleStatisticsEn } from './console-statistics-en.ts';
+import type { mediaColumns } from '../../domain/media.ts';
+import { sameIncidentWithinDays } from '../../domain/same-incident.ts';
+import { maxK, maxPeriodYears, minK, type incidentSources } from '../../domain/statistics.ts';
+import { mediaImport, type consoleStatisticsEn } from './console-statistics-en.ts';
+import type { Labels, Widen } from './en.ts';
 
 /** The console's statistics pages in Urdu (the `statistics` section of console-ur.ts). */
 export const consoleStatisticsUr: Widen<typeof consoleStatisticsEn> = {
@@ -13,14 +16,16 @@ export const consoleStatisticsUr: Widen<typeof consoleStatisticsEn> = {
   source: 'ذریعہ',
   all: 'سب',
   apply: 'دکھائیں',
-  sources: { hotline: 'ہیلپ لائن', media: 'اخبارات' },
+  sources: { hotline: 'ہیلپ لائن', media: 'اخبارات' } satisfies Labels<typeof incidentSources>,
   wouldWithhold: 'روکا جائے گا',
-  wouldWithholdNote: (k: string) => `”روکا جائے گا“ والے عدد ${k} سے کم ہیں، یا اس لیے روکے گئے ہیں کہ دوسروں سے نکالے نہ جا سکیں۔ ریلیز میں ان کی جگہ ”–“ دکھایا جاتا ہے۔`,
+  wouldWithholdNote: (k: string) =>
+    `”روکا جائے گا“ والے عدد ${k} سے کم ہیں، یا اس لیے روکے گئے ہیں کہ دوسروں سے نکالے نہ جا سکیں۔ ریلیز میں ان کی جگہ ”–“ دکھایا جاتا ہے۔`,
   export: 'یہ جدول ڈاؤن لوڈ کریں (CSV)',
   previousPeriod: (period: string) => `پچھلا دور: ${period}`,
   publish: {
     heading: 'شائع کریں',
-    intro: 'اس دور کے اعداد و شمار عوام کے لیے شائع کرتا ہے: تمام ذرائع اور صوبے، چھوٹے عدد روک کر۔ ریلیز بدلی یا واپس نہیں لی جا سکتی؛ درستی نئی ریلیز سے ہوتی ہے۔',
+    intro:
+      'اس دور کے اعداد و شمار عوام کے لیے شائع کرتا ہے: تمام ذرائع اور صوبے، چھوٹے عدد روک کر۔ ریلیز بدلی یا واپس نہیں لی جا سکتی؛ درستی نئی ریلیز سے ہوتی ہے۔',
     k: 'شائع ہونے والا سب سے چھوٹا عدد (k)',
     submit: 'یہ اعداد و شمار شائع کریں',
     done: (id: string) => `ریلیز ${id} شائع ہو گئی۔`,
@@ -30,13 +35,24 @@ export const consoleStatisticsUr: Widen<typeof consoleStatisticsEn> = {
   media: {
     nav: 'اخباری رپورٹیں',
     title: 'اخباری رپورٹیں',
-    intro: 'اخبارات میں رپورٹ ہونے والے واقعات ہیلپ لائن کے کیسز کے ساتھ اعداد و شمار میں گنے جاتے ہیں، جیسے ساحل گنتا ہے۔ ہر بچے اور واقعے کی ایک اندراج کریں۔',
+    intro:
+      'اخبارات میں رپورٹ ہونے والے واقعات ہیلپ لائن کے کیسز کے ساتھ اعداد و شمار میں گنے جاتے ہیں، جیسے ساحل گنتا ہے۔ ہر بچے اور واقعے کی ایک اندراج کریں۔',
     addHeading: 'اخباری رپورٹ درج کریں',
     fields: {
-      date: 'اخبار کی تاریخ', newspaper: 'اخبار', headline: 'سرخی', url: 'لنک (اختیاری)', category: 'زیادتی کی قسم',
-      province: 'صوبہ', district: 'ضلع', area: 'شہر یا گاؤں', sex: 'بچے کی جنس', age_band: 'بچے کی عمر',
-      relationship: 'مشتبہ شخص', place: 'جگہ', police_status: 'پولیس (ایف آئی آر)',
-    },
+      date: 'اخبار کی تاریخ',
+      newspaper: 'اخبار',
+      headline: 'سرخی',
+      url: 'لنک (اختیاری)',
+      category: 'زیادتی کی قسم',
+      province: 'صوبہ',
+      district: 'ضلع',
+      area: 'شہر یا گاؤں',
+      sex: 'بچے کی جنس',
+      age_band: 'بچے کی عمر',
+      relationship: 'مشتبہ شخص',
+      place: 'جگہ',
+      police_status: 'پولیس (ایف آئی آر)',
+    } satisfies Labels<typeof mediaColumns>,
     notKnown: 'معلوم نہیں',
     choose: 'چنیں…',
     add: 'درج کریں',
@@ -47,13 +63,14 @@ export const consoleStatisticsUr: Widen<typeof consoleStatisticsEn> = {
     file: 'CSV فائل',
     upload: 'جانچیں اور درآمد کریں',
     imported: (n: string) => `${n} اخباری رپورٹیں درآمد ہو گئیں۔`,
-    rejected: (problems: string, rows: string) => `کچھ درآمد نہیں ہوا: ${rows} قطاروں میں ${problems} مسائل۔ انہیں درست کر کے پوری فائل دوبارہ اپ لوڈ کریں۔`,
+    rejected: (problems: string, rows: string) =>
+      `کچھ درآمد نہیں ہوا: ${rows} قطاروں میں ${problems} مسائل۔ انہیں درست کر کے پوری فائل دوبارہ اپ لوڈ کریں۔`,
     row: 'قطار',
     column: 'کالم',
     problem: 'مسئلہ',
     recentHeading: 'حال ہی میں درج',
     duplicatesHeading: 'شاید دو بار گنے گئے',
-    duplicatesIntro: 'وہ اخباری رپورٹیں جو کسی دوسرے ریکارڈ سے تین دن کے اندر ہوں اور ضلع، عمر، جنس اور زیادتی کی قسم ایک ہو۔ اگر واقعہ ایک ہی ہو تو اخباری رپورٹ ہٹا دیں۔',
+    duplicatesIntro: `وہ اخباری رپورٹیں جو کسی دوسرے ریکارڈ سے ${sameIncidentWithinDays} دن کے اندر ہوں، ضلع ایک ہو، اور عمر، جنس اور زیادتی کی قسم، جہاں دونوں میں معلوم ہوں، ایک ہوں۔ اگر واقعہ ایک ہی ہو تو اخباری رپورٹ ہٹا دیں۔`,
     noDuplicates: 'کوئی نہیں ملا۔',
     sameAs: 'شاید یہی ہے',
     hotlineCase: 'ہیلپ لائن کیس',
@@ -63,7 +80,7 @@ export const consoleStatisticsUr: Widen<typeof consoleStatisticsEn> = {
   problems: {
     invalid_date: 'درست تاریخ لکھیں (YYYY-MM-DD)۔',
     future_date: 'یہ تاریخ مستقبل کی ہے۔',
-    too_old: 'یہ تاریخ 1990 سے پہلے کی ہے۔',
+    too_old: `یہ تاریخ ${mediaImport.earliestYear} سے پہلے کی ہے۔`,
     required: 'یہ بھریں۔',
     too_long: 'یہ بہت لمبا ہے۔',
     invalid_choice: 'فارم کی اقدار میں سے ایک استعمال کریں۔',
@@ -76,8 +93,8 @@ export const consoleStatisticsUr: Widen<typeof consoleStatisticsEn> = {
     unknown_column: 'ایسا کالم جو اس فارمیٹ کا حصہ نہیں۔',
     missing_column: 'یہ کالم ہیڈر میں نہیں۔',
     duplicate_column: 'یہ کالم ہیڈر میں دو بار ہے۔',
-    too_many_rows: 'بہت زیادہ قطاریں: ایک فائل میں زیادہ سے زیادہ 20,000۔',
-    file_too_large: 'فائل بہت بڑی ہے: زیادہ سے زیادہ 5 MB۔',
+    too_many_rows: `بہت زیادہ قطاریں: ایک فائل میں زیادہ سے زیادہ ${mediaImport.maxRows}۔`,
+    file_too_large: `فائل بہت بڑی ہے: زیادہ سے زیادہ ${mediaImport.maxMegabytes} MB۔`,
     not_utf8: 'فائل UTF-8 متن نہیں۔ اسے ”CSV UTF-8“ کے طور پر محفوظ کریں۔',
     empty_file: 'فائل خالی ہے۔',
     no_rows: 'ہیڈر کے بعد کوئی قطار نہیں۔',
@@ -85,9 +102,9 @@ export const consoleStatisticsUr: Widen<typeof consoleStatisticsEn> = {
     unterminated_quote: 'کوٹیشن میں بند خانہ بند نہیں ہوا۔',
     stray_quote: 'خانے کے بیچ میں کوٹیشن کا نشان۔',
     period_order: 'اختتام شروع سے پہلے ہے۔',
-    period_too_long: 'ایک وقت میں زیادہ سے زیادہ 10 سال۔',
+    period_too_long: `ایک وقت میں زیادہ سے زیادہ ${maxPeriodYears} سال۔`,
     period_overlaps:
       'یہ دور، یا وہ دور جس سے اس کا موازنہ ہوتا ہے، کسی شائع شدہ ریلیز کے دور سے جزوی طور پر ملتا ہے: دونوں ریلیزوں کو ایک دوسرے سے گھٹا کر فرق نکالا جا سکتا ہے۔ کسی ریلیز کی درستی کے لیے بالکل وہی دور دوبارہ شائع کریں، ورنہ ایسا دور جو کسی ریلیز سے نہ ملے۔',
-    invalid_k: '2 سے 100 تک کا پورا عدد۔',
+    invalid_k: `${minK} سے ${maxK} تک کا پورا عدد۔`,
   },
 };

@@ -1,5 +1,11 @@
-import { consoleStatisticsUr } from './console-statistics-ur.ts';
+import type { caseStates, closureReasons } from '../../domain/case.ts';
+import type { categories, classificationTags, firStatuses, legalBases, referralMethods } from '../../domain/classification.ts';
+import type { reportKinds, reportSources } from '../../domain/report.ts';
+import { passwordMaxLength, passwordMinLength, type staffRoles, type staffStatuses } from '../../domain/staff.ts';
+import { retentionDaysRange } from '../../services/settings.ts';
 import type { ConsoleMessages } from './console-en.ts';
+import { consoleStatisticsUr } from './console-statistics-ur.ts';
+import type { Labels } from './en.ts';
 
 /** The analysts' console in Urdu. */
 export const consoleUr: ConsoleMessages = {
@@ -8,7 +14,7 @@ export const consoleUr: ConsoleMessages = {
   signedInAs: 'سائن ان:',
   signOut: 'سائن آؤٹ',
   signOutEverywhere: 'ہر جگہ سے سائن آؤٹ',
-  roles: { administrator: 'منتظم', supervisor: 'نگران', analyst: 'تجزیہ کار', auditor: 'آڈیٹر' },
+  roles: { administrator: 'منتظم', supervisor: 'نگران', analyst: 'تجزیہ کار', auditor: 'آڈیٹر' } satisfies Labels<typeof staffRoles>,
   signIn: {
     title: 'عملے کا سائن ان',
     email: 'ای میل',
@@ -23,7 +29,7 @@ export const consoleUr: ConsoleMessages = {
     title: 'اپنا اکاؤنٹ تیار کریں',
     intro: 'ایک پاس ورڈ چنیں اور تصدیقی ایپ جوڑیں۔ ہر سائن ان پر دونوں کی ضرورت ہو گی۔',
     password: 'نیا پاس ورڈ',
-    passwordHint: 'کم از کم 12 حروف۔ چند غیر متعلق الفاظ مضبوط اور یاد رہنے والا پاس ورڈ بناتے ہیں۔',
+    passwordHint: `کم از کم ${passwordMinLength} حروف۔ چند غیر متعلق الفاظ مضبوط اور یاد رہنے والا پاس ورڈ بناتے ہیں۔`,
     passwordAgain: 'نیا پاس ورڈ دوبارہ',
     scan: 'یہ کوڈ کسی تصدیقی ایپ سے اسکین کریں، یا نیچے دی گئی کلید لکھیں۔',
     key: 'کلید',
@@ -36,13 +42,13 @@ export const consoleUr: ConsoleMessages = {
     continue: 'سائن ان پر جائیں',
   },
   problems: {
-    password_too_short: 'کم از کم 12 حروف استعمال کریں۔',
-    password_too_long: 'زیادہ سے زیادہ 256 حروف استعمال کریں۔',
+    password_too_short: `کم از کم ${passwordMinLength} حروف استعمال کریں۔`,
+    password_too_long: `زیادہ سے زیادہ ${passwordMaxLength} حروف استعمال کریں۔`,
     password_common: 'یہ پاس ورڈ بہت عام ہے یا آسانی سے بوجھا جا سکتا ہے۔ کوئی اور چنیں۔',
     passwords_differ: 'دونوں پاس ورڈ ایک جیسے نہیں۔',
     code_wrong: 'یہ کوڈ درست نہیں۔ فون کا وقت دیکھیں اور تازہ ترین کوڈ آزمائیں۔',
     email_taken: 'اس ای میل کا اکاؤنٹ پہلے سے موجود ہے۔',
-    retention_range: '30 سے 3650 تک دنوں کی پوری تعداد لکھیں۔',
+    retention_range: `${retentionDaysRange.min} سے ${retentionDaysRange.max} تک دنوں کی پوری تعداد لکھیں۔`,
     invalid_email: 'ای میل ایڈریس لکھیں۔',
     invalid_choice: 'دیے گئے جوابوں میں سے ایک چنیں۔',
     required: 'اس کا جواب دیں۔',
@@ -54,7 +60,7 @@ export const consoleUr: ConsoleMessages = {
     name: 'نام',
     role: 'کردار',
     status: 'حیثیت',
-    statuses: { invited: 'مدعو', active: 'فعال', disabled: 'غیر فعال' },
+    statuses: { invited: 'مدعو', active: 'فعال', disabled: 'غیر فعال' } satisfies Labels<typeof staffStatuses>,
     inviteHeading: 'عملے کے نئے رکن کو مدعو کریں',
     invite: 'اکاؤنٹ اور اندراج کا لنک بنائیں',
     inviteLink: 'یہ ایک بار چلنے والا لنک عملے کے نئے رکن کو کسی محفوظ ذریعے سے بھیجیں۔ یہ 72 گھنٹے تک چلتا ہے۔',
@@ -122,9 +128,20 @@ export const consoleUr: ConsoleMessages = {
     sameIncident: 'غالباً وہی واقعہ',
     link: 'اس کیس میں شامل کریں',
     fields: {
-      kind: 'قسم', received: 'موصول', occurredOn: 'کب', province: 'صوبہ', district: 'ضلع', area: 'علاقہ',
-      age: 'عمر کا گروپ', sex: 'جنس', abuser: 'مشتبہ شخص', place: 'جگہ', danger: 'اس وقت خطرے میں',
-      police: 'پولیس', reporter: 'رپورٹ کنندہ', source: 'ذریعہ',
+      kind: 'قسم',
+      received: 'موصول',
+      occurredOn: 'کب',
+      province: 'صوبہ',
+      district: 'ضلع',
+      area: 'علاقہ',
+      age: 'عمر کا گروپ',
+      sex: 'جنس',
+      abuser: 'مشتبہ شخص',
+      place: 'جگہ',
+      danger: 'اس وقت خطرے میں',
+      police: 'پولیس',
+      reporter: 'رپورٹ کنندہ',
+      source: 'ذریعہ',
     },
   },
   classification: {
@@ -174,25 +191,59 @@ export const consoleUr: ConsoleMessages = {
     markRead: 'رپورٹ کنندہ کے پیغامات پڑھے ہوئے قرار دیں',
   },
   enums: {
-    states: { new: 'نیا', triaged: 'جانچا گیا', in_progress: 'زیر کارروائی', referred: 'حوالے کیا گیا', closed: 'بند' },
-    closureReasons: { actioned: 'کارروائی ہوئی', no_further_action: 'مزید کارروائی نہیں', duplicate: 'دہری رپورٹ', unfounded: 'بے بنیاد' },
+    states: { new: 'نیا', triaged: 'جانچا گیا', in_progress: 'زیر کارروائی', referred: 'حوالے کیا گیا', closed: 'بند' } satisfies Labels<
+      typeof caseStates
+    >,
+    closureReasons: {
+      actioned: 'کارروائی ہوئی',
+      no_further_action: 'مزید کارروائی نہیں',
+      duplicate: 'دہری رپورٹ',
+      unfounded: 'بے بنیاد',
+    } satisfies Labels<typeof closureReasons>,
     categories: {
-      abduction: 'اغوا (بہلا پھسلا کر)', kidnapping: 'اغوا (زبردستی)', missing: 'گمشدہ بچہ', rape: 'زیادتی', sodomy: 'بدفعلی',
-      gang_rape: 'اجتماعی زیادتی', gang_sodomy: 'اجتماعی بدفعلی', attempted_rape: 'زیادتی کی کوشش', attempted_sodomy: 'بدفعلی کی کوشش',
-      attempted_abuse: 'جنسی زیادتی کی کوشش', abuse_material: 'بچوں کے ساتھ جنسی زیادتی پر مبنی مواد',
-      murder_after_abuse: 'زیادتی کے بعد قتل', incest: 'محرم رشتہ دار کی زیادتی', child_marriage: 'کم عمری کی شادی', vani: 'ونی',
-      online_grooming: 'آن لائن بہلانا پھسلانا', sextortion: 'جنسی بلیک میلنگ', other: 'دیگر',
-    },
+      abduction: 'اغوا (بہلا پھسلا کر)',
+      kidnapping: 'اغوا (زبردستی)',
+      missing: 'گمشدہ بچہ',
+      rape: 'زیادتی',
+      sodomy: 'بدفعلی',
+      gang_rape: 'اجتماعی زیادتی',
+      gang_sodomy: 'اجتماعی بدفعلی',
+      attempted_rape: 'زیادتی کی کوشش',
+      attempted_sodomy: 'بدفعلی کی کوشش',
+      attempted_abuse: 'جنسی زیادتی کی کوشش',
+      abuse_material: 'بچوں کے ساتھ جنسی زیادتی پر مبنی مواد',
+      murder_after_abuse: 'زیادتی کے بعد قتل',
+      incest: 'محرم رشتہ دار کی زیادتی',
+      child_marriage: 'کم عمری کی شادی',
+      vani: 'ونی',
+      online_grooming: 'آن لائن بہلانا پھسلانا',
+      sextortion: 'جنسی بلیک میلنگ',
+      other: 'دیگر',
+    } satisfies Labels<typeof categories>,
     legalBases: {
-      ppc_292a: 'تعزیرات پاکستان 292 الف', ppc_292b_292c: 'تعزیرات پاکستان 292 ب / 292 ج',
-      ppc_328a: 'تعزیرات پاکستان 328 الف (بچے پر ظلم)', ppc_369a: 'تعزیرات پاکستان 369 الف (انسانی اسمگلنگ)',
-      ppc_377a_377b: 'تعزیرات پاکستان 377 الف / 377 ب (جنسی زیادتی)', peca_22: 'پیکا دفعہ 22', zarra: 'زارا ایکٹ 2020',
-    },
-    tags: { self_generated: 'خود بنایا گیا', sextortion: 'جنسی بلیک میلنگ', grooming: 'بہلانا پھسلانا', ai_generated: 'مصنوعی ذہانت سے بنایا گیا', live_streamed: 'براہ راست نشر' },
-    methods: { phone: 'فون', email: 'ای میل', letter: 'خط', portal: 'آن لائن پورٹل', in_person: 'خود جا کر' },
-    firStatuses: { registered: 'درج ہوئی', refused: 'انکار', pending: 'زیر التوا', not_applicable: 'لاگو نہیں' },
-    kinds: { online_material: 'آن لائن مواد', abuse: 'بچے سے زیادتی' },
-    sources: { portal: 'ویب فارم', api: 'اے پی آئی', staff: 'عملے نے درج کی' },
+      ppc_292a: 'تعزیرات پاکستان 292 الف',
+      ppc_292b_292c: 'تعزیرات پاکستان 292 ب / 292 ج',
+      ppc_328a: 'تعزیرات پاکستان 328 الف (بچے پر ظلم)',
+      ppc_369a: 'تعزیرات پاکستان 369 الف (انسانی اسمگلنگ)',
+      ppc_377a_377b: 'تعزیرات پاکستان 377 الف / 377 ب (جنسی زیادتی)',
+      peca_22: 'پیکا دفعہ 22',
+      zarra: 'زارا ایکٹ 2020',
+    } satisfies Labels<typeof legalBases>,
+    tags: {
+      self_generated: 'خود بنایا گیا',
+      sextortion: 'جنسی بلیک میلنگ',
+      grooming: 'بہلانا پھسلانا',
+      ai_generated: 'مصنوعی ذہانت سے بنایا گیا',
+      live_streamed: 'براہ راست نشر',
+    } satisfies Labels<typeof classificationTags>,
+    methods: { phone: 'فون', email: 'ای میل', letter: 'خط', portal: 'آن لائن پورٹل', in_person: 'خود جا کر' } satisfies Labels<
+      typeof referralMethods
+    >,
+    firStatuses: { registered: 'درج ہوئی', refused: 'انکار', pending: 'زیر التوا', not_applicable: 'لاگو نہیں' } satisfies Labels<
+      typeof firStatuses
+    >,
+    kinds: { online_material: 'آن لائن مواد', abuse: 'بچے سے زیادتی' } satisfies Labels<typeof reportKinds>,
+    sources: { portal: 'ویب فارم', api: 'اے پی آئی', staff: 'عملے نے درج کی' } satisfies Labels<typeof reportSources>,
   },
   fileReport: {
     title: 'کال کرنے والے کی طرف سے رپورٹ درج کریں',
@@ -207,7 +258,7 @@ export const consoleUr: ConsoleMessages = {
   settings: {
     title: 'ترتیبات',
     retention: 'بند کیس کتنے دن رکھے جائیں',
-    retentionHint: 'اس کے بعد کیس، اس کی رپورٹیں، نوٹس، پیغامات اور حوالگیاں مٹا دی جاتی ہیں؛ صرف گمنام شماریاتی ریکارڈ باقی رہتا ہے۔ 30 سے 3650 دن۔',
+    retentionHint: `اس کے بعد کیس، اس کی رپورٹیں، نوٹس، پیغامات اور حوالگیاں مٹا دی جاتی ہیں؛ صرف گمنام شماریاتی ریکارڈ باقی رہتا ہے۔ ${retentionDaysRange.min} سے ${retentionDaysRange.max} دن۔`,
     save: 'ترتیبات محفوظ کریں',
     saved: 'ترتیبات محفوظ ہو گئیں۔',
   },

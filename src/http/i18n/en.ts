@@ -1,3 +1,18 @@
+import { receiptLength } from '../../domain/receipt.ts';
+import {
+  maxUrlsPerReport,
+  type abuserRelationships,
+  type ageBands,
+  type areas,
+  type childSexes,
+  type datePrecisions,
+  type places,
+  type policeStatuses,
+  type provinces,
+  type publicStatuses,
+  type reportKinds,
+  type reporterRelationships,
+} from '../../domain/report.ts';
 import { statisticsEn } from './statistics-en.ts';
 
 /**
@@ -64,14 +79,14 @@ export const en = {
     kinds: {
       online_material: 'Sexual pictures, videos or links of a child online',
       abuse: 'A child being sexually abused, in person or online (for example grooming or blackmail)',
-    },
+    } satisfies Labels<typeof reportKinds>,
     material: {
       legend: 'The material online',
       doNot: 'Do not download, screenshot or share it.',
       doNotWhy:
         'Please do not save or send the pictures or videos to anyone, not even to us. This stops them spreading further, and having them can be a crime. A link is all we need.',
       urlsLabel: 'Link (web address)',
-      urlsHint: 'Copy the address from your browser, for example https://example.com/page. Up to 20 links.',
+      urlsHint: `Copy the address from your browser, for example https://example.com/page. Up to ${maxUrlsPerReport} links.`,
       urlLabel: (n: number) => `Link ${n}`,
       addUrl: 'Add another link',
       siteLabel: 'Where did you see it?',
@@ -85,7 +100,7 @@ export const en = {
       occurredOnLabel: 'When did it happen?',
       occurredOnHint: 'If you are not sure of the day, choose a date close to it and say how sure you are.',
       precisionLabel: 'How sure are you of the date?',
-      precisions: { day: 'This exact day', month: 'Around this month', year: 'Around this year' },
+      precisions: { day: 'This exact day', month: 'Around this month', year: 'Around this year' } satisfies Labels<typeof datePrecisions>,
       provinceLabel: 'Province or territory',
       districtLabel: 'District',
       districtHint: 'Choose from the list or type the name.',
@@ -116,30 +131,55 @@ export const en = {
       yes: 'Yes',
       no: 'No',
       provinces: {
-        punjab: 'Punjab', sindh: 'Sindh', kp: 'Khyber Pakhtunkhwa', balochistan: 'Balochistan',
-        ict: 'Islamabad Capital Territory', ajk: 'Azad Jammu and Kashmir', gb: 'Gilgit-Baltistan',
-      },
-      areas: { urban: 'City or town', rural: 'Village or countryside' },
-      ageBands: { '0-5': '0 to 5 years', '6-10': '6 to 10 years', '11-15': '11 to 15 years', '16-17': '16 or 17 years' },
-      childSexes: { girl: 'Girl', boy: 'Boy' },
+        punjab: 'Punjab',
+        sindh: 'Sindh',
+        kp: 'Khyber Pakhtunkhwa',
+        balochistan: 'Balochistan',
+        ict: 'Islamabad Capital Territory',
+        ajk: 'Azad Jammu and Kashmir',
+        gb: 'Gilgit-Baltistan',
+      } satisfies Labels<typeof provinces>,
+      areas: { urban: 'City or town', rural: 'Village or countryside' } satisfies Labels<typeof areas>,
+      ageBands: { '0-5': '0 to 5 years', '6-10': '6 to 10 years', '11-15': '11 to 15 years', '16-17': '16 or 17 years' } satisfies Labels<
+        typeof ageBands
+      >,
+      childSexes: { girl: 'Girl', boy: 'Boy' } satisfies Labels<typeof childSexes>,
       abuserRelationships: {
-        family_member: 'Family member', relative: 'Relative', acquaintance: 'Someone the child knows',
-        neighbour: 'Neighbour', teacher: 'Teacher', cleric: 'Religious teacher', shopkeeper: 'Shopkeeper',
-        driver: 'Driver', service_provider: 'Someone who works for the family', stranger: 'Stranger',
+        family_member: 'Family member',
+        relative: 'Relative',
+        acquaintance: 'Someone the child knows',
+        neighbour: 'Neighbour',
+        teacher: 'Teacher',
+        cleric: 'Religious teacher',
+        shopkeeper: 'Shopkeeper',
+        driver: 'Driver',
+        service_provider: 'Someone who works for the family',
+        stranger: 'Stranger',
         online_contact: 'Someone met online',
-      },
+      } satisfies Labels<typeof abuserRelationships>,
       places: {
-        victim_home: "The child's home", abuser_place: "The suspected person's place", street: 'Street',
-        field: 'Field or open ground', place_of_worship: 'Mosque or place of worship', school: 'School or madrasa',
-        online: 'Online', other: 'Somewhere else',
-      },
+        victim_home: "The child's home",
+        abuser_place: "The suspected person's place",
+        street: 'Street',
+        field: 'Field or open ground',
+        place_of_worship: 'Mosque or place of worship',
+        school: 'School or madrasa',
+        online: 'Online',
+        other: 'Somewhere else',
+      } satisfies Labels<typeof places>,
       policeStatuses: {
-        registered: 'Yes, an FIR was registered', refused: 'The police refused to register an FIR', not_yet: 'Not yet',
-      },
+        registered: 'Yes, an FIR was registered',
+        refused: 'The police refused to register an FIR',
+        not_yet: 'Not yet',
+      } satisfies Labels<typeof policeStatuses>,
       reporterRelationships: {
-        self: 'I am the child / this happened to me', parent: 'Parent', relative: 'Relative', teacher: 'Teacher',
-        neighbour: 'Neighbour', other: 'Someone else',
-      },
+        self: 'I am the child / this happened to me',
+        parent: 'Parent',
+        relative: 'Relative',
+        teacher: 'Teacher',
+        neighbour: 'Neighbour',
+        other: 'Someone else',
+      } satisfies Labels<typeof reporterRelationships>,
     },
     submit: 'Send report',
     errorSummary: 'Please check these answers',
@@ -156,7 +196,7 @@ export const en = {
     future_date: 'This date is in the future.',
     invalid_url: 'This is not a web address. It should look like https://example.com/page.',
     unsupported_scheme: 'Only web addresses starting with http:// or https:// can be reported here.',
-    too_many_urls: 'Please give at most 20 links in one report.',
+    too_many_urls: `Please give at most ${maxUrlsPerReport} links in one report.`,
     url_required: 'Please give at least one link.',
     description_required: 'Please tell us what happened.',
     invalid_phone: 'Please check the phone number, for example 0300 1234567.',
@@ -164,7 +204,7 @@ export const en = {
     consent_required: 'Tick this box if we may contact you, or remove your contact details.',
     contact_way_required: 'To be contacted, please give a phone number or an email.',
     unknown_field: 'This field is not part of the form.',
-    receipt_format: 'A receipt code has 36 digits. Please check it.',
+    receipt_format: `A receipt code has ${receiptLength} digits. Please check it.`,
     receipt_mistyped: 'One of the digits seems wrong. Please check the code again.',
     message_required: 'Please write a message.',
   },
@@ -187,7 +227,7 @@ export const en = {
     title: 'Check progress',
     intro: 'Enter the receipt code you got when you made your report.',
     receiptLabel: 'Receipt code',
-    receiptHint: '36 digits. Spaces do not matter.',
+    receiptHint: `${receiptLength} digits. Spaces do not matter.`,
     submit: 'Check',
     statusHeading: 'Status',
     statuses: {
@@ -195,7 +235,7 @@ export const en = {
       under_review: 'Being looked at. A member of staff is working on your report.',
       referred: 'Passed on. Your report has been sent to the police or another service that can act.',
       closed: 'Closed. Work on this report has finished.',
-    },
+    } satisfies Labels<typeof publicStatuses>,
     receivedOn: 'Report received on',
     threadHeading: 'Messages',
     noMessages: 'There are no messages yet.',
@@ -229,5 +269,11 @@ export type Widen<T> = T extends string
     : T extends readonly (infer U)[]
       ? readonly Widen<U>[]
       : { readonly [K in keyof T]: Widen<T[K]> };
+
+/**
+ * Words for every value of a domain enumeration: a value added there fails to compile until each
+ * language has words for it, and a value removed there until its words go.
+ */
+export type Labels<Values extends readonly string[]> = Record<Values[number], string>;
 
 export type Messages = Widen<typeof en>;

@@ -1,21 +1,11 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { z } from 'zod';
-import { HifazatError } from '../../domain/errors.ts';
-import {
-  followUpSchema, pakistanToday, reporterMessageSchema, reportInputSchema, toFieldIssues,
-} from '../../domain/report.ts';
+import { HifazatError, parseInput } from '../../domain/errors.ts';
+import { pakistanToday } from '../../domain/pakistan-time.ts';
+import { followUpSchema, reporterMessageSchema, reportInputSchema } from '../../domain/report.ts';
 import type { Services } from '../../services/index.ts';
 import type { FollowUpView } from '../../services/reports.ts';
 import { clientLimit, clientOf } from '../client.ts';
 import { openApiDocument } from '../openapi.ts';
-
-function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    throw new HifazatError('validation_failed', 'The request has invalid fields.', { issues: toFieldIssues(result.error) });
-  }
-  return result.data;
-}
 
 function requireJson(request: FastifyRequest): unknown {
   if (!request.headers['content-type']?.toLowerCase().startsWith('application/json')) {
@@ -45,7 +35,7 @@ export function apiRoutes(services: Services): FastifyPluginAsync {
     app.get('/pow-challenge', async () => services.submissionGate.challenge());
 
     app.post('/reports', async (request, reply) => {
-      const input = parse(reportInputSchema(pakistanToday()), requireJson(request));
+      const input = parseInput(reportInputSchema(pakistanToday()), requireJson(request));
       const key = request.headers['idempotency-key'];
       if (key !== undefined && (typeof key !== 'string' || !idempotencyKeyPattern.test(key))) {
         throw new HifazatError('validation_failed', 'Invalid Idempotency-Key header.', {
@@ -63,12 +53,12 @@ export function apiRoutes(services: Services): FastifyPluginAsync {
     });
 
     app.post('/follow-up', followUpLimit, async (request) => {
-      const { receipt } = parse(followUpSchema, requireJson(request));
+      const { receipt } = parseInput(followUpSchema, requireJson(request));
       return threadJson(await services.reports.followUp(receipt, clientOf(request)));
     });
 
     app.post('/follow-up/messages', followUpLimit, async (request, reply) => {
-      const { receipt, body } = parse(reporterMessageSchema, requireJson(request));
+      const { receipt, body } = parseInput(reporterMessageSchema, requireJson(request));
       return reply.code(201).send(threadJson(await services.reports.addReporterMessage(receipt, body, clientOf(request))));
     });
   };

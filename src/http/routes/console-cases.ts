@@ -1,16 +1,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { may } from '../../domain/actor.ts';
 import { caseStates, type CaseState, type ClosureReason } from '../../domain/case.ts';
-import { HifazatError, type FieldIssue } from '../../domain/errors.ts';
+import { isUuid } from '../../domain/uuid.ts';
+import { checkInput, HifazatError } from '../../domain/errors.ts';
 import type { Language } from '../../domain/report.ts';
-import { can } from '../../domain/staff.ts';
 import type { Services } from '../../services/index.ts';
 import type { Html } from '../views/html.ts';
 import { casePage, queuePage, reportPage, type ReportPageState } from '../views/console/case-pages.ts';
 import { filedPage, fileReportPage } from '../views/console/file-report-page.ts';
+import { sendRefusalPage } from '../errors.ts';
 import { readReportForm, type FormBody } from '../form-input.ts';
-import { pakistanToday, reportInputSchema, toFieldIssues } from '../../domain/report.ts';
+import { pakistanDateTime, pakistanToday } from '../../domain/pakistan-time.ts';
+import { reportInputSchema } from '../../domain/report.ts';
 import { randomUUID } from 'node:crypto';
-import { consolePath, type ConsoleContext } from '../views/console/layout.ts';
+import type { ConsoleContext } from '../views/console/layout.ts';
 import { wholeNumber, type IntegerColumn } from '../../domain/whole-number.ts';
 
 type Fields = Record<string, string | string[] | undefined>;
@@ -33,23 +36,11 @@ function numberOr404(text: string | string[] | undefined, column: IntegerColumn,
   return value;
 }
 
-/** A case's id as the console's links write it (a UUID). */
-const caseIdShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 const list = (value: string | string[] | undefined) => (value === undefined ? [] : [value].flat());
 const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 function tristate(value: string | string[] | undefined): boolean | null {
   const v = single(value);
   return v === 'true' ? true : v === 'false' ? false : null;
-}
-
-/**
- * A datetime-local field has no time zone: its value is the wall clock of the staff member,
- * in Pakistan (UTC+5, no daylight saving). Read without a zone it would be taken in the
- * server's zone (often UTC), and shown five hours off in the console, which shows Pakistan time.
- */
-function pakistanDateTime(value: string | undefined): string | undefined {
-  return value && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(value) ? `${value}+05:00` : value;
 }
 
 function classificationInput(f: Fields) {
@@ -75,8 +66,9 @@ export function registerCaseRoutes(
   lang: Language,
   ctx: (request: FastifyRequest, reply: FastifyReply, page: string) => ConsoleContext,
 ): void {
-  const send = (reply: FastifyReply, page: Html, status = 200) =>
-    reply.code(status).type('text/html; charset=utf-8').send(page.toString());
+  /** A page; with a refusal, answered with its status (the problems are shown beside the form). */
+  const send = (reply: FastifyReply, page: Html, refusal?: HifazatError) =>
+    refusal ? sendRefusalPage(reply, refusal, page) : reply.type('text/html; charset=utf-8').send(page.toString());
   const staffOf = (request: FastifyRequest) => request.staffSession!.staff;
   const path = (page: string) => `/console/${lang}${page}`;
 
@@ -84,13 +76,13 @@ export function registerCaseRoutes(
     request: FastifyRequest<{ Params: Params }>,
     reply: FastifyReply,
     extra: Omit<ReportPageState, 'report' | 'duplicates' | 'staff'> = {},
-    status = 200,
+    refusal?: HifazatError,
   ) => {
     const actor = staffOf(request);
     const report = await services.cases.viewReport(actor, request.params.id);
     const duplicates = await services.cases.duplicates(actor, report.id);
     const staff = await services.staff.list();
-    return send(reply, reportPage(ctx(request, reply, `/reports/${report.id}`), { report, duplicates, staff, ...extra }), status);
+    return send(reply, reportPage(ctx(request, reply, `/reports/${report.id}`), { report, duplicates, staff, ...extra }), refusal);
   };
 
   const renderCase = async (
@@ -103,21 +95,22 @@ export function registerCaseRoutes(
     const page = casePage(ctx(request, reply, `/cases/${view.id}`), {
       case: view,
       staff: await services.staff.list(),
-      agencies: can(actor.role, 'workCases') ? await services.cases.listAgencies(actor) : [],
+      agencies: may(actor, 'workCases') ? await services.cases.listAgencies(actor) : [],
       issues: issues?.error.issues,
       issuesFor: issues?.form,
       typed: issues?.typed,
     });
-    return send(reply, page, issues ? 400 : 200);
+    return send(reply, page, issues?.error);
   };
 
   /** Runs a change; on bad input shows the page again with the problems beside the form. */
-  const change = (
-    form: string,
-    page: 'report' | 'case',
-    work: (request: FastifyRequest<{ Params: Params }>, f: Fields) => Promise<unknown>,
-    after: (request: FastifyRequest<{ Params: Params }>) => string,
-  ) =>
+  const change =
+    (
+      form: string,
+      page: 'report' | 'case',
+      work: (request: FastifyRequest<{ Params: Params }>, f: Fields) => Promise<unknown>,
+      after: (request: FastifyRequest<{ Params: Params }>) => string,
+    ) =>
     async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
       const f = fields(request);
       try {
@@ -125,7 +118,7 @@ export function registerCaseRoutes(
       } catch (error) {
         if (!(error instanceof HifazatError) || error.code !== 'validation_failed') throw error;
         return page === 'report'
-          ? renderReport(request, reply, { issues: error.issues, issuesFor: form, typed: f }, 400)
+          ? renderReport(request, reply, { issues: error.issues, issuesFor: form, typed: f }, error)
           : renderCase(request, reply, { form, error, typed: f });
       }
       return reply.redirect(after(request), 303);
@@ -160,13 +153,18 @@ export function registerCaseRoutes(
   const casePath = (request: FastifyRequest<{ Params: Params }>) => path(`/cases/${encodeURIComponent(request.params.id)}`);
   /** Tasks and referrals are found by their own ids: the case in their path must at least be one. */
   const caseInPath = (request: FastifyRequest<{ Params: Params }>) => {
-    if (!caseIdShape.test(request.params.id)) throw new HifazatError('not_found', 'No such case.');
+    if (!isUuid(request.params.id)) throw new HifazatError('not_found', 'No such case.');
   };
 
   app.post<{ Params: Params }>(
     path('/reports/:id/classify'),
     classify,
-    change('report', 'report', (request, f) => services.cases.classifyReport(staffOf(request), request.params.id, classificationInput(f)), reportPath),
+    change(
+      'report',
+      'report',
+      (request, f) => services.cases.classifyReport(staffOf(request), request.params.id, classificationInput(f)),
+      reportPath,
+    ),
   );
 
   app.post<{ Params: Params & { position: string } }>(path('/reports/:id/urls/:position/classify'), classify, async (request, reply) => {
@@ -182,30 +180,43 @@ export function registerCaseRoutes(
   app.post<{ Params: Params }>(
     path('/reports/:id/messages'),
     work,
-    change('message', 'report', (request, f) => services.cases.askReporter(staffOf(request), request.params.id, single(f.body) ?? ''), reportPath),
+    change(
+      'message',
+      'report',
+      (request, f) => services.cases.askReporter(staffOf(request), request.params.id, single(f.body) ?? ''),
+      reportPath,
+    ),
   );
 
   app.get(path('/file-report'), work, async (request, reply) =>
-    send(reply, fileReportPage(ctx(request, reply, '/file-report'), { values: {}, issues: [], idempotencyKey: randomUUID(), districts: await services.districts.list() })),
+    send(
+      reply,
+      fileReportPage(ctx(request, reply, '/file-report'), {
+        values: {},
+        issues: [],
+        idempotencyKey: randomUUID(),
+        districts: await services.districts.list(),
+      }),
+    ),
   );
 
   // The report form sends one "urls" field per link, as the public form does.
   app.post(path('/file-report'), { config: { ...work.config, consoleFormLists: ['urls'] } }, async (request, reply) => {
     const { _csrf, channel, consentRecorded, ...reportFields } = (request.body ?? {}) as FormBody;
     const form = readReportForm(reportFields);
-    const again = async (issues: readonly FieldIssue[]) =>
+    const again = async (refusal: HifazatError) =>
       send(
         reply,
         fileReportPage(ctx(request, reply, '/file-report'), {
           values: { ...reportFields, ...(channel ? { channel } : {}), ...(consentRecorded ? { consentRecorded } : {}) },
-          issues,
+          issues: refusal.issues,
           idempotencyKey: form.idempotencyKey ?? randomUUID(),
           districts: await services.districts.list(),
         }),
-        400,
+        refusal,
       );
-    const parsed = reportInputSchema(pakistanToday()).safeParse(form.input);
-    if (!parsed.success) return again(toFieldIssues(parsed.error));
+    const parsed = checkInput(reportInputSchema(pakistanToday()), form.input);
+    if (!parsed.ok) return again(parsed.error);
     try {
       const filed = await services.cases.fileOnBehalf(staffOf(request), parsed.data, {
         consentRecorded: consentRecorded === 'true',
@@ -213,20 +224,48 @@ export function registerCaseRoutes(
       });
       return send(reply, filedPage(ctx(request, reply, '/file-report'), filed.receipt));
     } catch (error) {
-      if (error instanceof HifazatError && error.code === 'validation_failed') return again(error.issues);
+      if (error instanceof HifazatError && error.code === 'validation_failed') return again(error);
       throw error;
     }
   });
 
   app.get<{ Params: Params }>(path('/cases/:id'), read, (request, reply) => renderCase(request, reply));
 
-  app.post<{ Params: Params }>(path('/cases/:id/assign'), work, change('assign', 'case', (request, f) => services.cases.assign(staffOf(request), request.params.id, single(f.staffId) ?? null), casePath));
-  app.post<{ Params: Params }>(path('/cases/:id/state'), work, change('state', 'case', (request, f) => services.cases.setState(staffOf(request), request.params.id, single(f.state) as CaseState), casePath));
-  app.post<{ Params: Params }>(path('/cases/:id/notes'), work, change('note', 'case', (request, f) => services.cases.addNote(staffOf(request), request.params.id, single(f.body) ?? ''), casePath));
+  app.post<{ Params: Params }>(
+    path('/cases/:id/assign'),
+    work,
+    change(
+      'assign',
+      'case',
+      (request, f) => services.cases.assign(staffOf(request), request.params.id, single(f.staffId) ?? null),
+      casePath,
+    ),
+  );
+  app.post<{ Params: Params }>(
+    path('/cases/:id/state'),
+    work,
+    change(
+      'state',
+      'case',
+      (request, f) => services.cases.setState(staffOf(request), request.params.id, single(f.state) as CaseState),
+      casePath,
+    ),
+  );
+  app.post<{ Params: Params }>(
+    path('/cases/:id/notes'),
+    work,
+    change('note', 'case', (request, f) => services.cases.addNote(staffOf(request), request.params.id, single(f.body) ?? ''), casePath),
+  );
   app.post<{ Params: Params }>(
     path('/cases/:id/tasks'),
     work,
-    change('task', 'case', (request, f) => services.cases.addTask(staffOf(request), request.params.id, { title: single(f.title) ?? '', dueOn: single(f.dueOn) ?? '' }), casePath),
+    change(
+      'task',
+      'case',
+      (request, f) =>
+        services.cases.addTask(staffOf(request), request.params.id, { title: single(f.title) ?? '', dueOn: single(f.dueOn) ?? '' }),
+      casePath,
+    ),
   );
   app.post<{ Params: Params & { taskId: string } }>(path('/cases/:id/tasks/:taskId/done'), work, async (request, reply) => {
     caseInPath(request);
@@ -266,7 +305,12 @@ export function registerCaseRoutes(
   app.post<{ Params: Params }>(
     path('/cases/:id/request-closure'),
     work,
-    change('closure', 'case', (request, f) => services.cases.requestClosure(staffOf(request), request.params.id, single(f.reason) as ClosureReason), casePath),
+    change(
+      'closure',
+      'case',
+      (request, f) => services.cases.requestClosure(staffOf(request), request.params.id, single(f.reason) as ClosureReason),
+      casePath,
+    ),
   );
   const supervise = { config: { consoleAccess: 'superviseCases' as const } };
   app.post<{ Params: Params }>(path('/cases/:id/approve-closure'), supervise, async (request, reply) => {
@@ -284,6 +328,11 @@ export function registerCaseRoutes(
   app.post<{ Params: Params }>(
     path('/cases/:id/link'),
     work,
-    change('link', 'case', (request, f) => services.cases.linkReports(staffOf(request), request.params.id, single(f.otherCaseId) ?? ''), casePath),
+    change(
+      'link',
+      'case',
+      (request, f) => services.cases.linkReports(staffOf(request), request.params.id, single(f.otherCaseId) ?? ''),
+      casePath,
+    ),
   );
 }

@@ -1,10 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HifazatError } from '../../domain/errors.ts';
 import { mediaColumns, mediaLimits, type MediaColumn } from '../../domain/media.ts';
-import { pakistanToday, type Language } from '../../domain/report.ts';
+import { pakistanToday } from '../../domain/pakistan-time.ts';
+import { type Language } from '../../domain/report.ts';
 import { defaultK, periodIssues, type IncidentSource } from '../../domain/statistics.ts';
 import type { Services } from '../../services/index.ts';
-import type { ImportResult } from '../../services/statistics.ts';
+import type { ImportResult } from '../../services/statistics/media-reports.ts';
+import { sendRefusalPage } from '../errors.ts';
 import type { Html } from '../views/html.ts';
 import type { ConsoleContext } from '../views/console/layout.ts';
 import { consoleStatisticsPage, mediaPage, type MediaPageState, type StatisticsFilterValues } from '../views/console/statistics-pages.ts';
@@ -25,7 +27,9 @@ export function registerStatisticsRoutes(
   ctx: (request: FastifyRequest, reply: FastifyReply, page: string) => ConsoleContext,
 ): void {
   const path = (page: string) => `/console/${lang}${page}`;
-  const send = (reply: FastifyReply, page: Html, status = 200) => reply.code(status).type('text/html; charset=utf-8').send(page.toString());
+  /** A page; with a refusal, answered with its status (the problems are shown on the page). */
+  const send = (reply: FastifyReply, page: Html, refusal?: HifazatError) =>
+    refusal ? sendRefusalPage(reply, refusal, page) : reply.type('text/html; charset=utf-8').send(page.toString());
   const staffOf = (request: FastifyRequest) => request.staffSession!.staff;
   const read = { config: { consoleAccess: 'readCases' as const } };
   const work = { config: { consoleAccess: 'workCases' as const } };
@@ -35,7 +39,12 @@ export function registerStatisticsRoutes(
   /** The filter as typed; by default this year so far (Pakistan time). */
   const filterOf = (query: Query): StatisticsFilterValues => {
     const today = pakistanToday();
-    return { from: query.from ?? `${today.slice(0, 4)}-01-01`, to: query.to ?? today, province: query.province ?? '', source: query.source ?? '' };
+    return {
+      from: query.from ?? `${today.slice(0, 4)}-01-01`,
+      to: query.to ?? today,
+      province: query.province ?? '',
+      source: query.source ?? '',
+    };
   };
   const serviceFilter = (f: StatisticsFilterValues) => ({
     period: { from: f.from, to: f.to },
@@ -69,7 +78,7 @@ export function registerStatisticsRoutes(
       publishValues: extra.publishValues,
       districtNames: await districtNames(),
     });
-    return send(reply, page, error ? 400 : 200);
+    return send(reply, page, error);
   };
 
   app.get<{ Querystring: Query }>(path('/statistics'), read, async (request, reply) => {
@@ -102,7 +111,9 @@ export function registerStatisticsRoutes(
     }
   });
 
-  const renderMedia = async (request: FastifyRequest, reply: FastifyReply, state: Partial<MediaPageState>, status = 200) => {
+  /** A file with problems imports nothing; its problems are listed by row on the page. */
+  const importRefused = () => new HifazatError('validation_failed', 'Nothing was imported: the file has problems.');
+  const renderMedia = async (request: FastifyRequest, reply: FastifyReply, state: Partial<MediaPageState>, refusal?: HifazatError) => {
     const actor = staffOf(request);
     const page = mediaPage(ctx(request, reply, '/statistics/media'), {
       values: {},
@@ -111,7 +122,7 @@ export function registerStatisticsRoutes(
       recent: await services.statistics.recentMedia(actor),
       duplicates: await services.statistics.duplicates(actor),
     });
-    return send(reply, page, status);
+    return send(reply, page, refusal);
   };
 
   app.get<{ Querystring: { added?: string; removed?: string } }>(path('/statistics/media'), work, async (request, reply) =>
@@ -127,7 +138,7 @@ export function registerStatisticsRoutes(
       await services.statistics.addMedia(staffOf(request), values);
     } catch (error) {
       if (!(error instanceof HifazatError) || error.code !== 'validation_failed') throw error;
-      return renderMedia(request, reply, { values, issues: error.issues }, 400);
+      return renderMedia(request, reply, { values, issues: error.issues }, error);
     }
     return reply.redirect(path('/statistics/media?added=1'), 303);
   });
@@ -140,14 +151,18 @@ export function registerStatisticsRoutes(
   // The upload is multipart/form-data (read by @fastify/multipart in the console plugin).
   const uploadLimit = mediaLimits.maxBytes + 64 * 1024;
   void app.register(async (upload) => {
-    upload.post(path('/statistics/media/import'), { config: { ...work.config, consoleFormFiles: ['file'] }, bodyLimit: uploadLimit }, async (request, reply) => {
-      const file = (request.body as Record<string, unknown> | undefined)?.file;
-      if (!Buffer.isBuffer(file) || file.length === 0) {
-        const result: ImportResult = { rows: 0, imported: 0, problems: [{ row: 1, column: null, problem: 'no_file' }] };
-        return renderMedia(request, reply, { importResult: result }, 400);
-      }
-      const result = await services.statistics.importMedia(staffOf(request), file);
-      return renderMedia(request, reply, { importResult: result }, result.problems.length ? 400 : 200);
-    });
+    upload.post(
+      path('/statistics/media/import'),
+      { config: { ...work.config, consoleFormFiles: ['file'] }, bodyLimit: uploadLimit },
+      async (request, reply) => {
+        const file = (request.body as Record<string, unknown> | undefined)?.file;
+        if (!Buffer.isBuffer(file) || file.length === 0) {
+          const result: ImportResult = { rows: 0, imported: 0, problems: [{ row: 1, column: null, problem: 'no_file' }] };
+          return renderMedia(request, reply, { importResult: result }, importRefused());
+        }
+        const result = await services.statistics.importMedia(staffOf(request), file);
+        return renderMedia(request, reply, { importResult: result }, result.problems.length ? importRefused() : undefined);
+      },
+    );
   });
 }

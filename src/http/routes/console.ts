@@ -2,15 +2,17 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } f
 import fastifyCookie from '@fastify/cookie';
 import csrfProtection from '@fastify/csrf-protection';
 import fastifyMultipart from '@fastify/multipart';
+import { may } from '../../domain/actor.ts';
 import { mediaLimits } from '../../domain/media.ts';
 import { HifazatError } from '../../domain/errors.ts';
-import { languages, type Language } from '../../domain/report.ts';
+import { languages } from '../../domain/report.ts';
 import { wholeNumber } from '../../domain/whole-number.ts';
-import { can, sessionAbsoluteHours, type Permission, type StaffRole } from '../../domain/staff.ts';
+import { sessionAbsoluteHours, type Permission, type StaffRole } from '../../domain/staff.ts';
 import type { Services } from '../../services/index.ts';
 import type { Session } from '../../services/staff.ts';
 import type { HttpOptions } from '../app.ts';
 import { clientLimit, clientOf } from '../client.ts';
+import { sendRefusalPage } from '../errors.ts';
 import { consoleMessages } from '../i18n/console.ts';
 import { messages, negotiateLanguage } from '../i18n/index.ts';
 import type { Html } from '../views/html.ts';
@@ -99,7 +101,7 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
       const access = request.routeOptions.config.consoleAccess!;
       if (access === 'public') return;
       if (!request.staffSession) throw new HifazatError('unauthenticated', 'Sign in first.');
-      if (access !== 'signed_in' && !can(request.staffSession.staff.role, access)) {
+      if (access !== 'signed_in' && !may(request.staffSession.staff, access)) {
         throw new HifazatError('forbidden', 'Your role does not allow this.');
       }
     });
@@ -150,8 +152,7 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
         staff: request.staffSession?.staff,
         csrf: reply.generateCsrf({ userInfo: csrfBinding(request) }),
       });
-      const send = (reply: FastifyReply, page: Html, status = 200) =>
-        reply.code(status).type('text/html; charset=utf-8').send(page.toString());
+      const send = (reply: FastifyReply, page: Html) => reply.type('text/html; charset=utf-8').send(page.toString());
       const body = (request: FastifyRequest) => (request.body ?? {}) as Record<string, string | undefined>;
       const c = consoleMessages[lang];
 
@@ -171,11 +172,14 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
         } catch (error) {
           if (!(error instanceof HifazatError)) throw error;
           if (error.code === 'too_many_attempts') {
-            reply.header('Retry-After', String(error.retryAfter ?? 60));
-            return send(reply, signInPage(ctx(request, reply, '/sign-in'), { email, message: c.signIn.wait(error.retryAfter ?? 60) }), 429);
+            return sendRefusalPage(
+              reply,
+              error,
+              signInPage(ctx(request, reply, '/sign-in'), { email, message: c.signIn.wait(error.retryAfter ?? 60) }),
+            );
           }
           if (error.code === 'sign_in_failed') {
-            return send(reply, signInPage(ctx(request, reply, '/sign-in'), { email, message: c.signIn.failed }), 401);
+            return sendRefusalPage(reply, error, signInPage(ctx(request, reply, '/sign-in'), { email, message: c.signIn.failed }));
           }
           throw error;
         }
@@ -193,39 +197,49 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
         return reply.redirect(consolePath(lang, '/sign-in'), 303);
       });
 
-      app.get<{ Params: { token: string } }>(`/console/${lang}/enrol/:token`, { config: { consoleAccess: 'public' } }, async (request, reply) => {
-        const page = `/enrol/${request.params.token}`;
-        try {
-          const started = await services.staff.beginEnrolment(request.params.token);
-          return send(reply, enrolPage(ctx(request, reply, page), { token: request.params.token, ...started }));
-        } catch (error) {
-          if (error instanceof HifazatError && error.code === 'not_found') {
-            return send(reply, messagePage(ctx(request, reply, page), c.enrol.title, c.enrol.invalidLink), 404);
+      app.get<{ Params: { token: string } }>(
+        `/console/${lang}/enrol/:token`,
+        { config: { consoleAccess: 'public' } },
+        async (request, reply) => {
+          const page = `/enrol/${request.params.token}`;
+          try {
+            const started = await services.staff.beginEnrolment(request.params.token);
+            return send(reply, enrolPage(ctx(request, reply, page), { token: request.params.token, ...started }));
+          } catch (error) {
+            if (error instanceof HifazatError && error.code === 'not_found') {
+              return sendRefusalPage(reply, error, messagePage(ctx(request, reply, page), c.enrol.title, c.enrol.invalidLink));
+            }
+            throw error;
           }
-          throw error;
-        }
-      });
+        },
+      );
 
-      app.post<{ Params: { token: string } }>(`/console/${lang}/enrol/:token`, { config: { consoleAccess: 'public' }, preHandler: enrolmentLimit }, async (request, reply) => {
-        const { token } = request.params;
-        const page = `/enrol/${token}`;
-        const { password = '', passwordAgain = '', code = '' } = body(request);
-        try {
-          if (password !== passwordAgain) {
-            throw new HifazatError('validation_failed', 'Passwords differ.', { issues: [{ field: 'passwordAgain', problem: 'passwords_differ' }] });
+      app.post<{ Params: { token: string } }>(
+        `/console/${lang}/enrol/:token`,
+        { config: { consoleAccess: 'public' }, preHandler: enrolmentLimit },
+        async (request, reply) => {
+          const { token } = request.params;
+          const page = `/enrol/${token}`;
+          const { password = '', passwordAgain = '', code = '' } = body(request);
+          try {
+            if (password !== passwordAgain) {
+              throw new HifazatError('validation_failed', 'Passwords differ.', {
+                issues: [{ field: 'passwordAgain', problem: 'passwords_differ' }],
+              });
+            }
+            const { recoveryCodes } = await services.staff.completeEnrolment(token, password, code);
+            return send(reply, enrolDonePage(ctx(request, reply, '/sign-in'), recoveryCodes));
+          } catch (error) {
+            if (!(error instanceof HifazatError)) throw error;
+            if (error.code === 'not_found') {
+              return sendRefusalPage(reply, error, messagePage(ctx(request, reply, page), c.enrol.title, c.enrol.invalidLink));
+            }
+            if (error.code !== 'validation_failed') throw error;
+            const started = await services.staff.beginEnrolment(token);
+            return sendRefusalPage(reply, error, enrolPage(ctx(request, reply, page), { token, ...started, issues: error.issues }));
           }
-          const { recoveryCodes } = await services.staff.completeEnrolment(token, password, code);
-          return send(reply, enrolDonePage(ctx(request, reply, '/sign-in'), recoveryCodes));
-        } catch (error) {
-          if (!(error instanceof HifazatError)) throw error;
-          if (error.code === 'not_found') {
-            return send(reply, messagePage(ctx(request, reply, page), c.enrol.title, c.enrol.invalidLink), 404);
-          }
-          if (error.code !== 'validation_failed') throw error;
-          const started = await services.staff.beginEnrolment(token);
-          return send(reply, enrolPage(ctx(request, reply, page), { token, ...started, issues: error.issues }), 400);
-        }
-      });
+        },
+      );
 
       app.get(`/console/${lang}/staff`, { config: { consoleAccess: 'administer' } }, async (request, reply) =>
         send(reply, staffPage(ctx(request, reply, '/staff'), { staff: await services.staff.list() })),
@@ -235,10 +249,11 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
         const values = body(request);
         const actor = request.staffSession!.staff;
         try {
-          const { enrolmentToken } = await services.staff.invite(
-            { id: actor.id, label: actor.email },
-            { email: values.email ?? '', displayName: values.displayName ?? '', role: (values.role ?? '') as StaffRole },
-          );
+          const { enrolmentToken } = await services.staff.invite(actor, {
+            email: values.email ?? '',
+            displayName: values.displayName ?? '',
+            role: (values.role ?? '') as StaffRole,
+          });
           // From the configured address, never from the request's Host header.
           const link = `${options.publicUrl}${consolePath(lang, `/enrol/${enrolmentToken}`)}`;
           return send(reply, staffPage(ctx(request, reply, '/staff'), { staff: await services.staff.list(), enrolmentLink: link }));
@@ -249,12 +264,21 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
             issues: error.issues,
             values: values as Record<string, string>,
           });
-          return send(reply, page, 400);
+          return sendRefusalPage(reply, error, page);
         }
       });
 
-      app.get<{ Querystring: { saved?: string } }>(`/console/${lang}/settings`, { config: { consoleAccess: 'administer' } }, async (request, reply) =>
-        send(reply, settingsPage(ctx(request, reply, '/settings'), { retentionDays: String(await services.settings.retentionDays()), saved: request.query.saved === '1' })),
+      app.get<{ Querystring: { saved?: string } }>(
+        `/console/${lang}/settings`,
+        { config: { consoleAccess: 'administer' } },
+        async (request, reply) =>
+          send(
+            reply,
+            settingsPage(ctx(request, reply, '/settings'), {
+              retentionDays: String(await services.settings.retentionDays()),
+              saved: request.query.saved === '1',
+            }),
+          ),
       );
 
       app.post(`/console/${lang}/settings`, { config: { consoleAccess: 'administer' } }, async (request, reply) => {
@@ -263,21 +287,29 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
           await services.settings.setRetentionDays(request.staffSession!.staff, /^\d{1,5}$/.test(typed) ? Number(typed) : Number.NaN);
         } catch (error) {
           if (!(error instanceof HifazatError) || error.code !== 'validation_failed') throw error;
-          return send(reply, settingsPage(ctx(request, reply, '/settings'), { retentionDays: typed, issues: error.issues }), 400);
+          return sendRefusalPage(
+            reply,
+            error,
+            settingsPage(ctx(request, reply, '/settings'), { retentionDays: typed, issues: error.issues }),
+          );
         }
         return reply.redirect(consolePath(lang, '/settings?saved=1'), 303);
       });
 
-      app.get<{ Querystring: { before?: string } }>(`/console/${lang}/audit`, { config: { consoleAccess: 'readAudit' }, preHandler: auditPageLimit }, async (request, reply) => {
-        // The page's "older" link names an entry's seq (a bigint); anything else is refused, never sent to the database.
-        const before = request.query.before === undefined ? undefined : wholeNumber(request.query.before, 'bigint');
-        if (request.query.before !== undefined && before === undefined) {
-          throw new HifazatError('validation_failed', 'Not an entry number.', { issues: [{ field: 'before', problem: 'invalid' }] });
-        }
-        const entries = await services.audit.list({ limit: 100, ...(before === undefined ? {} : { before }) });
-        const verified = await services.audit.verifyForView();
-        return send(reply, auditPage(ctx(request, reply, '/audit'), { entries, verified }));
-      });
+      app.get<{ Querystring: { before?: string } }>(
+        `/console/${lang}/audit`,
+        { config: { consoleAccess: 'readAudit' }, preHandler: auditPageLimit },
+        async (request, reply) => {
+          // The page's "older" link names an entry's seq (a bigint); anything else is refused, never sent to the database.
+          const before = request.query.before === undefined ? undefined : wholeNumber(request.query.before, 'bigint');
+          if (request.query.before !== undefined && before === undefined) {
+            throw new HifazatError('validation_failed', 'Not an entry number.', { issues: [{ field: 'before', problem: 'invalid' }] });
+          }
+          const entries = await services.audit.list({ limit: 100, ...(before === undefined ? {} : { before }) });
+          const verified = await services.audit.verifyForView();
+          return send(reply, auditPage(ctx(request, reply, '/audit'), { entries, verified }));
+        },
+      );
     }
   };
 }
@@ -298,10 +330,11 @@ declare module 'fastify' {
 function isConsoleForm(value: unknown, lists: readonly string[], files: readonly string[]): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value) || Buffer.isBuffer(value)) return false;
   const text = (item: unknown) => typeof item === 'string' && !item.includes('\u0000');
-  return Object.entries(value).every(([name, field]) =>
-    text(field) ||
-    (lists.includes(name) && Array.isArray(field) && field.every(text)) ||
-    (files.includes(name) && Buffer.isBuffer(field)),
+  return Object.entries(value).every(
+    ([name, field]) =>
+      text(field) ||
+      (lists.includes(name) && Array.isArray(field) && field.every(text)) ||
+      (files.includes(name) && Buffer.isBuffer(field)),
   );
 }
 

@@ -1,14 +1,22 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
-import { HifazatError } from '../../domain/errors.ts';
-import { toFieldIssues } from '../../domain/report.ts';
+import { HifazatError, parseInput } from '../../domain/errors.ts';
 import { bulkMatchRequestSchema, matchFeedbackSchema, matchRequestSchema, type ApiKeyScope } from '../../domain/signals.ts';
-import type { ApiKey } from '../../services/hash-banks.ts';
-import { computeImageSignals, ImageDecodeError, imageDecoding, type DecodeTicket } from '../../services/image-signals.ts';
+import type { ApiKey } from '../../services/api-keys.ts';
+import { computeImageSignals, imageDecoding, type DecodeTicket } from '../../services/image-signals.ts';
 import type { Services } from '../../services/index.ts';
 
 /** Image types accepted for hashing; the bytes stay in memory and are dropped after hashing. */
-const imageTypes = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/tiff', 'image/avif', 'image/heif', 'image/heic', 'application/octet-stream'];
+const imageTypes = [
+  'image/jpeg',
+  'image/png',
+  'image/webp',
+  'image/gif',
+  'image/tiff',
+  'image/avif',
+  'image/heif',
+  'image/heic',
+  'application/octet-stream',
+];
 const maxImageBytes = 50 * 1024 * 1024;
 
 declare module 'fastify' {
@@ -25,12 +33,6 @@ interface MatchRouteConfig {
   takesImage?: boolean;
 }
 
-function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const result = schema.safeParse(body);
-  if (!result.success) throw new HifazatError('validation_failed', 'The request has invalid fields.', { issues: toFieldIssues(result.error) });
-  return result.data;
-}
-
 function bearer(request: FastifyRequest): string | undefined {
   return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
 }
@@ -40,19 +42,13 @@ function sendsImage(request: FastifyRequest): boolean {
   return imageTypes.includes(type);
 }
 
-const decodersBusy = () => new HifazatError('rate_limited', 'Too many images are being hashed at once; try again in a moment.', { retryAfter: 1 });
+const decodersBusy = () =>
+  new HifazatError('rate_limited', 'Too many images are being hashed at once; try again in a moment.', { retryAfter: 1 });
 
 async function signalsOf(request: FastifyRequest, image: Buffer, dihedral: boolean) {
   const ticket = request.decodeTicket ?? imageDecoding.admit();
   if (!ticket) throw decodersBusy();
-  try {
-    return await ticket.run(() => computeImageSignals(image, { dihedral }));
-  } catch (error) {
-    if (error instanceof ImageDecodeError) {
-      throw new HifazatError(error.code === 'image_too_large' ? 'image_too_large' : 'image_unreadable', error.message);
-    }
-    throw error;
-  }
+  return ticket.run(() => computeImageSignals(image, { dihedral }));
 }
 
 /**
@@ -121,7 +117,15 @@ export function matchApiRoutes(services: Services, options: { requestsPerMinute:
       const details = await services.matchIndex.describe(found.map((m) => m.entryId));
       return found.map((m) => {
         const d = details.get(m.entryId)!;
-        return { entryId: m.entryId, bank: d.bank, label: d.label, signalType: d.signalType, signal: d.signal, quality: d.quality, distance: m.distance };
+        return {
+          entryId: m.entryId,
+          bank: d.bank,
+          label: d.label,
+          signalType: d.signalType,
+          signal: d.signal,
+          quality: d.quality,
+          distance: m.distance,
+        };
       });
     };
     const scopeOf = (key: ApiKey, distance: number | undefined) => ({
@@ -135,26 +139,39 @@ export function matchApiRoutes(services: Services, options: { requestsPerMinute:
       if (isImage(request)) {
         const signals = await signalsOf(request, request.body as Buffer, true);
         const distance = request.query.distance === undefined ? undefined : Number(request.query.distance);
-        const query = parse(matchRequestSchema, { pdq: Object.values(signals.pdqDihedral!), md5: signals.md5, sha256: signals.sha256, ...(distance === undefined ? {} : { distance }) });
+        const query = parseInput(matchRequestSchema, {
+          pdq: Object.values(signals.pdqDihedral!),
+          md5: signals.md5,
+          sha256: signals.sha256,
+          ...(distance === undefined ? {} : { distance }),
+        });
         const found = await services.matchIndex.match(query, scopeOf(key, query.distance));
-        return { signals: { pdq: signals.pdq, quality: signals.quality, md5: signals.md5, sha256: signals.sha256 }, matches: await describe(found) };
+        return {
+          signals: { pdq: signals.pdq, quality: signals.quality, md5: signals.md5, sha256: signals.sha256 },
+          matches: await describe(found),
+        };
       }
-      const query = parse(matchRequestSchema, request.body);
+      const query = parseInput(matchRequestSchema, request.body);
       const found = await services.matchIndex.match(query, scopeOf(key, query.distance));
       return { matches: await describe(found) };
     });
 
     app.post('/match/bulk', route('match'), async (request) => {
-      const { queries, distance } = parse(bulkMatchRequestSchema, request.body);
+      const { queries, distance } = parseInput(bulkMatchRequestSchema, request.body);
       const scope = scopeOf(request.apiKey!, distance);
       const found = await Promise.all(queries.map((q) => services.matchIndex.match(q, scope)));
       const details = await describe(found.flat());
       const byId = new Map(details.map((d) => [d.entryId, d]));
-      return { results: found.map((matches, index) => ({ index, matches: matches.map((m) => ({ ...byId.get(m.entryId)!, distance: m.distance })) })) };
+      return {
+        results: found.map((matches, index) => ({
+          index,
+          matches: matches.map((m) => ({ ...byId.get(m.entryId)!, distance: m.distance })),
+        })),
+      };
     });
 
     app.post('/match/feedback', route('feedback'), async (request, reply) => {
-      const feedback = parse(matchFeedbackSchema, request.body);
+      const feedback = parseInput(matchFeedbackSchema, request.body);
       const { hidden } = await services.apiKeys.feedback(request.apiKey!, feedback);
       return reply.code(201).send({ recorded: true, hidden });
     });

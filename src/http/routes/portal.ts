@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { HifazatError } from '../../domain/errors.ts';
-import {
-  followUpSchema, languages, pakistanToday, reporterMessageSchema, reportInputSchema, toFieldIssues, type Language,
-} from '../../domain/report.ts';
+import { checkInput, HifazatError, type FieldIssue } from '../../domain/errors.ts';
+import { pakistanToday } from '../../domain/pakistan-time.ts';
+import { followUpSchema, languages, reporterMessageSchema, reportInputSchema } from '../../domain/report.ts';
 import type { Services } from '../../services/index.ts';
 import type { FollowUpView } from '../../services/reports.ts';
-import type { RenderRejected } from '../app.ts';
 import { clientLimit, clientOf } from '../client.ts';
+import { sendRefusalPage, type RenderRejected } from '../errors.ts';
 import { readReportForm, type FormBody } from '../form-input.ts';
 import { messages, negotiateLanguage } from '../i18n/index.ts';
 import type { Html } from '../views/html.ts';
@@ -15,8 +14,8 @@ import type { PageContext } from '../views/layout.ts';
 import { followUpPage, landingPage, receiptPage } from '../views/pages.ts';
 import { reportFormPage, type FormValues } from '../views/report-form.ts';
 
-function sendPage(reply: FastifyReply, page: Html, status = 200) {
-  return reply.code(status).type('text/html; charset=utf-8').send(page.toString());
+function sendPage(reply: FastifyReply, page: Html) {
+  return reply.type('text/html; charset=utf-8').send(page.toString());
 }
 
 export function portalRoutes(services: Services): FastifyPluginAsync {
@@ -25,53 +24,55 @@ export function portalRoutes(services: Services): FastifyPluginAsync {
 
   return async (app) => {
     app.get('/', async (request, reply) =>
-      reply
-        .header('Vary', 'Accept-Language')
-        .redirect(`/${negotiateLanguage(request.headers['accept-language'])}/`, 302),
+      reply.header('Vary', 'Accept-Language').redirect(`/${negotiateLanguage(request.headers['accept-language'])}/`, 302),
     );
 
     for (const lang of languages) {
       const ctx = (page: string): PageContext => ({ lang, t: messages[lang], page });
 
-      const renderForm = async (reply: FastifyReply, values: FormValues, state: {
-        issues?: ReturnType<typeof toFieldIssues>; extraUrlField?: boolean; idempotencyKey?: string | undefined;
-        notice?: string;
-      } = {}, status = 200) =>
-        sendPage(
-          reply,
-          reportFormPage(ctx('/report'), {
-            values,
-            issues: state.issues ?? [],
-            notice: state.notice,
-            extraUrlField: state.extraUrlField ?? false,
-            idempotencyKey: state.idempotencyKey ?? randomUUID(),
-            districts: await services.districts.list(),
-            powChallengeUrl: '/api/v1/pow-challenge',
-          }),
-          status,
-        );
+      const formPage = async (
+        values: FormValues,
+        state: {
+          issues?: readonly FieldIssue[];
+          extraUrlField?: boolean;
+          idempotencyKey?: string | undefined;
+          notice?: string;
+        } = {},
+      ) =>
+        reportFormPage(ctx('/report'), {
+          values,
+          issues: state.issues ?? [],
+          notice: state.notice,
+          extraUrlField: state.extraUrlField ?? false,
+          idempotencyKey: state.idempotencyKey ?? randomUUID(),
+          districts: await services.districts.list(),
+          powChallengeUrl: '/api/v1/pow-challenge',
+        });
 
       app.get(`/${lang}`, async (_request, reply) => reply.redirect(`/${lang}/`, 301));
       app.get(`/${lang}/`, async (_request, reply) => sendPage(reply, landingPage(ctx('/'))));
-      app.get(`/${lang}/report`, async (_request, reply) => renderForm(reply, {}));
+      app.get(`/${lang}/report`, async (_request, reply) => sendPage(reply, await formPage({})));
 
       /** A report refused for load (not for its content) comes back with everything typed. */
-      const renderRefused: RenderRejected = async (request, reply, error) => {
-        if (error.code !== 'rate_limited') return false;
+      const renderRefused: RenderRejected = async (request, error) => {
+        if (error.code !== 'rate_limited') return undefined;
         const body = formBody(request);
-        await renderForm(reply, body, { notice: messages[lang].errors.tooMany, idempotencyKey: readReportForm(body).idempotencyKey }, 429);
-        return true;
+        return formPage(body, { notice: messages[lang].errors.tooMany, idempotencyKey: readReportForm(body).idempotencyKey });
       };
 
       app.post(`/${lang}/report`, { config: { renderRejected: renderRefused } }, async (request, reply) => {
         const body = formBody(request);
         const form = readReportForm(body);
         if (form.action === 'add_url') {
-          return renderForm(reply, body, { extraUrlField: true, idempotencyKey: form.idempotencyKey });
+          return sendPage(reply, await formPage(body, { extraUrlField: true, idempotencyKey: form.idempotencyKey }));
         }
-        const parsed = reportInputSchema(pakistanToday()).safeParse(form.input);
-        if (!parsed.success) {
-          return renderForm(reply, body, { issues: toFieldIssues(parsed.error), idempotencyKey: form.idempotencyKey }, 400);
+        const parsed = checkInput(reportInputSchema(pakistanToday()), form.input);
+        if (!parsed.ok) {
+          return sendRefusalPage(
+            reply,
+            parsed.error,
+            await formPage(body, { issues: parsed.error.issues, idempotencyKey: form.idempotencyKey }),
+          );
         }
         const submitted = await services.reports.submit(parsed.data, {
           source: 'portal',
@@ -85,19 +86,18 @@ export function portalRoutes(services: Services): FastifyPluginAsync {
       app.get(`/${lang}/follow-up`, async (_request, reply) => sendPage(reply, followUpPage(ctx('/follow-up'), {})));
 
       /** A follow-up refused for its client's limit comes back with the receipt typed. */
-      const followUpRefused: RenderRejected = async (request, reply, error) => {
-        if (error.code !== 'rate_limited') return false;
+      const followUpRefused: RenderRejected = async (request, error) => {
+        if (error.code !== 'rate_limited') return undefined;
         const body = request.body !== null && typeof request.body === 'object' ? (request.body as FormBody) : {};
         const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
-        sendPage(reply, followUpPage(ctx('/follow-up'), { receipt: text('receipt'), notice: messages[lang].followUp.tooManyAttempts }), 429);
-        return true;
+        return followUpPage(ctx('/follow-up'), { receipt: text('receipt'), notice: messages[lang].followUp.tooManyAttempts });
       };
       const followUpRoute = { preHandler: followUpLimit, config: { renderRejected: followUpRefused } };
 
       app.post(`/${lang}/follow-up`, followUpRoute, async (request, reply) => {
-        const parsed = followUpSchema.safeParse(formBody(request));
-        if (!parsed.success) {
-          return sendPage(reply, followUpPage(ctx('/follow-up'), { issues: toFieldIssues(parsed.error) }), 400);
+        const parsed = checkInput(followUpSchema, formBody(request));
+        if (!parsed.ok) {
+          return sendRefusalPage(reply, parsed.error, followUpPage(ctx('/follow-up'), { issues: parsed.error.issues }));
         }
         return withFollowUp(reply, ctx('/follow-up'), parsed.data.receipt, () =>
           services.reports.followUp(parsed.data.receipt, clientOf(request)),
@@ -106,17 +106,19 @@ export function portalRoutes(services: Services): FastifyPluginAsync {
 
       app.post(`/${lang}/follow-up/reply`, followUpRoute, async (request, reply) => {
         const body = formBody(request);
-        const parsed = reporterMessageSchema.safeParse(body);
+        const parsed = checkInput(reporterMessageSchema, body);
         const receipt = typeof body.receipt === 'string' ? body.receipt : '';
-        if (!parsed.success) {
-          const issues = toFieldIssues(parsed.error);
+        if (!parsed.ok) {
           return withFollowUp(reply, ctx('/follow-up'), receipt, () => services.reports.followUp(receipt, clientOf(request)), {
-            replyIssues: issues,
+            replyRefused: parsed.error,
             reply: typeof body.body === 'string' ? body.body : '',
           });
         }
-        return withFollowUp(reply, ctx('/follow-up'), receipt, () =>
-          services.reports.addReporterMessage(parsed.data.receipt, parsed.data.body, clientOf(request)),
+        return withFollowUp(
+          reply,
+          ctx('/follow-up'),
+          receipt,
+          () => services.reports.addReporterMessage(parsed.data.receipt, parsed.data.body, clientOf(request)),
           { sent: true },
         );
       });
@@ -142,25 +144,20 @@ async function withFollowUp(
   ctx: PageContext,
   receipt: string,
   load: () => Promise<FollowUpView>,
-  extra: { replyIssues?: ReturnType<typeof toFieldIssues>; reply?: string; sent?: boolean } = {},
+  extra: { replyRefused?: HifazatError; reply?: string; sent?: boolean } = {},
 ) {
+  let view: FollowUpView;
   try {
-    const view = await load();
-    const status = extra.replyIssues?.length ? 400 : 200;
-    return sendPage(reply, followUpPage(ctx, { receipt, view, ...extra }), status);
+    view = await load();
   } catch (error) {
     if (!(error instanceof HifazatError)) throw error;
     const f = ctx.t.followUp;
-    if (error.code === 'validation_failed') {
-      return sendPage(reply, followUpPage(ctx, { receipt, issues: error.issues }), 400);
-    }
-    if (error.code === 'unknown_receipt') {
-      return sendPage(reply, followUpPage(ctx, { receipt, notice: f.unknownReceipt }), 404);
-    }
-    if (error.code === 'too_many_attempts') {
-      if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
-      return sendPage(reply, followUpPage(ctx, { receipt, notice: f.tooManyAttempts }), 429);
-    }
+    if (error.code === 'validation_failed') return sendRefusalPage(reply, error, followUpPage(ctx, { receipt, issues: error.issues }));
+    if (error.code === 'unknown_receipt') return sendRefusalPage(reply, error, followUpPage(ctx, { receipt, notice: f.unknownReceipt }));
+    if (error.code === 'too_many_attempts') return sendRefusalPage(reply, error, followUpPage(ctx, { receipt, notice: f.tooManyAttempts }));
     throw error;
   }
+  const { replyRefused, ...shown } = extra;
+  const page = followUpPage(ctx, { receipt, view, ...shown, ...(replyRefused ? { replyIssues: replyRefused.issues } : {}) });
+  return replyRefused ? sendRefusalPage(reply, replyRefused, page) : sendPage(reply, page);
 }

@@ -3,7 +3,7 @@ import { HifazatError } from '../../domain/errors.ts';
 import { languages } from '../../domain/report.ts';
 import { releaseCsv, type Release } from '../../domain/statistics.ts';
 import type { Services } from '../../services/index.ts';
-import type { StoredRelease } from '../../services/statistics.ts';
+import type { StoredRelease } from '../../services/statistics/releases.ts';
 import { messages } from '../i18n/index.ts';
 import type { Html } from '../views/html.ts';
 import type { PageContext } from '../views/layout.ts';
@@ -34,17 +34,12 @@ export function releaseJson(stored: StoredRelease) {
 }
 
 /**
- * Published statistics for everyone: the dashboard and the annual report in Urdu and English
- * (server-rendered, no script needed), and the releases as JSON and CSV. Only releases are
+ * Published releases as JSON and CSV, in the API (registered under /api). Only releases are
  * shown here, never live counts.
  */
-export function statisticsRoutes(services: Services): FastifyPluginAsync {
-  const sendPage = (reply: FastifyReply, page: Html) => reply.type('text/html; charset=utf-8').send(page.toString());
-  const districtNames = async (): Promise<DistrictNames> =>
-    new Map((await services.districts.list()).map((d) => [districtKey(d.province, d.nameEn), d.nameUr]));
-
+export function statisticsApiRoutes(services: Services): FastifyPluginAsync {
   return async (app) => {
-    app.get('/api/v1/statistics/releases', async () => ({
+    app.get('/statistics/releases', async () => ({
       releases: (await services.statistics.listReleases()).map((r) => ({
         id: r.id,
         period: r.period,
@@ -55,7 +50,7 @@ export function statisticsRoutes(services: Services): FastifyPluginAsync {
       })),
     }));
 
-    app.get<{ Params: { id: string } }>('/api/v1/statistics/releases/:id', async (request, reply) => {
+    app.get<{ Params: { id: string } }>('/statistics/releases/:id', async (request, reply) => {
       const wanted = releaseId(request.params.id);
       const stored = wanted ? await services.statistics.getRelease(wanted.id) : null;
       if (!wanted || !stored) throw notFound();
@@ -65,7 +60,19 @@ export function statisticsRoutes(services: Services): FastifyPluginAsync {
         .header('Content-Disposition', `attachment; filename="hifazat-statistics-${stored.id}.csv"`)
         .send(releaseCsv(stored.release));
     });
+  };
+}
 
+/**
+ * Published statistics for everyone: the dashboard and the annual report in Urdu and English
+ * (server-rendered, no script needed), from releases only.
+ */
+export function statisticsRoutes(services: Services): FastifyPluginAsync {
+  const sendPage = (reply: FastifyReply, page: Html) => reply.type('text/html; charset=utf-8').send(page.toString());
+  const districtNames = async (): Promise<DistrictNames> =>
+    new Map((await services.districts.list()).map((d) => [districtKey(d.province, d.nameEn), d.nameUr]));
+
+  return async (app) => {
     for (const lang of languages) {
       type Query = { release?: string; digits?: string };
       const ctx = (page: string): PageContext => ({ lang, t: messages[lang], page });
@@ -89,7 +96,8 @@ export function statisticsRoutes(services: Services): FastifyPluginAsync {
       });
 
       app.get<{ Querystring: Query }>(`/${lang}/statistics/report`, async (request, reply) => {
-        const wanted = request.query.release === undefined ? (await services.statistics.listReleases())[0]?.id : releaseId(request.query.release)?.id;
+        const wanted =
+          request.query.release === undefined ? (await services.statistics.listReleases())[0]?.id : releaseId(request.query.release)?.id;
         const stored = wanted === undefined ? null : await services.statistics.getRelease(wanted);
         if (!stored) throw notFound();
         return sendPage(

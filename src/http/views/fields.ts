@@ -29,10 +29,7 @@ export function errorSummary(
   return html`<div class="error-summary" role="alert" aria-labelledby="error-summary-title">
   <h2 id="error-summary-title">${ctx.t.report.errorSummary}</h2>
   <p>${ctx.t.report.errorCount(issues.length)}</p>
-  <ul>${issues.map(
-    (i) =>
-      html`<li><a href="#${idOf(i.field)}">${problemText(problems, i.problem)}</a></li>`,
-  )}</ul>
+  <ul>${issues.map((i) => html`<li><a href="#${idOf(i.field)}">${problemText(problems, i.problem)}</a></li>`)}</ul>
 </div>`;
 }
 
@@ -60,7 +57,15 @@ ${fieldError(o.id, o.issue, o.problems)}`;
 }
 
 export function textField(
-  o: FieldOptions & { value: string | undefined; type?: string; maxlength?: number; autocomplete?: string; dir?: string; list?: string; inputmode?: string },
+  o: FieldOptions & {
+    value: string | undefined;
+    type?: string;
+    maxlength?: number;
+    autocomplete?: string;
+    dir?: string;
+    list?: string;
+    inputmode?: string;
+  },
 ): Html {
   return html`<div class="field${o.issue ? ' has-error' : ''}">
 ${labelAndHelp(o)}

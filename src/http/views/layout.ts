@@ -11,12 +11,7 @@ export interface PageContext {
 
 const otherLanguage = (lang: Language): Language => (lang === 'en' ? 'ur' : 'en');
 
-export function layout(
-  ctx: PageContext,
-  title: string,
-  main: Html,
-  options: { scripts?: string[] } = {},
-): Html {
+export function layout(ctx: PageContext, title: string, main: Html, options: { scripts?: string[] } = {}): Html {
   const { t, lang } = ctx;
   const other = otherLanguage(lang);
   return html`<!doctype html>

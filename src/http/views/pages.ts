@@ -1,3 +1,4 @@
+import { pakistanTimeZone } from '../../domain/pakistan-time.ts';
 import { formatReceipt } from '../../domain/receipt.ts';
 import type { FollowUpView } from '../../services/reports.ts';
 import type { FieldIssue } from '../../domain/errors.ts';
@@ -91,7 +92,7 @@ ${state.notice ? html`<p class="notice" role="alert">${state.notice}</p>` : ''}
   const replyIssue = state.replyIssues?.find((i) => i.field === 'body');
   const dateFormat = new Intl.DateTimeFormat(ctx.lang === 'ur' ? 'ur-PK-u-nu-latn' : 'en-GB', {
     dateStyle: 'long',
-    timeZone: 'Asia/Karachi',
+    timeZone: pakistanTimeZone,
   });
   return layout(
     ctx,
@@ -106,11 +107,14 @@ ${state.replyIssues?.length ? errorSummary(ctx, state.replyIssues, { body: 'f-bo
 </section>
 <section aria-labelledby="thread-heading">
   <h2 id="thread-heading">${f.threadHeading}</h2>
-  ${view.messages.length === 0
-    ? html`<p>${f.noMessages}</p>`
-    : html`<ol class="thread">${view.messages.map(
-        (m) => html`<li class="message from-${m.author}"><p class="meta">${m.author === 'staff' ? f.fromStaff : f.fromYou} · ${dateFormat.format(m.createdAt)}</p><p class="body" dir="auto">${m.body}</p></li>`,
-      )}</ol>`}
+  ${
+    view.messages.length === 0
+      ? html`<p>${f.noMessages}</p>`
+      : html`<ol class="thread">${view.messages.map(
+          (m) =>
+            html`<li class="message from-${m.author}"><p class="meta">${m.author === 'staff' ? f.fromStaff : f.fromYou} · ${dateFormat.format(m.createdAt)}</p><p class="body" dir="auto">${m.body}</p></li>`,
+        )}</ol>`
+  }
   <form method="post" action="/${ctx.lang}/follow-up/reply" class="stack" novalidate>
     <input type="hidden" name="receipt" value="${state.receipt ?? ''}">
     <div class="field${replyIssue ? ' has-error' : ''}">
@@ -128,9 +132,5 @@ ${state.replyIssues?.length ? errorSummary(ctx, state.replyIssues, { body: 'f-bo
 }
 
 export function errorPage(ctx: PageContext, title: string, text: string): Html {
-  return layout(
-    ctx,
-    title,
-    html`<h1>${title}</h1><p>${text}</p><p><a href="/${ctx.lang}/">${ctx.t.errors.backHome}</a></p>`,
-  );
+  return layout(ctx, title, html`<h1>${title}</h1><p>${text}</p><p><a href="/${ctx.lang}/">${ctx.t.errors.backHome}</a></p>`);
 }

@@ -1,7 +1,17 @@
 import type { FieldIssue } from '../../domain/errors.ts';
 import {
-  abuserRelationships, ageBands, areas, childSexes, datePrecisions, limits, maxUrlsPerReport, places,
-  policeStatuses, provinces, reporterRelationships, reportKinds,
+  abuserRelationships,
+  ageBands,
+  areas,
+  childSexes,
+  datePrecisions,
+  limits,
+  maxUrlsPerReport,
+  places,
+  policeStatuses,
+  provinces,
+  reporterRelationships,
+  reportKinds,
 } from '../../domain/report.ts';
 import { html, type Html } from './html.ts';
 import { layout, type PageContext } from './layout.ts';
@@ -58,8 +68,10 @@ export function reportForm(ctx: PageContext, state: ReportFormState, options: { 
   const issue = (field: string) => state.issues.find((i) => i.field === field);
   const value = (name: string) => single(state.values, name);
   const base = { problems: t.problems };
-  const withUnknown = <K extends string>(keys: readonly K[], names: Record<K, string>) =>
-    [...keys.map((k) => [k, names[k]] as const), ['unknown', c.unknown] as const];
+  const withUnknown = <K extends string>(keys: readonly K[], names: Record<K, string>) => [
+    ...keys.map((k) => [k, names[k]] as const),
+    ['unknown', c.unknown] as const,
+  ];
 
   const postedUrls = state.values.urls;
   const urls = (typeof postedUrls === 'string' ? [postedUrls] : [...(postedUrls ?? [])]).filter(
@@ -78,8 +90,16 @@ ${state.issues.length ? errorSummary(ctx, state.issues, reportFieldId) : ''}
 <input type="hidden" name="language" value="${ctx.lang}">
 <input type="hidden" name="idempotencyKey" value="${state.idempotencyKey}">
 ${radioGroup({
-  ...base, id: 'f-kind', name: 'kind', label: r.kindLegend, marker: r.required, required: true, issue: issue('kind'),
-  value: value('kind'), choices: reportKinds.map((k) => [k, r.kinds[k]] as const), className: 'kind-choice',
+  ...base,
+  id: 'f-kind',
+  name: 'kind',
+  label: r.kindLegend,
+  marker: r.required,
+  required: true,
+  issue: issue('kind'),
+  value: value('kind'),
+  choices: reportKinds.map((k) => [k, r.kinds[k]] as const),
+  className: 'kind-choice',
 })}
 
 <fieldset class="section section-material">
@@ -102,9 +122,11 @@ ${urls.map((url, index) =>
     issue: issue(`urls.${index}`) ?? (index === 0 ? issue('urls') : undefined),
   }),
 )}
-${urls.length < maxUrlsPerReport
-  ? html`<button type="submit" name="action" value="add_url" class="secondary" formnovalidate>${r.material.addUrl}</button>`
-  : ''}
+${
+  urls.length < maxUrlsPerReport
+    ? html`<button type="submit" name="action" value="add_url" class="secondary" formnovalidate>${r.material.addUrl}</button>`
+    : ''
+}
 </fieldset>
 ${textField({ ...base, id: 'f-site', name: 'site', label: r.material.siteLabel, hint: r.material.siteHint, value: value('site'), maxlength: limits.site, marker: r.optional, issue: issue('site') })}
 </fieldset>
@@ -113,8 +135,18 @@ ${textField({ ...base, id: 'f-site', name: 'site', label: r.material.siteLabel, 
 <legend>${r.abuse.legend}</legend>
 <div class="danger-box"><p>${r.abuse.dangerNow} <a href="tel:15">15</a></p></div>
 ${radioGroup({
-  ...base, id: 'f-inDangerNow', name: 'inDangerNow', label: r.abuse.dangerLabel, issue: issue('inDangerNow'),
-  value: danger, choices: [['true', c.yes], ['false', c.no], ['unknown', c.unknown]], className: 'danger-question',
+  ...base,
+  id: 'f-inDangerNow',
+  name: 'inDangerNow',
+  label: r.abuse.dangerLabel,
+  issue: issue('inDangerNow'),
+  value: danger,
+  choices: [
+    ['true', c.yes],
+    ['false', c.no],
+    ['unknown', c.unknown],
+  ],
+  className: 'danger-question',
 })}
 <p class="danger-callout" role="note"><a href="tel:15">${t.emergency.action}</a></p>
 ${textField({ ...base, id: 'f-occurredOn', name: 'occurredOn', type: 'date', label: r.abuse.occurredOnLabel, hint: r.abuse.occurredOnHint, value: value('occurredOn'), marker: r.optional, issue: issue('occurredOn'), dir: 'ltr' })}
@@ -163,9 +195,7 @@ ${issue('contact.consent') ? html`<p class="error" id="f-contact-consent-error">
 </fieldset>
 </fieldset>
 
-${state.powChallengeUrl
-  ? html`<div class="pow" data-pow-challenge="${state.powChallengeUrl}"></div>`
-  : ''}
+${state.powChallengeUrl ? html`<div class="pow" data-pow-challenge="${state.powChallengeUrl}"></div>` : ''}
 ${options.extra ?? ''}
 <button type="submit" class="primary">${r.submit}</button>
 </form>`;

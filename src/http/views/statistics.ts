@@ -1,8 +1,15 @@
 import type { Language } from '../../domain/report.ts';
 import {
-  narrative, otherDistricts, type Cell, type ComparisonTable, type Period, type Release, type StatTable, type TableId,
+  narrative,
+  otherDistricts,
+  type Cell,
+  type ComparisonTable,
+  type Period,
+  type Release,
+  type StatTable,
+  type TableId,
 } from '../../domain/statistics.ts';
-import type { ReleaseSummary } from '../../services/statistics.ts';
+import type { ReleaseSummary } from '../../services/statistics/releases.ts';
 import type { Messages } from '../i18n/index.ts';
 import { attrs, html, type Html } from './html.ts';
 import { layout, type PageContext } from './layout.ts';
@@ -173,14 +180,7 @@ function countText(cell: Cell, f: NumberFormat, s: Messages['statistics'], optio
 }
 
 /** One table with its chart beside it, under its heading. */
-export function statBlock(
-  t: Messages,
-  f: NumberFormat,
-  l: Labels,
-  dir: 'ltr' | 'rtl',
-  table: StatTable,
-  options: TableOptions = {},
-): Html {
+export function statBlock(t: Messages, f: NumberFormat, l: Labels, dir: 'ltr' | 'rtl', table: StatTable, options: TableOptions = {}): Html {
   const s = t.statistics;
   const title = l.table(table.id);
   const headingId = `table-${table.id}`;
@@ -188,18 +188,24 @@ export function statBlock(
   return html`<section class="stat-block" aria-labelledby="${headingId}">
 <h2 id="${headingId}">${title}</h2>
 <div class="stat-pair">
-<div class="chart-box">${barChart(`chart-${table.id}`, s.chartLabel(title), rows.map(({ row, label }) => ({
-    label,
-    value: row.count.value,
-    display: countText(row.count, f, s, options),
-    flagged: options.preview === true && row.count.suppressed,
-  })), dir)}</div>
+<div class="chart-box">${barChart(
+    `chart-${table.id}`,
+    s.chartLabel(title),
+    rows.map(({ row, label }) => ({
+      label,
+      value: row.count.value,
+      display: countText(row.count, f, s, options),
+      flagged: options.preview === true && row.count.suppressed,
+    })),
+    dir,
+  )}</div>
 <div class="table-scroll" tabindex="0" role="region" aria-labelledby="${headingId}">
 <table class="stat-table">
 <caption class="visually-hidden">${title}</caption>
 <thead><tr><th scope="col">${title}</th><th scope="col" class="num">${s.cases}</th><th scope="col" class="num">${s.share}</th></tr></thead>
 <tbody>${rows.map(
-    ({ row, label }) => html`<tr${attrs({ class: row.count.suppressed ? 'withheld' : undefined })}><th scope="row">${label}</th><td class="num">${countText(row.count, f, s, options)}</td><td class="num">${row.percent === null || (options.preview && row.count.suppressed) ? '' : f.percent(row.percent)}</td></tr>`,
+    ({ row, label }) =>
+      html`<tr${attrs({ class: row.count.suppressed ? 'withheld' : undefined })}><th scope="row">${label}</th><td class="num">${countText(row.count, f, s, options)}</td><td class="num">${row.percent === null || (options.preview && row.count.suppressed) ? '' : f.percent(row.percent)}</td></tr>`,
   )}</tbody>
 <tfoot><tr><th scope="row">${s.total}</th><td class="num">${countText(table.total, f, s, options)}</td><td class="num"></td></tr></tfoot>
 </table>
@@ -216,8 +222,7 @@ export function comparisonBlock(t: Messages, f: NumberFormat, l: Labels, release
   const changeText = (n: number | null) => (n === null ? '' : html`<bdi dir="ltr">${f.change(n)}</bdi>`);
   const rowOf = (label: string, previous: Cell, current: Cell, change: number | null) =>
     html`<tr><th scope="row">${label}</th><td class="num">${countText(previous, f, s, options)}</td><td class="num">${countText(current, f, s, options)}</td><td class="num">${changeText(change)}</td></tr>`;
-  const part = (table: ComparisonTable) =>
-    table.rows.map((r) => rowOf(l.row(table.id, r.key), r.previous, r.current, r.changePercent));
+  const part = (table: ComparisonTable) => table.rows.map((r) => rowOf(l.row(table.id, r.key), r.previous, r.current, r.changePercent));
   return html`<section class="stat-block" aria-labelledby="table-comparison">
 <h2 id="table-comparison">${s.changeHeading}</h2>
 <p>${s.comparedWith(periodLabel(s, f, c.period))}</p>
@@ -274,9 +279,11 @@ function keyFigures(ctx: PageContext, f: NumberFormat, release: Release): Html {
   return html`<dl class="key-figures">
 <div><dt>${s.totalCases}</dt><dd class="figure">${countText(release.total, f, s, {})}</dd></div>
 ${release.perDay === null ? '' : html`<div><dt>${s.perDayLabel}</dt><dd class="figure">${f.decimal(release.perDay)}</dd></div>`}
-${c && c.total.changePercent !== null
-  ? html`<div><dt>${s.comparedWith(periodLabel(s, f, c.period))}</dt><dd class="figure"><bdi dir="ltr">${f.change(c.total.changePercent)}</bdi></dd></div>`
-  : ''}
+${
+  c && c.total.changePercent !== null
+    ? html`<div><dt>${s.comparedWith(periodLabel(s, f, c.period))}</dt><dd class="figure"><bdi dir="ltr">${f.change(c.total.changePercent)}</bdi></dd></div>`
+    : ''
+}
 </dl>`;
 }
 
@@ -314,17 +321,23 @@ ${shownTables(current.release).map((table) => statBlock(ctx.t, f, l, dir, table)
 <p class="lead">${s.intro}</p>
 ${digitsSwitch(ctx, '/statistics', current?.summary.id, state.urduDigits)}
 ${body}
-${others.length
-  ? html`<section class="no-print" aria-labelledby="other-releases"><h2 id="other-releases">${s.otherReleases}</h2><ul>${others.map(
-      (r) => html`<li><a href="/${ctx.lang}/statistics${query(ctx.lang, { release: r.id, digits: state.urduDigits })}">${periodLabel(s, f, r.period)}</a></li>`,
-    )}</ul></section>`
-  : ''}
+${
+  others.length
+    ? html`<section class="no-print" aria-labelledby="other-releases"><h2 id="other-releases">${s.otherReleases}</h2><ul>${others.map(
+        (r) =>
+          html`<li><a href="/${ctx.lang}/statistics${query(ctx.lang, { release: r.id, digits: state.urduDigits })}">${periodLabel(s, f, r.period)}</a></li>`,
+      )}</ul></section>`
+    : ''
+}
 </div>`,
   );
 }
 
 /** The annual report in print layout, in the spirit of Sahil's "Cruel Numbers": the narrative numbers filled in, then the tables. */
-export function annualReportPage(ctx: PageContext, state: { summary: ReleaseSummary; release: Release; urduDigits: boolean; districtNames: DistrictNames }): Html {
+export function annualReportPage(
+  ctx: PageContext,
+  state: { summary: ReleaseSummary; release: Release; urduDigits: boolean; districtNames: DistrictNames },
+): Html {
   const s = ctx.t.statistics;
   const r = s.report;
   const f = numberFormat(ctx.lang, state.urduDigits);
@@ -341,7 +354,9 @@ export function annualReportPage(ctx: PageContext, state: { summary: ReleaseSumm
     }
     if (n.perDay !== null) sentences.push(r.perDay(f.decimal(n.perDay)));
     if (n.sexChanges.length) {
-      sentences.push(r.sexChanges(n.sexChanges.map((c) => `${l.row('sex', c.key)} ${f.change(c.changePercent)}`).join(ctx.lang === 'ur' ? '، ' : ', ')));
+      sentences.push(
+        r.sexChanges(n.sexChanges.map((c) => `${l.row('sex', c.key)} ${f.change(c.changePercent)}`).join(ctx.lang === 'ur' ? '، ' : ', ')),
+      );
     }
     if (n.girlsPercent !== null) sentences.push(r.girlsShare(f.percent(n.girlsPercent)));
     if (n.topCategories.length) {
@@ -358,8 +373,23 @@ export function annualReportPage(ctx: PageContext, state: { summary: ReleaseSumm
   } else {
     sentences.push(r.notPublished);
   }
-  const main: TableId[] = ['category', 'sex', 'age_band', 'province', 'district', 'area', 'relationship', 'place', 'police_status', 'half_year', 'month', 'source'];
-  const tables = shownTables(release).filter((t) => main.includes(t.id)).sort((a, b) => main.indexOf(a.id) - main.indexOf(b.id));
+  const main: TableId[] = [
+    'category',
+    'sex',
+    'age_band',
+    'province',
+    'district',
+    'area',
+    'relationship',
+    'place',
+    'police_status',
+    'half_year',
+    'month',
+    'source',
+  ];
+  const tables = shownTables(release)
+    .filter((t) => main.includes(t.id))
+    .sort((a, b) => main.indexOf(a.id) - main.indexOf(b.id));
   return layout(
     ctx,
     r.title(period),

@@ -31,7 +31,7 @@ const GRID: i32 = 64;
 const DCT_SIZE: i32 = 16;
 
 // Once, at instantiation: the first two passes store every position where it was computed.
-for (let i = 0; i < 512; i++) store<i32>(EVERY_POSITION + (<usize>i << 2), i);
+for (let i = 0; i < 512; i++) store<i32>(EVERY_POSITION + ((<usize>i) << 2), i);
 
 /**
  * Prepares the pre-resize of a `sourceWidth`-pixel-wide image with `channels` bytes per pixel
@@ -40,7 +40,7 @@ for (let i = 0; i < 512; i++) store<i32>(EVERY_POSITION + (<usize>i << 2), i);
  */
 export function startImage(sourceWidth: i32, channels: i32, width: i32): void {
   for (let x = 0; x < width; x++) {
-    store<i32>(SOURCE_COLUMNS + (<usize>x << 2), <i32>((<i64>x * <i64>sourceWidth) / <i64>width) * channels);
+    store<i32>(SOURCE_COLUMNS + ((<usize>x) << 2), <i32>((<i64>x * <i64>sourceWidth) / <i64>width) * channels);
   }
 }
 
@@ -49,20 +49,20 @@ export function startImage(sourceWidth: i32, channels: i32, width: i32): void {
  * `grey`, else the float32 sum of the weighted red, green and blue in that order.
  */
 export function luminanceRow(y: i32, width: i32, grey: bool): void {
-  const out = LUMA + (<usize>(y * width) << 2);
+  const out = LUMA + ((<usize>(y * width)) << 2);
   if (grey) {
     for (let x = 0; x < width; x++) {
-      const p = SOURCE_ROW + <usize>load<i32>(SOURCE_COLUMNS + (<usize>x << 2));
-      store<f32>(out + (<usize>x << 2), <f32>load<u8>(p));
+      const p = SOURCE_ROW + <usize>load<i32>(SOURCE_COLUMNS + ((<usize>x) << 2));
+      store<f32>(out + ((<usize>x) << 2), <f32>load<u8>(p));
     }
     return;
   }
   for (let x = 0; x < width; x++) {
-    const p = SOURCE_ROW + <usize>load<i32>(SOURCE_COLUMNS + (<usize>x << 2));
-    const red = load<f32>(LUMA_TABLES + (<usize>load<u8>(p) << 2));
-    const green = load<f32>(LUMA_TABLES + 1024 + (<usize>load<u8>(p + 1) << 2));
-    const blue = load<f32>(LUMA_TABLES + 2048 + (<usize>load<u8>(p + 2) << 2));
-    store<f32>(out + (<usize>x << 2), red + green + blue);
+    const p = SOURCE_ROW + <usize>load<i32>(SOURCE_COLUMNS + ((<usize>x) << 2));
+    const red = load<f32>(LUMA_TABLES + ((<usize>load<u8>(p)) << 2));
+    const green = load<f32>(LUMA_TABLES + 1024 + ((<usize>load<u8>(p + 1)) << 2));
+    const blue = load<f32>(LUMA_TABLES + 2048 + ((<usize>load<u8>(p + 2)) << 2));
+    store<f32>(out + ((<usize>x) << 2), red + green + blue);
   }
 }
 
@@ -73,7 +73,7 @@ export function luminanceRow(y: i32, width: i32, grey: bool): void {
 export function hashStep(width: i32, height: i32): i32 {
   if (width == GRID && height == GRID) {
     // The reference skips blur and decimation for an exact 64x64 input.
-    memory.copy(GRID_CELLS, LUMA, <usize>(GRID * GRID) << 2);
+    memory.copy(GRID_CELLS, LUMA, (<usize>(GRID * GRID)) << 2);
   } else {
     blurAndDecimate(width, height);
   }
@@ -99,10 +99,10 @@ function blurAndDecimate(width: i32, height: i32): void {
   boxColumns(TEMP, LUMA, columns, height, windowY, ROW_SLOT);
 
   for (let i = 0; i < GRID; i++) {
-    const rowStart = load<i32>(ROW_SLOT_OF_CELL + (<usize>i << 2)) * columns;
+    const rowStart = load<i32>(ROW_SLOT_OF_CELL + ((<usize>i) << 2)) * columns;
     for (let j = 0; j < GRID; j++) {
-      const from = rowStart + load<i32>(COLUMN_SLOT_OF_CELL + (<usize>j << 2));
-      store<f32>(GRID_CELLS + (<usize>(i * GRID + j) << 2), load<f32>(LUMA + (<usize>from << 2)));
+      const from = rowStart + load<i32>(COLUMN_SLOT_OF_CELL + ((<usize>j) << 2));
+      store<f32>(GRID_CELLS + ((<usize>(i * GRID + j)) << 2), load<f32>(LUMA + ((<usize>from) << 2)));
     }
   }
 }
@@ -113,20 +113,20 @@ function blurAndDecimate(width: i32, height: i32): void {
  * `slotOfCell`; returns the number of distinct positions (64, or fewer on sides under 64).
  */
 function gridSampling(length: i32, slotOf: usize, slotOfCell: usize): i32 {
-  for (let p = 0; p < length; p++) store<i32>(slotOf + (<usize>p << 2), -1);
+  for (let p = 0; p < length; p++) store<i32>(slotOf + ((<usize>p) << 2), -1);
   let slots = 0;
   for (let i = 0; i < GRID; i++) {
     const position = <i32>Math.floor(((<f64>i + 0.5) * <f64>length) / <f64>GRID);
-    const at = slotOf + (<usize>position << 2);
+    const at = slotOf + ((<usize>position) << 2);
     if (load<i32>(at) == -1) store<i32>(at, slots++);
-    store<i32>(slotOfCell + (<usize>i << 2), load<i32>(at));
+    store<i32>(slotOfCell + ((<usize>i) << 2), load<i32>(at));
   }
   return slots;
 }
 
 function lastStored(storeAt: usize, length: i32): i32 {
   let last = length - 1;
-  while (last >= 0 && load<i32>(storeAt + (<usize>last << 2)) < 0) last--;
+  while (last >= 0 && load<i32>(storeAt + ((<usize>last) << 2)) < 0) last--;
   return last;
 }
 
@@ -148,8 +148,8 @@ function boxRows(input: usize, output: usize, width: i32, height: i32, window: i
   const lag = window - lead + 1;
   const end = lastStored(storeAt, width) + 1;
   const divisor = <f32>window;
-  const inStride = <usize>width << 2;
-  const outStride = <usize>outputWidth << 2;
+  const inStride = (<usize>width) << 2;
+  const outStride = (<usize>outputWidth) << 2;
   for (let top = 0; top < height; top += 4) {
     const in0 = input + <usize>top * inStride;
     const in1 = input + <usize>min(top + 1, height - 1) * inStride;
@@ -165,7 +165,7 @@ function boxRows(input: usize, output: usize, width: i32, height: i32, window: i
     let sum3: f32 = 0;
     let count = 0;
     for (let x = 0; x < lead - 1; x++) {
-      const at = <usize>x << 2;
+      const at = (<usize>x) << 2;
       sum0 += load<f32>(in0 + at);
       sum1 += load<f32>(in1 + at);
       sum2 += load<f32>(in2 + at);
@@ -174,16 +174,16 @@ function boxRows(input: usize, output: usize, width: i32, height: i32, window: i
     }
     let o = 0;
     for (; o <= window - lead && o < end; o++) {
-      const at = <usize>(o + lead - 1) << 2;
+      const at = (<usize>(o + lead - 1)) << 2;
       sum0 += load<f32>(in0 + at);
       sum1 += load<f32>(in1 + at);
       sum2 += load<f32>(in2 + at);
       sum3 += load<f32>(in3 + at);
       count++;
-      const column = load<i32>(storeAt + (<usize>o << 2));
+      const column = load<i32>(storeAt + ((<usize>o) << 2));
       if (column >= 0) {
         const n = <f32>count;
-        const to = <usize>column << 2;
+        const to = (<usize>column) << 2;
         store<f32>(out0 + to, sum0 / n);
         store<f32>(out1 + to, sum1 / n);
         store<f32>(out2 + to, sum2 / n);
@@ -191,15 +191,15 @@ function boxRows(input: usize, output: usize, width: i32, height: i32, window: i
       }
     }
     for (; o <= width - lead && o < end; o++) {
-      const entering = <usize>(o + lead - 1) << 2;
-      const leaving = <usize>(o - lag) << 2;
+      const entering = (<usize>(o + lead - 1)) << 2;
+      const leaving = (<usize>(o - lag)) << 2;
       sum0 = sum0 + load<f32>(in0 + entering) - load<f32>(in0 + leaving);
       sum1 = sum1 + load<f32>(in1 + entering) - load<f32>(in1 + leaving);
       sum2 = sum2 + load<f32>(in2 + entering) - load<f32>(in2 + leaving);
       sum3 = sum3 + load<f32>(in3 + entering) - load<f32>(in3 + leaving);
-      const column = load<i32>(storeAt + (<usize>o << 2));
+      const column = load<i32>(storeAt + ((<usize>o) << 2));
       if (column >= 0) {
-        const to = <usize>column << 2;
+        const to = (<usize>column) << 2;
         store<f32>(out0 + to, sum0 / divisor);
         store<f32>(out1 + to, sum1 / divisor);
         store<f32>(out2 + to, sum2 / divisor);
@@ -207,16 +207,16 @@ function boxRows(input: usize, output: usize, width: i32, height: i32, window: i
       }
     }
     for (; o < end; o++) {
-      const leaving = <usize>(o - lag) << 2;
+      const leaving = (<usize>(o - lag)) << 2;
       sum0 -= load<f32>(in0 + leaving);
       sum1 -= load<f32>(in1 + leaving);
       sum2 -= load<f32>(in2 + leaving);
       sum3 -= load<f32>(in3 + leaving);
       count--;
-      const column = load<i32>(storeAt + (<usize>o << 2));
+      const column = load<i32>(storeAt + ((<usize>o) << 2));
       if (column >= 0) {
         const n = <f32>count;
-        const to = <usize>column << 2;
+        const to = (<usize>column) << 2;
         store<f32>(out0 + to, sum0 / n);
         store<f32>(out1 + to, sum1 / n);
         store<f32>(out2 + to, sum2 / n);
@@ -236,7 +236,7 @@ function boxColumns(input: usize, output: usize, width: i32, height: i32, window
   const lag = window - lead + 1;
   const end = lastStored(storeAt, height) + 1;
   const divisor = f32x4.splat(<f32>window);
-  const rowBytes = <usize>width << 2;
+  const rowBytes = (<usize>width) << 2;
   const paddedBytes = (rowBytes + 15) & ~15;
   memory.fill(COLUMN_SUMS, 0, paddedBytes);
   let count = 0;
@@ -250,7 +250,7 @@ function boxColumns(input: usize, output: usize, width: i32, height: i32, window
   let o = 0;
   for (; o <= window - lead && o < end; o++) {
     const entering = input + <usize>(o + lead - 1) * rowBytes;
-    const slot = load<i32>(storeAt + (<usize>o << 2));
+    const slot = load<i32>(storeAt + ((<usize>o) << 2));
     count++;
     const n = f32x4.splat(<f32>count);
     for (let x: usize = 0; x < paddedBytes; x += 16) {
@@ -262,7 +262,7 @@ function boxColumns(input: usize, output: usize, width: i32, height: i32, window
   for (; o <= height - lead && o < end; o++) {
     const entering = input + <usize>(o + lead - 1) * rowBytes;
     const leaving = input + <usize>(o - lag) * rowBytes;
-    const slot = load<i32>(storeAt + (<usize>o << 2));
+    const slot = load<i32>(storeAt + ((<usize>o) << 2));
     for (let x: usize = 0; x < paddedBytes; x += 16) {
       const sum = f32x4.sub(f32x4.add(v128.load(COLUMN_SUMS + x), v128.load(entering + x)), v128.load(leaving + x));
       v128.store(COLUMN_SUMS + x, sum);
@@ -271,7 +271,7 @@ function boxColumns(input: usize, output: usize, width: i32, height: i32, window
   }
   for (; o < end; o++) {
     const leaving = input + <usize>(o - lag) * rowBytes;
-    const slot = load<i32>(storeAt + (<usize>o << 2));
+    const slot = load<i32>(storeAt + ((<usize>o) << 2));
     count--;
     const n = f32x4.splat(<f32>count);
     for (let x: usize = 0; x < paddedBytes; x += 16) {
@@ -287,9 +287,9 @@ function quality(): i32 {
   let sum = 0;
   for (let i = 0; i < GRID; i++) {
     for (let j = 0; j < GRID; j++) {
-      const here = load<f32>(GRID_CELLS + (<usize>(i * GRID + j) << 2));
-      if (i + 1 < GRID) sum += scaledGradient(here, load<f32>(GRID_CELLS + (<usize>((i + 1) * GRID + j) << 2)));
-      if (j + 1 < GRID) sum += scaledGradient(here, load<f32>(GRID_CELLS + (<usize>(i * GRID + j + 1) << 2)));
+      const here = load<f32>(GRID_CELLS + ((<usize>(i * GRID + j)) << 2));
+      if (i + 1 < GRID) sum += scaledGradient(here, load<f32>(GRID_CELLS + ((<usize>((i + 1) * GRID + j)) << 2)));
+      if (j + 1 < GRID) sum += scaledGradient(here, load<f32>(GRID_CELLS + ((<usize>(i * GRID + j + 1)) << 2)));
     }
   }
   return min(100, sum / 90);
@@ -305,22 +305,22 @@ function scaledGradient(u: f32, v: f32): i32 {
  * order. T = D·A runs k, n, c so that memory is read in order.
  */
 function dct16(): void {
-  memory.fill(PARTIAL, 0, <usize>(DCT_SIZE * GRID) << 2);
+  memory.fill(PARTIAL, 0, (<usize>(DCT_SIZE * GRID)) << 2);
   for (let k = 0; k < DCT_SIZE; k++) {
-    const tRow = PARTIAL + (<usize>(k * GRID) << 2);
+    const tRow = PARTIAL + ((<usize>(k * GRID)) << 2);
     for (let n = 0; n < GRID; n++) {
-      const d = load<f32>(DCT_MATRIX + (<usize>(k * GRID + n) << 2));
-      const aRow = GRID_CELLS + (<usize>(n * GRID) << 2);
-      for (let c: usize = 0; c < <usize>GRID << 2; c += 4) store<f32>(tRow + c, load<f32>(tRow + c) + d * load<f32>(aRow + c));
+      const d = load<f32>(DCT_MATRIX + ((<usize>(k * GRID + n)) << 2));
+      const aRow = GRID_CELLS + ((<usize>(n * GRID)) << 2);
+      for (let c: usize = 0; c < (<usize>GRID) << 2; c += 4) store<f32>(tRow + c, load<f32>(tRow + c) + d * load<f32>(aRow + c));
     }
   }
   for (let k = 0; k < DCT_SIZE; k++) {
-    const tRow = PARTIAL + (<usize>(k * GRID) << 2);
+    const tRow = PARTIAL + ((<usize>(k * GRID)) << 2);
     for (let l = 0; l < DCT_SIZE; l++) {
-      const dRow = DCT_MATRIX + (<usize>(l * GRID) << 2);
+      const dRow = DCT_MATRIX + ((<usize>(l * GRID)) << 2);
       let sum: f32 = 0;
-      for (let n: usize = 0; n < <usize>GRID << 2; n += 4) sum += load<f32>(tRow + n) * load<f32>(dRow + n);
-      store<f32>(DCT + (<usize>(k * DCT_SIZE + l) << 2), sum);
+      for (let n: usize = 0; n < (<usize>GRID) << 2; n += 4) sum += load<f32>(tRow + n) * load<f32>(dRow + n);
+      store<f32>(DCT + ((<usize>(k * DCT_SIZE + l)) << 2), sum);
     }
   }
 }

@@ -6,7 +6,7 @@
 -- every record once, so the totals by source, month and place are sums of them. A record without
 -- a district is a 'district' row whose value is NULL (NULLS NOT DISTINCT keeps it one row): no
 -- sentinel text that someone could type as a district. Zero counts are not stored.
--- Written only by StatisticsService.refreshStale, one whole month at a time.
+-- Written only by StatisticsCounting.refreshStale (services/statistics/counting.ts), one whole month at a time.
 CREATE TABLE incident_monthly_counts (
   month date NOT NULL CHECK (extract(day FROM month) = 1),
   source text NOT NULL,

@@ -105,10 +105,7 @@ ${selectField({ id: 'f-role', name: 'role', label: s.role, value: state.values?.
   );
 }
 
-export function settingsPage(
-  ctx: ConsoleContext,
-  state: { retentionDays: string; issues?: readonly FieldIssue[]; saved?: boolean },
-): Html {
+export function settingsPage(ctx: ConsoleContext, state: { retentionDays: string; issues?: readonly FieldIssue[]; saved?: boolean }): Html {
   const s = ctx.c.settings;
   const problems = problemsOf(ctx);
   const issue = state.issues?.find((i) => i.field === 'retentionDays');

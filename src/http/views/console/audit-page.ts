@@ -1,3 +1,4 @@
+import { pakistanTimeZone } from '../../../domain/pakistan-time.ts';
 import type { AuditRecord, AuditVerification } from '../../../services/audit.ts';
 import { html, type Html } from '../html.ts';
 import { consoleLayout, consolePath, type ConsoleContext } from './layout.ts';
@@ -7,7 +8,7 @@ export function auditPage(ctx: ConsoleContext, state: { entries: readonly AuditR
   const time = new Intl.DateTimeFormat(ctx.lang === 'ur' ? 'ur-PK-u-nu-latn' : 'en-GB', {
     dateStyle: 'medium',
     timeStyle: 'medium',
-    timeZone: 'Asia/Karachi',
+    timeZone: pakistanTimeZone,
   });
   const last = state.entries.at(-1);
   return consoleLayout(

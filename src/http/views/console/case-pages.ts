@@ -1,14 +1,28 @@
+import { pakistanTimeZone } from '../../../domain/pakistan-time.ts';
 import { caseStates, closureReasons, type CaseState } from '../../../domain/case.ts';
 import { canMoveCase } from '../../../domain/case-work.ts';
 import {
-  categories, classificationTags, firStatuses, legalBases, referralMethods, victimAgeBands, victimSexes,
+  categories,
+  classificationTags,
+  firStatuses,
+  legalBases,
+  referralMethods,
+  victimAgeBands,
+  victimSexes,
 } from '../../../domain/classification.ts';
 import type { FieldIssue } from '../../../domain/errors.ts';
-import { can } from '../../../domain/staff.ts';
+import { may, maySeeContact, mayTakeCaseWork } from '../../../domain/actor.ts';
 import type {
-  Agency, CaseView, ClassificationView, ContactDetails, DuplicateSuggestion, Queue, ReportView,
-} from '../../../services/cases.ts';
+  Agency,
+  CaseView,
+  ClassificationView,
+  ContactDetails,
+  DuplicateSuggestion,
+  Queue,
+  ReportView,
+} from '../../../services/cases/index.ts';
 import type { StaffMember } from '../../../services/staff.ts';
+import type { StaffStatus } from '../../../domain/staff.ts';
 import { attrs, html, type Html } from '../html.ts';
 import { errorSummary, selectField, textArea, textField, type ProblemText } from '../fields.ts';
 import { consoleLayout, consolePath, csrfField, type ConsoleContext } from './layout.ts';
@@ -20,7 +34,7 @@ function timeFormat(ctx: ConsoleContext) {
   return new Intl.DateTimeFormat(ctx.lang === 'ur' ? 'ur-PK-u-nu-latn' : 'en-GB', {
     dateStyle: 'medium',
     timeStyle: 'short',
-    timeZone: 'Asia/Karachi',
+    timeZone: pakistanTimeZone,
   });
 }
 
@@ -51,7 +65,10 @@ function staffName(staff: readonly StaffMember[], id: string | null, fallback: s
   return id ? (staff.find((s) => s.id === id)?.displayName ?? id) : fallback;
 }
 
-export function queuePage(ctx: ConsoleContext, state: { queue: Queue; filter: CaseState | undefined; staff: readonly StaffMember[] }): Html {
+export function queuePage(
+  ctx: ConsoleContext,
+  state: { queue: Queue; filter: CaseState | undefined; staff: readonly StaffMember[] },
+): Html {
   const q = ctx.c.queue;
   const e = ctx.c.enums;
   const time = timeFormat(ctx);
@@ -68,22 +85,29 @@ ${selectField({ id: 'f-state', name: 'state', label: q.filter, value: state.filt
 <button type="submit" class="secondary">${q.apply}</button>
 </form>
 </section>
-${queue.overdueTasks.length
-  ? html`<section aria-labelledby="tasks-heading"><h2 id="tasks-heading">${q.overdueTasks}</h2><ul>${queue.overdueTasks.map(
-      (task) => html`<li><a href="${consolePath(ctx.lang, `/cases/${task.caseId}`)}"><bdi dir="ltr">${task.reference}</bdi></a>: ${task.title} (${isoDate(task.dueOn)})</li>`,
-    )}</ul></section>`
-  : ''}
-${queue.overdueFollowUps.length
-  ? html`<section aria-labelledby="followups-heading"><h2 id="followups-heading">${q.overdueFollowUps}</h2><ul>${queue.overdueFollowUps.map(
-      (f) => html`<li><a href="${consolePath(ctx.lang, `/cases/${f.caseId}`)}"><bdi dir="ltr">${f.reference}</bdi></a>: ${f.agency}, ${e.firStatuses[f.firStatus]} (${isoDate(f.followUpOn)})</li>`,
-    )}</ul></section>`
-  : ''}
-${queue.items.length === 0
-  ? html`<p>${q.empty}</p>`
-  : html`<div class="table-scroll" tabindex="0" role="region" aria-label="${q.title}"><table class="queue">
+${
+  queue.overdueTasks.length
+    ? html`<section aria-labelledby="tasks-heading"><h2 id="tasks-heading">${q.overdueTasks}</h2><ul>${queue.overdueTasks.map(
+        (task) =>
+          html`<li><a href="${consolePath(ctx.lang, `/cases/${task.caseId}`)}"><bdi dir="ltr">${task.reference}</bdi></a>: ${task.title} (${isoDate(task.dueOn)})</li>`,
+      )}</ul></section>`
+    : ''
+}
+${
+  queue.overdueFollowUps.length
+    ? html`<section aria-labelledby="followups-heading"><h2 id="followups-heading">${q.overdueFollowUps}</h2><ul>${queue.overdueFollowUps.map(
+        (f) =>
+          html`<li><a href="${consolePath(ctx.lang, `/cases/${f.caseId}`)}"><bdi dir="ltr">${f.reference}</bdi></a>: ${f.agency}, ${e.firStatuses[f.firStatus]} (${isoDate(f.followUpOn)})</li>`,
+      )}</ul></section>`
+    : ''
+}
+${
+  queue.items.length === 0
+    ? html`<p>${q.empty}</p>`
+    : html`<div class="table-scroll" tabindex="0" role="region" aria-label="${q.title}"><table class="queue">
 <thead><tr><th scope="col">${q.reference}</th><th scope="col">${q.due}</th><th scope="col">${q.kind}</th><th scope="col">${q.age}</th><th scope="col">${q.category}</th><th scope="col">${ctx.c.case.state}</th><th scope="col">${q.assigned}</th></tr></thead>
 <tbody>${queue.items.map(
-      (item) => html`<tr${attrs({ class: item.overdue ? 'overdue' : undefined })}>
+        (item) => html`<tr${attrs({ class: item.overdue ? 'overdue' : undefined })}>
 <td><a href="${consolePath(ctx.lang, `/reports/${item.reportIds[0]}`)}"><bdi dir="ltr">${item.case.reference}</bdi></a>
 ${item.inDangerNow ? html`<br><strong class="danger-flag">${q.danger}</strong>` : ''}
 ${item.hasUnreadMessages ? html`<br><strong>${q.unread}</strong>` : ''}</td>
@@ -94,7 +118,8 @@ ${item.hasUnreadMessages ? html`<br><strong>${q.unread}</strong>` : ''}</td>
 <td>${e.states[item.case.state]}</td>
 <td>${staffName(state.staff, item.case.assignedTo, q.unassigned)}</td>
 </tr>`,
-    )}</tbody></table></div>`}`,
+      )}</tbody></table></div>`
+}`,
   );
 }
 
@@ -141,12 +166,22 @@ function classificationForm(
   const issue = (field: string) => issues?.find((i) => i.field === field);
   const checkboxes = (name: string, label: string, keys: readonly string[], names: Record<string, string>, checked: readonly string[]) =>
     html`<fieldset class="field checkboxes" id="${prefix}-${name}"><legend>${label}</legend>${keys.map(
-      (key) => html`<div class="choice"><input type="checkbox" id="${prefix}-${name}-${key}" name="${name}" value="${key}"${attrs({ checked: checked.includes(key) })}><label for="${prefix}-${name}-${key}">${names[key] ?? key}</label></div>`,
+      (key) =>
+        html`<div class="choice"><input type="checkbox" id="${prefix}-${name}-${key}" name="${name}" value="${key}"${attrs({ checked: checked.includes(key) })}><label for="${prefix}-${name}-${key}">${names[key] ?? key}</label></div>`,
     )}</fieldset>`;
   const tristate = (name: string, label: string, value: boolean | null | undefined) =>
     selectField({
-      id: `${prefix}-${name}`, name, label, value: value === true ? 'true' : value === false ? 'false' : '',
-      placeholder: k.notAssessed, choices: [['true', ctx.t.report.choices.yes], ['false', ctx.t.report.choices.no]], problems: p, issue: issue(name),
+      id: `${prefix}-${name}`,
+      name,
+      label,
+      value: value === true ? 'true' : value === false ? 'false' : '',
+      placeholder: k.notAssessed,
+      choices: [
+        ['true', ctx.t.report.choices.yes],
+        ['false', ctx.t.report.choices.no],
+      ],
+      problems: p,
+      issue: issue(name),
     });
   return postForm(
     ctx,
@@ -185,7 +220,7 @@ export function reportPage(ctx: ConsoleContext, state: ReportPageState): Html {
   const ch = ctx.t.report.choices;
   const { report } = state;
   const time = timeFormat(ctx);
-  const canWork = !!ctx.staff && can(ctx.staff.role, 'workCases') && report.case.state !== 'closed';
+  const canWork = !!ctx.staff && may(ctx.staff, 'workCases') && report.case.state !== 'closed';
   const unknown = ch.unknown;
   const facts: [string, string | Html][] = [
     [r.fields.kind, choiceName(e.kinds, report.kind, unknown)],
@@ -221,58 +256,81 @@ ${report.description ? html`<h3>${r.narrative}</h3><p class="user-text" dir="aut
 </section>
 <section aria-labelledby="urls-heading">
 <h2 id="urls-heading">${r.urls}</h2>
-${report.urls.length === 0
-  ? html`<p>${r.noUrls}</p>`
-  : html`<ol class="urls">${report.urls.map(
-      (u) => html`<li><code dir="ltr" class="break">${u.defanged}</code>
+${
+  report.urls.length === 0
+    ? html`<p>${r.noUrls}</p>`
+    : html`<ol class="urls">${report.urls.map(
+        (u) => html`<li><code dir="ltr" class="break">${u.defanged}</code>
 ${u.classification ? html` — ${(e.categories as Record<string, string>)[u.classification.category] ?? u.classification.category}` : ''}
-${state.copied?.position === u.position
-  ? html`<div class="notice"><label for="copy-${u.position}">${r.copyHeading}</label><p>${r.copyWarning}</p><textarea id="copy-${u.position}" readonly rows="2" dir="ltr">${state.copied.url}</textarea></div>`
-  : postForm(ctx, `${base}/copy-url`, html`<input type="hidden" name="position" value="${u.position}"><button type="submit" class="secondary">${r.copyUrl}</button>`, 'inline')}
-${canWork
-  ? html`<details${attrs({ open: !!issuesFor(`url-${u.position}`) })}><summary>${r.classifyUrl(u.position + 1)}</summary>${classificationForm(ctx, `${base}/urls/${u.position}/classify`, `u${u.position}`, shown(`url-${u.position}`, u.classification), issuesFor(`url-${u.position}`), r.classifyUrl(u.position + 1))}</details>`
-  : ''}</li>`,
-    )}</ol>`}
+${
+  state.copied?.position === u.position
+    ? html`<div class="notice"><label for="copy-${u.position}">${r.copyHeading}</label><p>${r.copyWarning}</p><textarea id="copy-${u.position}" readonly rows="2" dir="ltr">${state.copied.url}</textarea></div>`
+    : postForm(
+        ctx,
+        `${base}/copy-url`,
+        html`<input type="hidden" name="position" value="${u.position}"><button type="submit" class="secondary">${r.copyUrl}</button>`,
+        'inline',
+      )
+}
+${
+  canWork
+    ? html`<details${attrs({ open: !!issuesFor(`url-${u.position}`) })}><summary>${r.classifyUrl(u.position + 1)}</summary>${classificationForm(ctx, `${base}/urls/${u.position}/classify`, `u${u.position}`, shown(`url-${u.position}`, u.classification), issuesFor(`url-${u.position}`), r.classifyUrl(u.position + 1))}</details>`
+    : ''
+}</li>`,
+      )}</ol>`
+}
 </section>
 <section aria-labelledby="contact-heading">
 <h2 id="contact-heading">${r.contact}</h2>
-${!report.hasContact
-  ? html`<p>${r.noContact}</p>`
-  : state.contact
-    ? html`<dl class="facts"><dt>${ctx.t.report.reporter.nameLabel}</dt><dd><bdi>${state.contact.name ?? ''}</bdi></dd><dt>${ctx.t.report.reporter.phoneLabel}</dt><dd><bdi dir="ltr">${state.contact.phone ?? ''}</bdi></dd><dt>${ctx.t.report.reporter.emailLabel}</dt><dd><bdi dir="ltr">${state.contact.email ?? ''}</bdi></dd></dl>`
-    : html`<p>${r.contactHidden}</p>${ctx.staff && can(ctx.staff.role, 'revealContact') ? postForm(ctx, `${base}/reveal-contact`, html`<button type="submit" class="secondary">${r.revealContact}</button>`, 'inline') : ''}`}
+${
+  !report.hasContact
+    ? html`<p>${r.noContact}</p>`
+    : state.contact
+      ? html`<dl class="facts"><dt>${ctx.t.report.reporter.nameLabel}</dt><dd><bdi>${state.contact.name ?? ''}</bdi></dd><dt>${ctx.t.report.reporter.phoneLabel}</dt><dd><bdi dir="ltr">${state.contact.phone ?? ''}</bdi></dd><dt>${ctx.t.report.reporter.emailLabel}</dt><dd><bdi dir="ltr">${state.contact.email ?? ''}</bdi></dd></dl>`
+      : html`<p>${r.contactHidden}</p>${ctx.staff && maySeeContact(ctx.staff, report.case) ? postForm(ctx, `${base}/reveal-contact`, html`<button type="submit" class="secondary">${r.revealContact}</button>`, 'inline') : ''}`
+}
 </section>
 ${canWork ? html`<section aria-labelledby="classify-heading"><h2 id="classify-heading">${r.classify}</h2>${summaryOf(ctx, issuesFor('report'), 'c')}${classificationForm(ctx, `${base}/classify`, 'c', shown('report', report.classification), issuesFor('report'), r.classify)}</section>` : ''}
 <section aria-labelledby="messages-heading">
 <h2 id="messages-heading">${r.messages}</h2>
-${report.messages.length === 0
-  ? html`<p>${r.noMessages}</p>`
-  : html`<ol class="thread">${report.messages.map(
-      (m) => html`<li class="message from-${m.author}"><p class="meta">${m.author === 'staff' ? `${r.fromStaff} (${staffName(state.staff, m.staffId, r.fromStaff)})` : r.fromReporter} · ${time.format(m.createdAt)}</p><p class="body user-text" dir="auto">${m.body}</p></li>`,
-    )}</ol>`}
-${canWork
-  ? html`${summaryOf(ctx, issuesFor('message'), 'm')}${postForm(
-      ctx,
-      `${base}/messages`,
-      html`${textArea({ id: 'm-body', name: 'body', label: r.ask, value: state.issuesFor === 'message' ? one(state.typed?.body) : undefined, maxlength: 5000, problems: problems(ctx), issue: issuesFor('message')?.find((i) => i.field === 'body') })}<button type="submit">${r.send}</button>`,
-    )}`
-  : ''}
+${
+  report.messages.length === 0
+    ? html`<p>${r.noMessages}</p>`
+    : html`<ol class="thread">${report.messages.map(
+        (m) =>
+          html`<li class="message from-${m.author}"><p class="meta">${m.author === 'staff' ? `${r.fromStaff} (${staffName(state.staff, m.staffId, r.fromStaff)})` : r.fromReporter} · ${time.format(m.createdAt)}</p><p class="body user-text" dir="auto">${m.body}</p></li>`,
+      )}</ol>`
+}
+${
+  canWork
+    ? html`${summaryOf(ctx, issuesFor('message'), 'm')}${postForm(
+        ctx,
+        `${base}/messages`,
+        html`${textArea({ id: 'm-body', name: 'body', label: r.ask, value: state.issuesFor === 'message' ? one(state.typed?.body) : undefined, maxlength: 5000, problems: problems(ctx), issue: issuesFor('message')?.find((i) => i.field === 'body') })}<button type="submit">${r.send}</button>`,
+      )}`
+    : ''
+}
 </section>
 <section aria-labelledby="duplicates-heading">
 <h2 id="duplicates-heading">${r.duplicates}</h2>
-${state.duplicates.length === 0
-  ? html`<p>${r.noDuplicates}</p>`
-  : html`<ul>${state.duplicates.map(
-      (d) => html`<li><a href="${consolePath(ctx.lang, `/reports/${d.reportId}`)}"><bdi dir="ltr">${d.reference}</bdi></a> (${[d.sameUrl ? r.sameUrl : '', d.sameIncident ? r.sameIncident : ''].filter(Boolean).join(', ')}; ${e.states[d.state]})
+${
+  state.duplicates.length === 0
+    ? html`<p>${r.noDuplicates}</p>`
+    : html`<ul>${state.duplicates.map(
+        (
+          d,
+        ) => html`<li><a href="${consolePath(ctx.lang, `/reports/${d.reportId}`)}"><bdi dir="ltr">${d.reference}</bdi></a> (${[d.sameUrl ? r.sameUrl : '', d.sameIncident ? r.sameIncident : ''].filter(Boolean).join(', ')}; ${e.states[d.state]})
 ${canWork && d.caseId !== report.case.id ? postForm(ctx, `/cases/${report.case.id}/link`, html`<input type="hidden" name="otherCaseId" value="${d.caseId}"><button type="submit" class="secondary">${r.link}</button>`, 'inline') : ''}</li>`,
-    )}</ul>`}
+      )}</ul>`
+}
 </section>`,
   );
 }
 
 export interface CasePageState {
   case: CaseView;
-  staff: readonly StaffMember[];
+  /** Every account: names for the page, and those who may take case work for its selects. */
+  staff: readonly (StaffMember & { status: StaffStatus })[];
   agencies: readonly Agency[];
   issues?: readonly FieldIssue[] | undefined;
   issuesFor?: string | undefined;
@@ -288,14 +346,14 @@ export function casePage(ctx: ConsoleContext, state: CasePageState): Html {
   const view = state.case;
   const staff = ctx.staff!;
   const open = view.state !== 'closed';
-  const canWork = can(staff.role, 'workCases') && open;
-  const supervising = can(staff.role, 'superviseCases');
+  const canWork = may(staff, 'workCases') && open;
+  const supervising = may(staff, 'superviseCases');
   const issuesFor = (form: string) => (state.issuesFor === form ? state.issues : undefined);
   const issue = (form: string, field: string) => issuesFor(form)?.find((i) => i.field === field);
   const typed = (form: string, field: string) => (state.issuesFor === form ? one(state.typed?.[field]) : undefined);
   const base = `/cases/${view.id}`;
   const nextStates = caseStates.filter((s) => s !== 'closed' && canMoveCase(view.state, s));
-  const analysts = state.staff.filter((s) => s.role === 'analyst' || s.role === 'supervisor');
+  const caseWorkers = state.staff.filter(mayTakeCaseWork);
   return consoleLayout(
     ctx,
     k.title(view.reference),
@@ -306,24 +364,46 @@ ${state.issues?.length ? summaryOf(ctx, state.issues, `${state.issuesFor}`) : ''
 <dt>${ctx.c.queue.assigned}</dt><dd>${staffName(state.staff, view.assignedTo, k.nobody)}</dd>
 </dl>
 ${view.unreadReporterMessages > 0 && canWork ? postForm(ctx, `${base}/mark-read`, html`<p><strong>${ctx.c.queue.unread}</strong> <button type="submit" class="secondary">${k.markRead}</button></p>`, 'inline') : ''}
-${supervising && open
-  ? postForm(ctx, `${base}/assign`, html`${selectField({ id: 'assign-staffId', name: 'staffId', label: k.assignTo, value: view.assignedTo ?? undefined, placeholder: k.nobody, choices: analysts.map((s) => [s.id, s.displayName] as const), problems: p })}<button type="submit" class="secondary">${k.assign}</button>`, 'inline')
-  : ''}
-${canWork && nextStates.length
-  ? postForm(ctx, `${base}/state`, html`${selectField({ id: 'state-state', name: 'state', label: k.move, value: typed('state', 'state'), placeholder: ctx.t.report.choices.notSelected, choices: pairs(nextStates, e.states), problems: p, issue: issue('state', 'state') })}<button type="submit" class="secondary">${k.move}</button>`, 'inline')
-  : ''}
+${
+  supervising && open
+    ? postForm(
+        ctx,
+        `${base}/assign`,
+        html`${selectField({ id: 'assign-staffId', name: 'staffId', label: k.assignTo, value: view.assignedTo ?? undefined, placeholder: k.nobody, choices: caseWorkers.map((s) => [s.id, s.displayName] as const), problems: p })}<button type="submit" class="secondary">${k.assign}</button>`,
+        'inline',
+      )
+    : ''
+}
+${
+  canWork && nextStates.length
+    ? postForm(
+        ctx,
+        `${base}/state`,
+        html`${selectField({ id: 'state-state', name: 'state', label: k.move, value: typed('state', 'state'), placeholder: ctx.t.report.choices.notSelected, choices: pairs(nextStates, e.states), problems: p, issue: issue('state', 'state') })}<button type="submit" class="secondary">${k.move}</button>`,
+        'inline',
+      )
+    : ''
+}
 <section aria-labelledby="reports-heading"><h2 id="reports-heading">${k.reports}</h2>
 <ul>${view.reports.map((r) => html`<li><a href="${consolePath(ctx.lang, `/reports/${r.id}`)}">${(e.kinds as Record<string, string>)[r.kind] ?? r.kind}, ${time.format(r.receivedAt)}</a>${r.inDangerNow ? html` <strong class="danger-flag">${ctx.c.queue.danger}</strong>` : ''}</li>`)}</ul>
 </section>
 <section aria-labelledby="referrals-heading"><h2 id="referrals-heading">${k.referrals}</h2>
-${view.referrals.length
-  ? html`<div class="table-scroll" tabindex="0" role="region" aria-label="${k.referrals}"><table><thead><tr><th scope="col">${k.agency}</th><th scope="col">${k.referredAt}</th><th scope="col">${k.method}</th><th scope="col">${k.agencyReference}</th><th scope="col">${k.firStatus}</th><th scope="col">${k.followUpOn}</th></tr></thead><tbody>${view.referrals.map(
-      (r) => html`<tr${attrs({ class: r.followUpOverdue ? 'overdue' : undefined })}><td>${r.agency}</td><td>${time.format(r.referredAt)}</td><td>${e.methods[r.method as keyof typeof e.methods] ?? r.method}</td><td><bdi dir="ltr">${r.agencyReference ?? ''}</bdi></td><td>${e.firStatuses[r.firStatus]}
+${
+  view.referrals.length
+    ? html`<div class="table-scroll" tabindex="0" role="region" aria-label="${k.referrals}"><table><thead><tr><th scope="col">${k.agency}</th><th scope="col">${k.referredAt}</th><th scope="col">${k.method}</th><th scope="col">${k.agencyReference}</th><th scope="col">${k.firStatus}</th><th scope="col">${k.followUpOn}</th></tr></thead><tbody>${view.referrals.map(
+        (
+          r,
+        ) => html`<tr${attrs({ class: r.followUpOverdue ? 'overdue' : undefined })}><td>${r.agency}</td><td>${time.format(r.referredAt)}</td><td>${e.methods[r.method as keyof typeof e.methods] ?? r.method}</td><td><bdi dir="ltr">${r.agencyReference ?? ''}</bdi></td><td>${e.firStatuses[r.firStatus]}
 ${canWork ? postForm(ctx, `${base}/referrals/${r.id}`, html`${selectField({ id: `ref${r.id}-firStatus`, name: 'firStatus', label: k.firStatus, value: typed(`referral-${r.id}`, 'firStatus') ?? r.firStatus, placeholder: ctx.t.report.choices.notSelected, choices: pairs(firStatuses, e.firStatuses), problems: p, issue: issue(`referral-${r.id}`, 'firStatus') })}<button type="submit" class="secondary">${k.updateReferral}</button>`, 'inline') : ''}</td><td>${r.followUpOn ? isoDate(r.followUpOn) : ''}${r.followUpOverdue ? html` <strong class="danger-flag">${ctx.c.queue.overdue}</strong>` : ''}</td></tr>`,
-    )}</tbody></table></div>`
-  : ''}
-${canWork
-  ? postForm(ctx, `${base}/referrals`, html`<fieldset><legend>${k.addReferral}</legend>
+      )}</tbody></table></div>`
+    : ''
+}
+${
+  canWork
+    ? postForm(
+        ctx,
+        `${base}/referrals`,
+        html`<fieldset><legend>${k.addReferral}</legend>
 ${selectField({ id: 'referral-agencyId', name: 'agencyId', label: k.agency, value: typed('referral', 'agencyId'), placeholder: ctx.t.report.choices.notSelected, choices: state.agencies.map((a) => [a.id, a.name] as const), problems: p, issue: issue('referral', 'agencyId') })}
 ${textField({ id: 'referral-referredAt', name: 'referredAt', type: 'datetime-local', label: k.referredAt, value: typed('referral', 'referredAt'), dir: 'ltr', problems: p, issue: issue('referral', 'referredAt') })}
 ${selectField({ id: 'referral-method', name: 'method', label: k.method, value: typed('referral', 'method'), placeholder: ctx.t.report.choices.notSelected, choices: pairs(referralMethods, e.methods), problems: p, issue: issue('referral', 'method') })}
@@ -331,35 +411,53 @@ ${textField({ id: 'referral-agencyReference', name: 'agencyReference', label: k.
 ${selectField({ id: 'referral-firStatus', name: 'firStatus', label: k.firStatus, value: typed('referral', 'firStatus'), placeholder: ctx.t.report.choices.notSelected, choices: pairs(firStatuses, e.firStatuses), problems: p, issue: issue('referral', 'firStatus') })}
 ${textField({ id: 'referral-followUpOn', name: 'followUpOn', type: 'date', label: k.followUpOn, value: typed('referral', 'followUpOn'), dir: 'ltr', problems: p, issue: issue('referral', 'followUpOn') })}
 ${textArea({ id: 'referral-notes', name: 'notes', label: k.referralNotes, value: typed('referral', 'notes'), maxlength: 10_000, problems: p, issue: issue('referral', 'notes') })}
-<button type="submit">${k.addReferral}</button></fieldset>`)
-  : ''}
+<button type="submit">${k.addReferral}</button></fieldset>`,
+      )
+    : ''
+}
 </section>
 <section aria-labelledby="tasks-heading"><h2 id="tasks-heading">${k.tasks}</h2>
 <ul>${view.tasks.map(
-      (task) => html`<li>${task.title} (${isoDate(task.dueOn)})${task.doneAt ? html` — ${k.done}` : task.overdue ? html` <strong class="danger-flag">${ctx.c.queue.overdue}</strong>` : ''}
+      (
+        task,
+      ) => html`<li>${task.title} (${isoDate(task.dueOn)})${task.doneAt ? html` — ${k.done}` : task.overdue ? html` <strong class="danger-flag">${ctx.c.queue.overdue}</strong>` : ''}
 ${canWork && !task.doneAt ? postForm(ctx, `${base}/tasks/${task.id}/done`, html`<button type="submit" class="secondary">${k.markDone}</button>`, 'inline') : ''}</li>`,
     )}</ul>
-${canWork
-  ? postForm(ctx, `${base}/tasks`, html`${textField({ id: 'task-title', name: 'title', label: k.taskTitle, value: typed('task', 'title'), problems: p, issue: issue('task', 'title') })}
+${
+  canWork
+    ? postForm(
+        ctx,
+        `${base}/tasks`,
+        html`${textField({ id: 'task-title', name: 'title', label: k.taskTitle, value: typed('task', 'title'), problems: p, issue: issue('task', 'title') })}
 ${textField({ id: 'task-dueOn', name: 'dueOn', type: 'date', label: k.dueOn, value: typed('task', 'dueOn'), dir: 'ltr', problems: p, issue: issue('task', 'dueOn') })}
-<button type="submit" class="secondary">${k.addTask}</button>`)
-  : ''}
+<button type="submit" class="secondary">${k.addTask}</button>`,
+      )
+    : ''
+}
 </section>
 <section aria-labelledby="notes-heading"><h2 id="notes-heading">${k.notes}</h2>
 <ol class="thread">${view.notes.map((n) => html`<li class="message"><p class="meta">${staffName(state.staff, n.authorId, '')} · ${time.format(n.createdAt)}</p><p class="body user-text" dir="auto">${n.body}</p></li>`)}</ol>
 ${canWork ? postForm(ctx, `${base}/notes`, html`${textArea({ id: 'note-body', name: 'body', label: k.addNote, value: typed('note', 'body'), maxlength: 10_000, problems: p, issue: issue('note', 'body') })}<button type="submit" class="secondary">${k.addNote}</button>`) : ''}
 </section>
 <section aria-labelledby="closure-heading"><h2 id="closure-heading">${k.closure}</h2>
-${view.state === 'closed'
-  ? html`<p>${k.closed(view.closureReason ? e.closureReasons[view.closureReason] : '')}</p>`
-  : view.closureRequest
-    ? html`<p>${k.closureRequested(e.closureReasons[view.closureRequest.reason])}</p>
-${supervising && view.closureRequest.requestedBy !== staff.id
-  ? html`${postForm(ctx, `${base}/approve-closure`, html`<button type="submit">${k.approve}</button>`, 'inline')} ${postForm(ctx, `${base}/reject-closure`, html`<button type="submit" class="secondary">${k.reject}</button>`, 'inline')}`
-  : ''}`
-    : canWork
-      ? postForm(ctx, `${base}/request-closure`, html`${selectField({ id: 'closure-reason', name: 'reason', label: k.reason, value: typed('closure', 'reason'), placeholder: ctx.t.report.choices.notSelected, choices: pairs(closureReasons, e.closureReasons), problems: p, issue: issue('closure', 'reason') })}<button type="submit" class="secondary">${k.requestClosure}</button>`)
-      : ''}
+${
+  view.state === 'closed'
+    ? html`<p>${k.closed(view.closureReason ? e.closureReasons[view.closureReason] : '')}</p>`
+    : view.closureRequest
+      ? html`<p>${k.closureRequested(e.closureReasons[view.closureRequest.reason])}</p>
+${
+  supervising && view.closureRequest.requestedBy !== staff.id
+    ? html`${postForm(ctx, `${base}/approve-closure`, html`<button type="submit">${k.approve}</button>`, 'inline')} ${postForm(ctx, `${base}/reject-closure`, html`<button type="submit" class="secondary">${k.reject}</button>`, 'inline')}`
+    : ''
+}`
+      : canWork
+        ? postForm(
+            ctx,
+            `${base}/request-closure`,
+            html`${selectField({ id: 'closure-reason', name: 'reason', label: k.reason, value: typed('closure', 'reason'), placeholder: ctx.t.report.choices.notSelected, choices: pairs(closureReasons, e.closureReasons), problems: p, issue: issue('closure', 'reason') })}<button type="submit" class="secondary">${k.requestClosure}</button>`,
+          )
+        : ''
+}
 </section>`,
   );
 }

@@ -15,7 +15,19 @@ export function fileReportPage(
   const issue = (field: string) => state.issues.find((i) => i.field === field);
   const consentIssue = issue('consentRecorded');
   const extra = html`${csrfField(ctx)}
-${radioGroup({ id: 'f-channel', name: 'channel', label: f.channel, value: typeof state.values.channel === 'string' ? state.values.channel : undefined, choices: [['phone', f.channels.phone], ['walk_in', f.channels.walk_in]], problems, issue: issue('channel'), required: true })}
+${radioGroup({
+  id: 'f-channel',
+  name: 'channel',
+  label: f.channel,
+  value: typeof state.values.channel === 'string' ? state.values.channel : undefined,
+  choices: [
+    ['phone', f.channels.phone],
+    ['walk_in', f.channels.walk_in],
+  ],
+  problems,
+  issue: issue('channel'),
+  required: true,
+})}
 <div class="field checkbox${consentIssue ? ' has-error' : ''}">
 ${fieldError('f-consentRecorded', consentIssue, problems)}
 <input type="checkbox" id="f-consentRecorded" name="consentRecorded" value="true"${attrs({
@@ -27,7 +39,14 @@ ${fieldError('f-consentRecorded', consentIssue, problems)}
 </div>`;
   const form = reportForm(
     ctx,
-    { values: state.values, issues: state.issues, extraUrlField: false, idempotencyKey: state.idempotencyKey, districts: state.districts, powChallengeUrl: undefined },
+    {
+      values: state.values,
+      issues: state.issues,
+      extraUrlField: false,
+      idempotencyKey: state.idempotencyKey,
+      districts: state.districts,
+      powChallengeUrl: undefined,
+    },
     { action: consolePath(ctx.lang, '/file-report'), title: f.title, extra },
   );
   return consoleLayout(ctx, f.title, form);

@@ -1,5 +1,5 @@
+import { may } from '../../../domain/actor.ts';
 import type { Language } from '../../../domain/report.ts';
-import { can } from '../../../domain/staff.ts';
 import type { StaffMember } from '../../../services/staff.ts';
 import type { ConsoleMessages } from '../../i18n/console.ts';
 import type { Messages } from '../../i18n/index.ts';
@@ -23,7 +23,7 @@ export const consolePath = (lang: Language, page = '/') => `/console/${lang}${pa
  * who may not read cases (the queue would refuse them).
  */
 export const homePage = (staff: StaffMember | undefined): string =>
-  staff && !can(staff.role, 'readCases') && can(staff.role, 'administer') ? '/staff' : '/';
+  staff && !may(staff, 'readCases') && may(staff, 'administer') ? '/staff' : '/';
 
 export function csrfField(ctx: ConsoleContext): Html {
   return html`<input type="hidden" name="_csrf" value="${ctx.csrf}">`;
@@ -51,22 +51,24 @@ export function consoleLayout(ctx: ConsoleContext, title: string, main: Html): H
   <a class="site-name" href="${consolePath(lang, homePage(staff))}">${c.title}</a>
   <nav aria-label="${c.nav.label}">
     <ul>
-      ${staff && can(staff.role, 'readCases') ? link('/', c.nav.queue) : ''}
-      ${staff && can(staff.role, 'workCases') ? link('/file-report', c.nav.fileReport) : ''}
-      ${staff && can(staff.role, 'readCases') ? link('/statistics', c.statistics.nav) : ''}
-      ${staff && can(staff.role, 'administer') ? link('/staff', c.nav.staff) : ''}
-      ${staff && can(staff.role, 'administer') ? link('/settings', c.nav.settings) : ''}
-      ${staff && can(staff.role, 'readAudit') ? link('/audit', c.nav.audit) : ''}
+      ${staff && may(staff, 'readCases') ? link('/', c.nav.queue) : ''}
+      ${staff && may(staff, 'workCases') ? link('/file-report', c.nav.fileReport) : ''}
+      ${staff && may(staff, 'readCases') ? link('/statistics', c.statistics.nav) : ''}
+      ${staff && may(staff, 'administer') ? link('/staff', c.nav.staff) : ''}
+      ${staff && may(staff, 'administer') ? link('/settings', c.nav.settings) : ''}
+      ${staff && may(staff, 'readAudit') ? link('/audit', c.nav.audit) : ''}
       <li><a class="language-switch" href="${consolePath(other, ctx.page)}" hreflang="${other}"><span class="visually-hidden">${ctx.t.otherLanguageLabel}: </span><span lang="${other}">${ctx.t.otherLanguage}</span></a></li>
     </ul>
   </nav>
-  ${staff
-    ? html`<div class="session">
+  ${
+    staff
+      ? html`<div class="session">
     <p>${c.signedInAs} <bdi>${staff.displayName}</bdi> (${c.roles[staff.role]})</p>
     <form method="post" action="${consolePath(lang, '/sign-out')}">${csrfField(ctx)}<button type="submit" class="secondary">${c.signOut}</button></form>
     <form method="post" action="${consolePath(lang, '/sign-out-everywhere')}">${csrfField(ctx)}<button type="submit" class="secondary">${c.signOutEverywhere}</button></form>
   </div>`
-    : ''}
+      : ''
+  }
 </header>
 <main id="main" tabindex="-1">
 ${main}

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { help, startHelp } from './cli/help.ts';
+import { configurationVariables, loadConfig } from './config.ts';
+
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+
+/** The rows of the README's configuration table, as the schema's documentation would write them. */
+function readmeRows(): string[] {
+  const section = readme.split(/^## Configuration$/m)[1]?.split(/^## /m)[0] ?? '';
+  return section.split('\n').filter((line) => /^\| `/.test(line));
+}
+
+const tableRow = (v: { name: string; default: string | undefined; meaning: string }) =>
+  `| \`${v.name}\` | ${v.default === undefined ? '—' : `\`${v.default}\``} | ${v.meaning} |`;
+
+test('the README configuration table says what the schema declares: names, defaults and meanings, in order', () => {
+  const declared = configurationVariables().map(tableRow);
+  assert.deepEqual(readmeRows(), declared, `README.md, "Configuration", should have these rows:\n${declared.join('\n')}`);
+});
+
+test('the defaults shown are the ones loadConfig applies when nothing is set', () => {
+  const defaults = Object.fromEntries(configurationVariables().map((v) => [v.name, v.default]));
+  const config = loadConfig({});
+  assert.equal(defaults.PORT, String(config.port));
+  assert.equal(defaults.HOST, config.host);
+  assert.equal(defaults.LOG_LEVEL, config.logLevel);
+  assert.equal(defaults.DATABASE_POOL_SIZE, String(config.databasePoolSize));
+  assert.equal(defaults.CLIENT_REPORTS_PER_HOUR, String(config.clientLimits.reportsPerHour));
+  assert.equal(defaults.CLIENT_UNVERIFIED_REPORTS_PER_HOUR, String(config.clientLimits.unverifiedReportsPerHour));
+  assert.equal(defaults.CLIENT_FOLLOW_UPS_PER_TEN_MINUTES, String(config.clientLimits.followUpsPerTenMinutes));
+  assert.equal(defaults.MATCH_REQUESTS_PER_MINUTE, String(config.matchRequestsPerMinute));
+  assert.equal(defaults.TRUST_PROXY, String(config.trustProxy));
+  assert.equal(defaults.HTTPS, String(config.https));
+  assert.equal(config.publicUrl, `http://${config.host}:${config.port}`, 'PUBLIC_URL shown as http://HOST:PORT');
+  assert.ok(config.keyFile.endsWith('/data/data.key'), 'HIFAZAT_KEY_FILE shown as DATA_DIR/data.key');
+  assert.equal(config.databaseUrl, undefined);
+});
+
+test('a retired variable is refused, not listed', () => {
+  assert.ok(!configurationVariables().some((v) => v.name === 'UNVERIFIED_REPORTS_PER_HOUR'));
+  assert.throws(() => loadConfig({ UNVERIFIED_REPORTS_PER_HOUR: '300' }), /UNVERIFIED_REPORTS_PER_HOUR: is no longer used/);
+});
+
+test('hifazat --help lists every variable with its default; start --help adds what each means, without Markdown', () => {
+  const flat = (text: string) => text.replace(/\s+/g, ' ');
+  for (const variable of configurationVariables()) {
+    const shown = variable.default === undefined ? variable.name : `${variable.name} (${variable.default})`;
+    assert.ok(flat(help).includes(shown), shown);
+    assert.ok(flat(startHelp).includes(`${shown} ${flat(variable.meaning.replace(/\*\*|`/g, ''))}`), variable.name);
+  }
+  assert.doesNotMatch(startHelp, /`|\*\*/);
+});

@@ -1,0 +1,98 @@
+/**
+ * Every action the audit log records, and nothing else: an auditor reads the log by these names,
+ * so a new kind of change adds its name here, with what it records. The entry's details hold
+ * identifiers, settings and counts, never what a reporter wrote, a secret or an image's hash.
+ */
+export const auditActions = [
+  // Staff accounts and sessions (services/staff.ts)
+  /** An administrator (or the command line) invited a person, with their role. */
+  'staff.invite',
+  /** An invited person set their password and second factor. */
+  'staff.enrol',
+  /** A member of staff signed in, with the second factor used. */
+  'sign_in',
+  /** A sign-in was refused, under the account name as typed. */
+  'sign_in.failed',
+  /** A member of staff signed out of one session. */
+  'sign_out',
+  /** A member of staff ended all their sessions. */
+  'sign_out.everywhere',
+  /** An administrator changed a setting, with its old and new value. */
+  'setting.change',
+
+  // Cases and reports (services/cases)
+  /** A case file was opened. */
+  'case.view',
+  /** A case was assigned (or taken, or unassigned), with who had it before. */
+  'case.assign',
+  /** A case moved from one state to another. */
+  'case.state',
+  /** Another case was merged into this one as a duplicate, with how many reports moved. */
+  'case.link',
+  /** An analyst asked to close a case, with the reason. */
+  'case.closure_request',
+  /** A supervisor closed a case. */
+  'case.close',
+  /** A supervisor refused a request to close a case. */
+  'case.closure_reject',
+  /** A report's content was shown to a member of staff. */
+  'report.view',
+  /** A report was classified, with the category. */
+  'report.classify',
+  /** A member of staff filed a report taken by phone or in person, with the channel. */
+  'report.file',
+  /** A reported URL was copied to the clipboard, with its position in the report. */
+  'url.copy',
+  /** A reported URL was classified, with its position and category. */
+  'url.classify',
+  /** A reporter's contact details were revealed. */
+  'contact.reveal',
+  /** A note was added to a case. */
+  'note.add',
+  /** A task was added to a case, with its due date. */
+  'task.add',
+  /** A task of a case was completed. */
+  'task.complete',
+  /** A case was referred to an agency. */
+  'referral.add',
+  /** A referral's status changed. */
+  'referral.update',
+  /** A message was sent to the reporter. */
+  'message.send',
+  /** The reporter's unread messages were marked read, with how many. */
+  'messages.read',
+  /** Closed cases past retention were purged, with how many cases and reports. */
+  'retention.purge',
+
+  // Statistics (services/statistics)
+  /** Unpublished tables were exported as CSV, with the filter. */
+  'statistics.export',
+  /** A statistics release was published, with its period and threshold. */
+  'statistics.publish',
+  /** A newspaper report was entered. */
+  'media.add',
+  /** A CSV file of newspaper reports was imported, with counts of rows, imported rows and problems. */
+  'media.import',
+  /** A newspaper report counted twice was removed. */
+  'media.remove',
+
+  // Hash banks and the matching API (services/hash-banks.ts, services/api-keys.ts)
+  /** A hash bank was created. */
+  'bank.create',
+  /** A bank file was imported into a bank, with counts of entries added, already present and refused. */
+  'bank.import',
+  /** One entry was added to a bank. */
+  'bank_entry.add',
+  /** An entry was disabled for every key, with the reason. */
+  'bank_entry.disable',
+  /** A disabled entry was enabled again. */
+  'bank_entry.enable',
+  /** An API key was created, with its name, banks and scopes (never the secret). */
+  'api_key.create',
+  /** An API key was revoked. */
+  'api_key.revoke',
+  /** A platform gave feedback on a match with its key, and whether the entry is now hidden from that key. */
+  'match.feedback',
+] as const;
+
+export type AuditAction = (typeof auditActions)[number];

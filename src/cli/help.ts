@@ -1,4 +1,5 @@
 import { configurationVariables, type ConfigurationVariable } from '../config.ts';
+import { enrolmentHours } from '../domain/staff.ts';
 
 const width = 94;
 
@@ -33,7 +34,7 @@ Commands:
   migrate    Create or update the database schema, then exit.
   admin create --email EMAIL [--name NAME] [--url BASE_URL]
              Create an administrator account and print its one-time enrolment link
-             (valid 72 hours). BASE_URL is how staff reach Hifazat (default
+             (valid ${enrolmentHours} hours). BASE_URL is how staff reach Hifazat (default
              PUBLIC_URL).
   hash [--dihedral] FILE|DIR...
              Print PDQ (with quality), MD5 and SHA-256 of images, one JSON line each.

@@ -2,8 +2,9 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { commandLine } from '../domain/actor.ts';
 import { HifazatError } from '../domain/errors.ts';
+import { enrolmentHours } from '../domain/staff.ts';
 import { openStorage, start } from '../main.ts';
-import { AuditLog, auditProblemDescriptions } from '../services/audit.ts';
+import { auditProblemDescriptions } from '../services/audit.ts';
 import { createServices } from '../services/index.ts';
 import { help, startHelp } from './help.ts';
 import { apiKeyCommand, bankCommand, hashCommand, matchCommand } from './signals.ts';
@@ -96,7 +97,7 @@ async function createAdministrator(email: string, name: string | undefined, base
     const { staff } = createServices(storage.database, storage.keyring);
     const { enrolmentToken } = await staff.invite(commandLine, { email, displayName: name ?? email, role: 'administrator' });
     process.stdout.write(
-      `Administrator ${email.toLowerCase()} created.\nOpen this one-time link within 72 hours to set a password and a second factor:\n${config.publicUrl}/console/en/enrol/${enrolmentToken}\n`,
+      `Administrator ${email.toLowerCase()} created.\nOpen this one-time link within ${enrolmentHours} hours to set a password and a second factor:\n${config.publicUrl}/console/en/enrol/${enrolmentToken}\n`,
     );
     return 0;
   } finally {
@@ -112,7 +113,7 @@ async function auditVerify(recordedHead: string | undefined): Promise<number> {
   }
   const storage = await openStorage(loadConfig());
   try {
-    const result = await new AuditLog(storage.database, storage.keyring).verify(
+    const result = await createServices(storage.database, storage.keyring).audit.verify(
       expected ? { expectHead: { seq: Number(expected[1]), hash: expected[2]! } } : {},
     );
     const head = result.head ? `seq ${result.head.seq}, hash ${result.head.hash}` : 'none (the log is empty)';

@@ -7,10 +7,20 @@ import { z } from 'zod';
 import { categories } from './classification.ts';
 import { parseCsv } from './csv.ts';
 import { checkInput, type FieldIssue } from './errors.ts';
-import { abuserRelationships, ageBands, areas, childSexes, limits, places, policeStatuses, provinces, unknown } from './report.ts';
+import {
+  abuserRelationships,
+  ageBands,
+  areas,
+  childSexes,
+  isCalendarDate,
+  limits,
+  places,
+  policeStatuses,
+  provinces,
+  unknown,
+} from './report.ts';
 import { hasForbiddenControl, normaliseText } from './text.ts';
 import { normaliseUrl } from './url.ts';
-import { isCalendarDate } from './statistics.ts';
 
 /** The columns of a media CSV file, in this order in the template (any order is read). */
 export const mediaColumns = [

@@ -28,6 +28,12 @@ export function can(role: StaffRole, permission: Permission): boolean {
   return (permissions[permission] as readonly StaffRole[]).includes(role);
 }
 
+/** How long an enrolment link works after the invitation. */
+export const enrolmentHours = 72;
+
+/** The length of an authenticator app's (TOTP) code. */
+export const totpDigits = 6;
+
 /** Session lifetimes: idle and absolute. */
 export const sessionIdleMinutes = 30;
 export const sessionAbsoluteHours = 12;

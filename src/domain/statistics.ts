@@ -64,6 +64,9 @@ export const tableIds = [
 ] as const;
 export type TableId = (typeof tableIds)[number];
 
+/** The tables over time; the others are each over a field of the record. */
+export const periodTables: readonly TableId[] = ['year', 'half_year', 'month'];
+
 /** Tables compared with the previous period ("boys +47%, girls +22%"). */
 export const comparedTables = ['sex', 'category'] as const satisfies readonly ValueDimension[];
 
@@ -162,7 +165,6 @@ export interface Release {
 // ------------------------------------------------------------------------------------- dates
 
 // The calendar and the dates a person may type are ruled in report.ts.
-export { isCalendarDate };
 
 const dayMs = 86_400_000;
 const toDay = (date: string) => Date.parse(`${date}T00:00:00Z`) / dayMs;

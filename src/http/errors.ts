@@ -37,9 +37,10 @@ export function refuse(reply: FastifyReply, error: HifazatError): FastifyReply {
   return reply.code(statusOf(error));
 }
 
-/** A route's own page for a refusal, with the refusal's status and headers. */
-export function sendRefusalPage(reply: FastifyReply, error: HifazatError, page: Html): FastifyReply {
-  return refuse(reply, error).type('text/html; charset=utf-8').send(page.toString());
+/** An HTML page; with a refusal (a form shown again with its problems), its status and headers. */
+export function sendPage(reply: FastifyReply, page: Html, refusal?: HifazatError): FastifyReply {
+  if (refusal) refuse(reply, refusal);
+  return reply.type('text/html; charset=utf-8').send(page.toString());
 }
 
 /** Fastify's own errors (body too large, wrong content type, bad JSON) become HifazatErrors. */
@@ -74,7 +75,7 @@ export function answerErrors(scope: FastifyInstance, render: ErrorRenderer, opti
     if (statusOf(refusal) >= 500) request.log.error({ err: refusal.cause ?? refusal }, 'request failed');
     refuse(reply, refusal);
     const ownPage = await request.routeOptions.config.renderRejected?.(request, refusal);
-    if (ownPage) return reply.type('text/html; charset=utf-8').send(ownPage.toString());
+    if (ownPage) return sendPage(reply, ownPage);
     return render(refusal, request, reply);
   });
   if (options.notFound) {
@@ -117,7 +118,7 @@ export const consoleErrorPages: ErrorRenderer = (error, request, reply) => {
   const text = consoleErrorText(error, lang);
   if (!text) return publicPage(error, lang, reply);
   const ctx = { lang, t: messages[lang], c: consoleMessages[lang], page: '/', staff: undefined, csrf: '' };
-  return reply.type('text/html; charset=utf-8').send(messagePage(ctx, text.title, text.text).toString());
+  return sendPage(reply, messagePage(ctx, text.title, text.text));
 };
 
 function languageNamed(segment: string | undefined): Language | undefined {
@@ -135,7 +136,7 @@ function publicPage(error: HifazatError, lang: Language, reply: FastifyReply): F
         : status >= 500
           ? [t.errors.serverTitle, t.errors.server]
           : [t.errors.badRequestTitle, t.errors.badRequest];
-  return reply.type('text/html; charset=utf-8').send(errorPage({ lang, t, page: '/' }, title, text).toString());
+  return sendPage(reply, errorPage({ lang, t, page: '/' }, title, text));
 }
 
 /** API errors speak the report's language when it says one, else the caller's. */

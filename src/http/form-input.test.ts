@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { HifazatError } from '../domain/errors.ts';
-import { formLimits, parseFormBody } from './form-input.ts';
+import { formLimits, list, parseFormBody, single, yesOrNo } from './form-input.ts';
 
 test('a repeated name becomes a list, in the order sent', () => {
   const body = parseFormBody('urls=a&kind=abuse&urls=b&urls=c');
@@ -46,4 +46,27 @@ test('131,000 repeats of one name are refused (test/integration/hardening.test.t
     () => parseFormBody('a&'.repeat(131_000)),
     (e) => e instanceof HifazatError && e.code === 'malformed_body',
   );
+});
+
+test('a field read as one value: a repeated name or an absent field has none', () => {
+  const body = parseFormBody('kind=abuse&urls=a&urls=b&empty=');
+  assert.equal(single(body.kind), 'abuse');
+  assert.equal(single(body.empty), '');
+  assert.equal(single(body.urls), undefined);
+  assert.equal(single(body.missing), undefined);
+});
+
+test('a field read as a list: none, one or each value, in the order sent', () => {
+  const body = parseFormBody('kind=abuse&urls=a&urls=b');
+  assert.deepEqual(list(body.urls), ['a', 'b']);
+  assert.deepEqual(list(body.kind), ['abuse']);
+  assert.deepEqual(list(body.missing), []);
+});
+
+test('a yes/no answer: "true", "false", anything else not known', () => {
+  assert.equal(yesOrNo('true'), true);
+  assert.equal(yesOrNo('false'), false);
+  assert.equal(yesOrNo('unknown'), null);
+  assert.equal(yesOrNo(undefined), null);
+  assert.equal(yesOrNo(['true', 'false']), null);
 });

@@ -7,6 +7,25 @@ import { HifazatError } from '../domain/errors.ts';
  */
 export type FormBody = Record<string, string | string[]>;
 
+/** One field of a parsed form: a string, a list when its name was repeated, or absent. */
+export type FormValue = string | readonly string[] | undefined;
+
+/** A field's one value; a repeated name (a list) or an absent field has none. */
+export function single(value: FormValue): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A field's values, for a name that may be repeated (checkboxes, links): none, one or each. */
+export function list(value: FormValue): string[] {
+  return typeof value === 'string' ? [value] : [...(value ?? [])];
+}
+
+/** A yes/no question's answer: "true" or "false", anything else not known. */
+export function yesOrNo(value: FormValue): boolean | null {
+  const answer = single(value);
+  return answer === 'true' ? true : answer === 'false' ? false : null;
+}
+
 export interface ReportFormSubmission {
   input: Record<string, unknown>;
   idempotencyKey: string | undefined;
@@ -30,7 +49,7 @@ export function readReportForm(body: FormBody): ReportFormSubmission {
   for (const [name, value] of Object.entries(body)) {
     if (formOnly.has(name)) continue;
     if (name === 'urls') {
-      input.urls = Array.isArray(value) ? value : [value];
+      input.urls = list(value);
     } else if (name.startsWith('contact.')) {
       const key = name.slice('contact.'.length);
       if (key === 'consent') contact.consent = value === 'true' ? true : value;
@@ -42,12 +61,11 @@ export function readReportForm(body: FormBody): ReportFormSubmission {
     }
   }
   if (Object.keys(contact).length > 0) input.contact = contact;
-  const single = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : undefined);
   return {
     input,
-    idempotencyKey: single('idempotencyKey'),
-    proofOfWork: single('altcha'),
-    action: single('action'),
+    idempotencyKey: single(body.idempotencyKey),
+    proofOfWork: single(body.altcha),
+    action: single(body.action),
   };
 }
 

@@ -1,11 +1,9 @@
-import { and, asc, desc, eq, gt, lt, sql, type SQL } from 'drizzle-orm';
 import { auditIdentity, type Actor } from '../domain/actor.ts';
 import type { AuditAction } from '../domain/audit-actions.ts';
 import { HifazatError } from '../domain/errors.ts';
 import { isUuid } from '../domain/uuid.ts';
-import { advisoryLocks } from '../store/advisory-locks.ts';
-import type { Database, Tx } from '../store/database.ts';
-import { auditLog } from '../store/schema.ts';
+import type { AuditLogStore, ChainedRow } from '../store/audit-log.ts';
+import type { Tx } from '../store/database.ts';
 import type { Keyring } from './keys.ts';
 
 /** One action of a staff member (or of the system) worth accounting for. Never reporter content. */
@@ -98,14 +96,6 @@ export interface AuditListQuery {
 const zeroHash = Buffer.alloc(32);
 const maxListLimit = 500;
 
-/**
- * `at` as hashed: the stored timestamptz printed by the database itself, in UTC with all six
- * fractional digits, so that the hash input is exactly what is stored, to the microsecond, on
- * PGlite and on pg alike (a JS Date would drop the microseconds).
- */
-const atText = (column: SQL | typeof auditLog.at): SQL<string> =>
-  sql<string>`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
 /** JSON with object keys sorted at every level: one serialisation per value. */
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -119,38 +109,27 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-interface Chained {
-  seq: number;
-  at: string;
-  actorId: string | null;
-  actor: string;
-  action: string;
-  objectType: string | null;
-  objectId: string | null;
-  details: Record<string, unknown>;
-  prevHash: Buffer;
-}
+/** How often the console's audit page re-checks the whole chain (in between, only what was appended). */
+const fullCheckIntervalMs = 10 * 60_000;
 
 /**
  * The append-only, hash-chained audit log of the console. Each entry's hash is an HMAC (under
  * the 'audit-chain' subkey of the data key, which lives outside the database) of its content
  * and of the previous entry's hash, so whoever holds only the database can delete or edit rows
- * (with the trigger disabled) but cannot make the chain verify again.
+ * (with the trigger disabled) but cannot make the chain verify again. The statements are
+ * store/audit-log.ts's; the chain's rules are here.
  */
-/** How often the console's audit page re-checks the whole chain (in between, only what was appended). */
-const fullCheckIntervalMs = 10 * 60_000;
-
 export class AuditLog {
   /** The chain as this process last checked it whole, and when: the audit page continues from it. */
   #checked: { at: number; head: AuditHead; entries: number } | undefined;
 
   constructor(
-    private readonly database: Database,
+    private readonly store: Pick<AuditLogStore, 'transaction' | 'lockForAppend' | 'insert' | 'chainPage' | 'hashAt' | 'list'>,
     private readonly keyring: Keyring,
     private readonly now: () => number = Date.now,
   ) {}
 
-  #hash(entry: Chained): Buffer {
+  #hash(entry: ChainedRow): Buffer {
     return this.keyring.mac(
       'audit-chain',
       canonicalJson({
@@ -177,23 +156,17 @@ export class AuditLog {
    */
   async append(tx: Tx, entry: AuditEntry): Promise<AuditHead> {
     const content = normalise(entry);
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(${advisoryLocks.auditAppend})`);
-    const [head] = await tx.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
-    // The database's clock, read after the lock: one clock for all processes, and entries' times
-    // follow their seq.
-    const [clock] = await tx.select({ at: atText(sql`clock_timestamp()`) }).from(sql`(SELECT 1) AS clock`);
-    const chained: Chained = {
+    // The head and the database's clock, read under the lock: one clock for all processes, and
+    // entries' times follow their seq.
+    const { head, at } = await this.store.lockForAppend(tx);
+    const chained: ChainedRow = {
       ...content,
       seq: (head?.seq ?? 0) + 1,
-      at: clock!.at,
+      at,
       prevHash: head?.hash ?? zeroHash,
     };
     const hash = this.#hash(chained);
-    await tx.insert(auditLog).values({
-      ...chained,
-      at: sql`${chained.at}::timestamptz`,
-      hash,
-    });
+    await this.store.insert(tx, { ...chained, hash });
     return { seq: chained.seq, hash: hash.toString('hex') };
   }
 
@@ -203,7 +176,7 @@ export class AuditLog {
    * here, so an action and its record commit or roll back together.
    */
   transaction<T>(actor: Actor, body: (tx: Tx, audit: Audit) => Promise<T>): Promise<T> {
-    return this.database.db.transaction(async (tx) => {
+    return this.store.transaction(async (tx) => {
       const entries: AuditedAction[] = [];
       const result = await body(tx, (entry) => {
         entries.push(entry);
@@ -219,7 +192,7 @@ export class AuditLog {
    * sign-in, recorded under the account name as typed.
    */
   appendNow(entry: AuditEntry): Promise<AuditHead> {
-    return this.database.db.transaction((tx) => this.append(tx, entry));
+    return this.store.transaction((tx) => this.append(tx, entry));
   }
 
   /**
@@ -251,23 +224,7 @@ export class AuditLog {
       : undefined;
     let expectedHeadSeen = false;
     for (;;) {
-      const page = await this.database.db
-        .select({
-          seq: auditLog.seq,
-          at: atText(auditLog.at),
-          actorId: auditLog.actorId,
-          actor: auditLog.actor,
-          action: auditLog.action,
-          objectType: auditLog.objectType,
-          objectId: auditLog.objectId,
-          details: auditLog.details,
-          prevHash: auditLog.prevHash,
-          hash: auditLog.hash,
-        })
-        .from(auditLog)
-        .where(previous ? gt(auditLog.seq, previous.seq) : undefined)
-        .orderBy(asc(auditLog.seq))
-        .limit(pageSize);
+      const page = await this.store.chainPage(previous?.seq, pageSize);
       for (const row of page) {
         entries++;
         if (!previous) {
@@ -318,8 +275,8 @@ export class AuditLog {
   }
 
   async #headUnchanged(head: AuditHead): Promise<boolean> {
-    const [row] = await this.database.db.select({ hash: auditLog.hash }).from(auditLog).where(eq(auditLog.seq, head.seq));
-    return row !== undefined && row.hash.toString('hex') === head.hash;
+    const hash = await this.store.hashAt(head.seq);
+    return hash !== undefined && hash.toString('hex') === head.hash;
   }
 
   /** Entries newest first, for the auditors' view; page with `before` = the last seq shown. */
@@ -327,28 +284,7 @@ export class AuditLog {
     // Not a uuid: no entry can match (and PostgreSQL would refuse the comparison).
     if (query.actorId !== undefined && !isUuid(query.actorId)) return [];
     const limit = Math.min(Math.max(Math.trunc(query.limit), 1), maxListLimit);
-    const rows = await this.database.db
-      .select({
-        seq: auditLog.seq,
-        at: auditLog.at,
-        actorId: auditLog.actorId,
-        actor: auditLog.actor,
-        action: auditLog.action,
-        objectType: auditLog.objectType,
-        objectId: auditLog.objectId,
-        details: auditLog.details,
-        hash: auditLog.hash,
-      })
-      .from(auditLog)
-      .where(
-        and(
-          query.before === undefined ? undefined : lt(auditLog.seq, query.before),
-          query.action === undefined ? undefined : eq(auditLog.action, query.action),
-          query.actorId === undefined ? undefined : eq(auditLog.actorId, query.actorId),
-        ),
-      )
-      .orderBy(desc(auditLog.seq))
-      .limit(limit);
+    const rows = await this.store.list(query, limit);
     return rows.map((row) => ({ ...row, hash: row.hash.toString('hex') }));
   }
 }
@@ -358,7 +294,7 @@ export class AuditLog {
  * verify() hashes: a lower-case uuid, NULL for a missing object, and details as plain JSON
  * (what JSON.stringify keeps; jsonb's key order is undone by the canonical serialisation).
  */
-function normalise(entry: AuditEntry): Omit<Chained, 'seq' | 'at' | 'prevHash'> {
+function normalise(entry: AuditEntry): Omit<ChainedRow, 'seq' | 'at' | 'prevHash'> {
   if (entry.actorId !== null && !isUuid(entry.actorId)) {
     throw new HifazatError('internal', 'An audit entry needs a uuid or null as actorId.');
   }

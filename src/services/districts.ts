@@ -1,5 +1,5 @@
 import { reportContexts } from '../domain/encryption-contexts.ts';
-import type { DistrictStore } from '../store/districts.ts';
+import type { DistrictStore, NamedDistrict } from '../store/districts.ts';
 import type { Keyring } from './keys.ts';
 
 export interface District {
@@ -13,13 +13,18 @@ export interface District {
  * clear only the list's English name, when the typed one is on the list in either language (so
  * statistics count "لاہور" and "lahore" as Lahore); any other typed text is kept encrypted for
  * staff to read, and counts as "other districts, or not known": see store/report-insert.ts and
- * migration 0010.
+ * migration 0010. When a typed name is on the list is ruled once, in store/districts.ts.
  */
 export class DistrictDirectory {
-  constructor(private readonly store: Pick<DistrictStore, 'list'>) {}
+  constructor(private readonly store: Pick<DistrictStore, 'list' | 'namedBy'>) {}
 
   list(): Promise<District[]> {
     return this.store.list();
+  }
+
+  /** The listed districts each typed name names, English in any case or Urdu (the rule: store/districts.ts). */
+  namedBy(typed: readonly string[]): Promise<NamedDistrict[]> {
+    return this.store.namedBy(typed);
   }
 }
 

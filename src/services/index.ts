@@ -13,11 +13,14 @@ import { createStatistics, type StatisticsService } from './statistics/index.ts'
 import { SubmissionGate } from './submission-gate.ts';
 import { defaultClientLimits, throttleRules, type ClientLimits, type ThrottleRules } from '../domain/throttling.ts';
 import { ApiKeyStore } from '../store/api-keys.ts';
+import { AuditLogStore } from '../store/audit-log.ts';
 import { ClientThrottleStore } from '../store/client-throttles.ts';
 import { DistrictStore } from '../store/districts.ts';
 import { ReportStore } from '../store/reports.ts';
+import { SettingsStore } from '../store/settings.ts';
 import { SpentChallengeStore } from '../store/spent-challenges.ts';
 import { HashBankStore } from '../store/hash-banks.ts';
+import { StaffAccountStore } from '../store/staff-accounts.ts';
 import { ClientThrottles } from './throttle.ts';
 
 /** Per-client limits (docs/ARCHITECTURE.md, "Throttling without identifying anyone"). */
@@ -61,8 +64,8 @@ export function createServices(
   const throttles = new ClientThrottles(throttleStore, keyring, clock);
   const submissionGate = new SubmissionGate(new SpentChallengeStore(database), keyring, throttles, rules, budgets.proofOfWork);
   const reports = new ReportService(new ReportStore(database), keyring, throttles, rules.receiptFailure, submissionGate);
-  const audit = new AuditLog(database, keyring, () => clock().getTime());
-  const staff = new StaffAccounts(database, keyring, audit, throttles, rules, clock);
+  const audit = new AuditLog(new AuditLogStore(database), keyring, () => clock().getTime());
+  const staff = new StaffAccounts(new StaffAccountStore(database.db), keyring, audit, throttles, rules, clock);
   const cases = createCaseWork(database, keyring, audit, reports, clock);
   // The index follows the banks: a change made here is applied as soon as it commits.
   const bankStore = new HashBankStore(database);
@@ -77,7 +80,7 @@ export function createServices(
     audit,
     staff,
     cases,
-    settings: new Settings(database, audit),
+    settings: new Settings(new SettingsStore(database.db), audit),
     banks,
     matchIndex,
     apiKeys: new ApiKeys(new ApiKeyStore(database), banks, audit, clock),

@@ -3,7 +3,7 @@ import { HifazatError } from '../domain/errors.ts';
 import { newReceipt, parseReceipt } from '../domain/receipt.ts';
 import type { MessageAuthor, PublicStatus, ReportInput, ReportKind } from '../domain/report.ts';
 import type { Tx } from '../store/database.ts';
-import type { InsertOutcome, NewReport } from '../store/report-insert.ts';
+import type { NewReport } from '../store/report-insert.ts';
 import type { ReportStore } from '../store/reports.ts';
 import { publicStatusOf } from '../domain/case.ts';
 import { reportContexts } from '../domain/encryption-contexts.ts';
@@ -38,24 +38,15 @@ interface IdempotencyHashes {
   requestHash: Buffer;
 }
 
-/** Who sends a report: the public (portal, API), throttled per client, or staff for a caller. */
-type SubmitOptions = { idempotencyKey?: string | undefined } & (
-  | {
-      source: 'portal' | 'api';
-      /** The ALTCHA solution sent with it, if any. */
-      proofOfWork?: string | undefined;
-      /** Who sent it, for their throttle only. */
-      client: Client;
-    }
-  | {
-      /** The console's fileOnBehalf. */
-      source: 'staff';
-      /** Who filed it, with the caller's consent. */
-      filedBy?: string;
-      /** Runs in the same transaction once the report is stored: the console audits the filing there. */
-      alsoInTransaction?: (tx: Tx, reportId: string) => Promise<void>;
-    }
-);
+/** A report from the public (portal, API): throttled per client, retried safely with an Idempotency-Key. */
+interface SubmitOptions {
+  source: 'portal' | 'api';
+  idempotencyKey?: string | undefined;
+  /** The ALTCHA solution sent with it, if any. */
+  proofOfWork?: string | undefined;
+  /** Who sent it, for their throttle only. */
+  client: Client;
+}
 
 /** How long a retried submission gets its first answer back. */
 const idempotencyWindowHours = 24;
@@ -65,7 +56,7 @@ export class ReportService {
     private readonly store: Pick<
       ReportStore,
       | 'write'
-      | 'insertWith'
+      | 'insertInTransaction'
       | 'idempotentAnswer'
       | 'byReceiptHash'
       | 'messages'
@@ -94,15 +85,40 @@ export class ReportService {
           requestHash: this.keyring.mac('idempotency', JSON.stringify(input)),
         }
       : undefined;
-    if (options.source !== 'staff') {
-      try {
-        await this.gate.admit(options.proofOfWork, options.client);
-      } catch (error) {
-        const previous = key && error instanceof HifazatError && error.code === 'rate_limited' ? await this.#replay(key) : undefined;
-        if (previous) return previous;
-        throw error;
-      }
+    try {
+      await this.gate.admit(options.proofOfWork, options.client);
+    } catch (error) {
+      const previous = key && error instanceof HifazatError && error.code === 'rate_limited' ? await this.#replay(key) : undefined;
+      if (previous) return previous;
+      throw error;
     }
+    const { report, receipt } = this.#sealed(input, { source: options.source, filedBy: null, key });
+    // One statement (shared with reports arriving at the same time), so one round trip and one commit.
+    const outcome = await this.store.write(report);
+    if (outcome === 'stored') return { receipt, status: 'received', replayed: false };
+    const previous = await this.#replay(key!);
+    if (!previous) throw new HifazatError('internal', 'Idempotency key claimed without a report.');
+    return previous;
+  }
+
+  /**
+   * Stores a report that a member of staff files for a caller (CaseActions.fileOnBehalf, which
+   * checks the caller's consent), inside the caller's transaction so that the filing's audit
+   * entry commits with it. Returns the receipt to hand over and the report's id.
+   */
+  async fileInTransaction(tx: Tx, input: ReportInput, filedBy: string): Promise<Submitted & { reportId: string }> {
+    const { report, receipt } = this.#sealed(input, { source: 'staff', filedBy, key: undefined });
+    const outcome = await this.store.insertInTransaction(tx, report);
+    if (outcome !== 'stored') throw new HifazatError('internal', 'A filed report was not stored.');
+    return { receipt, status: 'received', replayed: false, reportId: report.id };
+  }
+
+  /** A new report as it is stored: a fresh id and receipt, its sensitive fields encrypted, its lookups keyed. */
+  #sealed(
+    input: ReportInput,
+    options: { source: NewReport['source']; filedBy: string | null; key: IdempotencyHashes | undefined },
+  ): { report: NewReport; receipt: string } {
+    const { key } = options;
     const id = randomUUID();
     const receipt = newReceipt();
     const report: NewReport = {
@@ -138,34 +154,19 @@ export class ReportService {
           )
         : null,
       source: options.source,
-      // A staff member files only with the caller's consent recorded (checked by CaseWork).
-      filedBy: options.source === 'staff' ? (options.filedBy ?? null) : null,
+      filedBy: options.filedBy,
       urls: input.urls.map((url, position) => ({
         position,
         urlHash: this.keyring.mac('url-lookup', url),
         url: this.keyring.encrypt(url, reportContexts.url(id, position)),
       })),
     };
-    const answer = async (outcome: InsertOutcome, tx?: Tx): Promise<Submitted> => {
-      if (outcome === 'stored') return { receipt, status: 'received', replayed: false };
-      const previous = await this.#replay(key!, tx);
-      if (!previous) throw new HifazatError('internal', 'Idempotency key claimed without a report.');
-      return previous;
-    };
-    const alsoInTransaction = options.source === 'staff' ? options.alsoInTransaction : undefined;
-    if (alsoInTransaction) {
-      return this.store.insertWith(report, async (tx, outcome) => {
-        if (outcome === 'stored') await alsoInTransaction(tx, id);
-        return answer(outcome, tx);
-      });
-    }
-    // The common path: one statement (shared with reports arriving at the same time), so one round trip and one commit.
-    return answer(await this.store.write(report));
+    return { report, receipt };
   }
 
   /** The answer given to the first submission with this Idempotency-Key, if there was one. */
-  async #replay({ keyHash, requestHash }: IdempotencyHashes, tx?: Tx): Promise<Submitted | undefined> {
-    const previous = await this.store.idempotentAnswer(keyHash, tx);
+  async #replay({ keyHash, requestHash }: IdempotencyHashes): Promise<Submitted | undefined> {
+    const previous = await this.store.idempotentAnswer(keyHash);
     if (!previous) return undefined;
     if (!previous.requestHash.equals(requestHash)) {
       throw new HifazatError('idempotency_conflict', 'This Idempotency-Key was already used for a different report.');

@@ -1,15 +1,21 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { and, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { generateSecret, generateURI, verify as verifyTotp } from 'otplib';
 import QRCode from 'qrcode';
 import { requirePermission, type Actor } from '../domain/actor.ts';
 import { staffContexts } from '../domain/encryption-contexts.ts';
 import { HifazatError } from '../domain/errors.ts';
-import { sessionAbsoluteHours, sessionIdleMinutes, staffRoles, type StaffRole, type StaffStatus } from '../domain/staff.ts';
+import {
+  enrolmentHours,
+  sessionAbsoluteHours,
+  sessionIdleMinutes,
+  staffRoles,
+  totpDigits,
+  type StaffRole,
+  type StaffStatus,
+} from '../domain/staff.ts';
 import type { ThrottleRules } from '../domain/throttling.ts';
 import type { Language } from '../domain/report.ts';
-import type { Database } from '../store/database.ts';
-import { staffRecoveryCodes, staffSessions, staffUsers } from '../store/schema.ts';
+import type { StaffAccountStore, StaffRow } from '../store/staff-accounts.ts';
 import type { AuditLog } from './audit.ts';
 import type { Keyring } from './keys.ts';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
@@ -29,8 +35,9 @@ export interface Session {
   idHash: Buffer;
 }
 
-const enrolmentHours = 72;
 const recoveryCodeCount = 10;
+/** A code as an authenticator app shows it: `totpDigits` digits. */
+const totpCode = new RegExp(`^\\d{${totpDigits}}$`);
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 /** A 128-bit or longer random token, URL- and cookie-safe. */
 const token = (bytes: number) => randomBytes(bytes).toString('base64url');
@@ -45,18 +52,34 @@ function newRecoveryCode(): string {
 
 export class StaffAccounts {
   constructor(
-    private readonly database: Database,
+    private readonly store: Pick<
+      StaffAccountStore,
+      | 'insertInvited'
+      | 'invitedByToken'
+      | 'setTotpSecret'
+      | 'activate'
+      | 'byEmail'
+      | 'claimTotpStep'
+      | 'useRecoveryCode'
+      | 'list'
+      | 'insertSession'
+      | 'sessionWithAccount'
+      | 'touchSession'
+      | 'deleteSession'
+      | 'deleteSessionsOf'
+      | 'deleteSessionsEnded'
+    >,
     private readonly keyring: Keyring,
-    private readonly audit: AuditLog,
-    private readonly throttles: ClientThrottles,
+    private readonly audit: Pick<AuditLog, 'transaction' | 'appendNow'>,
+    private readonly throttles: Pick<ClientThrottles, 'take'>,
     private readonly rules: Pick<ThrottleRules, 'signInClient' | 'signInAccount'>,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   /**
    * Creates an account in the 'invited' state and returns a one-time enrolment token, valid
-   * for 72 hours, with which the person sets a password and a second factor. Administrators
-   * (or the command line) only.
+   * for `enrolmentHours` (domain/staff.ts), with which the person sets a password and a second
+   * factor. Administrators (or the command line) only.
    */
   async invite(
     actor: Actor,
@@ -73,19 +96,15 @@ export class StaffAccounts {
     const userId = randomUUID();
     const enrolmentToken = token(32);
     await this.audit.transaction(actor, async (tx, audit) => {
-      const inserted = await tx
-        .insert(staffUsers)
-        .values({
-          id: userId,
-          email,
-          displayName: input.displayName.trim() || email,
-          role: input.role,
-          enrolmentTokenHash: sha256(enrolmentToken),
-          enrolmentExpiresAt: new Date(this.now().getTime() + enrolmentHours * 3_600_000),
-        })
-        .onConflictDoNothing()
-        .returning({ id: staffUsers.id });
-      if (inserted.length === 0) {
+      const inserted = await this.store.insertInvited(tx, {
+        id: userId,
+        email,
+        displayName: input.displayName.trim() || email,
+        role: input.role,
+        enrolmentTokenHash: sha256(enrolmentToken),
+        enrolmentExpiresAt: new Date(this.now().getTime() + enrolmentHours * 3_600_000),
+      });
+      if (!inserted) {
         throw new HifazatError('validation_failed', 'This email already has an account.', {
           issues: [{ field: 'email', problem: 'email_taken' }],
         });
@@ -100,17 +119,8 @@ export class StaffAccounts {
     return { userId, enrolmentToken };
   }
 
-  async #invitedBy(enrolmentToken: string) {
-    const [user] = await this.database.db
-      .select()
-      .from(staffUsers)
-      .where(
-        and(
-          eq(staffUsers.enrolmentTokenHash, sha256(enrolmentToken)),
-          eq(staffUsers.status, 'invited'),
-          gt(staffUsers.enrolmentExpiresAt, this.now()),
-        ),
-      );
+  async #invitedBy(enrolmentToken: string): Promise<StaffRow> {
+    const user = await this.store.invitedByToken(sha256(enrolmentToken), this.now());
     if (!user) throw new HifazatError('not_found', 'This enrolment link is not valid or has expired.');
     return user;
   }
@@ -125,12 +135,9 @@ export class StaffAccounts {
     let secret = user.totpSecret ? this.keyring.decrypt(user.totpSecret, staffContexts.totpSecret(user.id)) : undefined;
     if (!secret) {
       secret = generateSecret();
-      await this.database.db
-        .update(staffUsers)
-        .set({ totpSecret: this.keyring.encrypt(secret, staffContexts.totpSecret(user.id)), updatedAt: this.now() })
-        .where(eq(staffUsers.id, user.id));
+      await this.store.setTotpSecret(user.id, this.keyring.encrypt(secret, staffContexts.totpSecret(user.id)), this.now());
     }
-    const uri = generateURI({ issuer: 'Hifazat', label: user.email, secret });
+    const uri = generateURI({ issuer: 'Hifazat', label: user.email, secret, digits: totpDigits });
     const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
     return { email: user.email, secret, qrSvg };
   }
@@ -152,21 +159,16 @@ export class StaffAccounts {
     const recoveryCodes = Array.from({ length: recoveryCodeCount }, newRecoveryCode);
     const passwordHash = await hashPassword(password);
     await this.audit.transaction(toStaff(user), async (tx, audit) => {
-      await tx
-        .update(staffUsers)
-        .set({
+      await this.store.activate(
+        tx,
+        user.id,
+        {
           passwordHash,
-          status: 'active',
           totpLastStep: timeStep,
-          enrolmentTokenHash: null,
-          enrolmentExpiresAt: null,
-          updatedAt: this.now(),
-        })
-        .where(eq(staffUsers.id, user.id));
-      await tx.delete(staffRecoveryCodes).where(eq(staffRecoveryCodes.userId, user.id));
-      await tx
-        .insert(staffRecoveryCodes)
-        .values(recoveryCodes.map((c) => ({ userId: user.id, codeHash: this.keyring.mac('recovery-code', c) })));
+          recoveryCodeHashes: recoveryCodes.map((c) => this.keyring.mac('recovery-code', c)),
+        },
+        this.now(),
+      );
       audit({ action: 'staff.enrol', objectType: 'staff', objectId: user.id });
     });
     return { recoveryCodes };
@@ -183,7 +185,7 @@ export class StaffAccounts {
     const email = input.email.trim().toLowerCase();
     const fromClient = await this.throttles.take(this.rules.signInClient, client);
     const forAccount = await this.throttles.take(this.rules.signInAccount, client, email);
-    const [user] = await this.database.db.select().from(staffUsers).where(eq(staffUsers.email, email));
+    const user = await this.store.byEmail(email);
     const active = user?.status === 'active' ? user : undefined;
     const passwordOk = await verifyPassword(active?.passwordHash ?? null, input.password);
     const secondFactor = active && passwordOk ? await this.#checkSecondFactor(active, input.code) : undefined;
@@ -202,11 +204,10 @@ export class StaffAccounts {
     const sessionToken = token(32);
     const now = this.now();
     await this.audit.transaction(staff, async (tx, audit) => {
-      await tx.insert(staffSessions).values({
+      await this.store.insertSession(tx, {
         idHash: sha256(sessionToken),
         userId: active.id,
         createdAt: now,
-        lastSeenAt: now,
         expiresAt: new Date(now.getTime() + sessionAbsoluteHours * 3_600_000),
       });
       audit({
@@ -222,9 +223,9 @@ export class StaffAccounts {
   }
 
   /** 'totp' or 'recovery_code' when the code is right and unused; undefined otherwise. */
-  async #checkSecondFactor(user: typeof staffUsers.$inferSelect, code: string): Promise<'totp' | 'recovery_code' | undefined> {
+  async #checkSecondFactor(user: StaffRow, code: string): Promise<'totp' | 'recovery_code' | undefined> {
     const cleaned = code.trim().toLowerCase();
-    if (/^\d{6}$/.test(cleaned.replace(/\s/g, '')) && user.totpSecret) {
+    if (totpCode.test(cleaned.replace(/\s/g, '')) && user.totpSecret) {
       const timeStep = await this.#totpStep(
         this.keyring.decrypt(user.totpSecret, staffContexts.totpSecret(user.id)),
         cleaned,
@@ -232,25 +233,10 @@ export class StaffAccounts {
       );
       if (timeStep === undefined) return undefined;
       // Claim the time step atomically: of two sign-ins racing with one code, only one wins.
-      const claimed = await this.database.db
-        .update(staffUsers)
-        .set({ totpLastStep: timeStep })
-        .where(and(eq(staffUsers.id, user.id), lt(staffUsers.totpLastStep, timeStep)))
-        .returning({ id: staffUsers.id });
-      return claimed.length === 1 ? 'totp' : undefined;
+      return (await this.store.claimTotpStep(user.id, timeStep)) ? 'totp' : undefined;
     }
-    const used = await this.database.db
-      .update(staffRecoveryCodes)
-      .set({ usedAt: this.now() })
-      .where(
-        and(
-          eq(staffRecoveryCodes.userId, user.id),
-          eq(staffRecoveryCodes.codeHash, this.keyring.mac('recovery-code', cleaned.replace(/\s/g, ''))),
-          isNull(staffRecoveryCodes.usedAt),
-        ),
-      )
-      .returning({ userId: staffRecoveryCodes.userId });
-    return used.length === 1 ? 'recovery_code' : undefined;
+    const used = await this.store.useRecoveryCode(user.id, this.keyring.mac('recovery-code', cleaned.replace(/\s/g, '')), this.now());
+    return used ? 'recovery_code' : undefined;
   }
 
   /**
@@ -259,11 +245,12 @@ export class StaffAccounts {
    */
   async #totpStep(secret: string, code: string, afterStep: number): Promise<number | undefined> {
     const token = code.replace(/\s/g, '');
-    // otplib throws on anything but six digits (a 7-digit code was a 500): such a code is just wrong.
-    if (!/^\d{6}$/.test(token)) return undefined;
+    // otplib throws on any other length (a 7-digit code was a 500): such a code is just wrong.
+    if (!totpCode.test(token)) return undefined;
     const result = await verifyTotp({
       secret,
       token,
+      digits: totpDigits,
       epochTolerance: 30,
       epoch: Math.floor(this.now().getTime() / 1000),
       afterTimeStep: afterStep,
@@ -279,24 +266,20 @@ export class StaffAccounts {
     if (!sessionToken || sessionToken.length > 100) return undefined;
     const idHash = sha256(sessionToken);
     const now = this.now();
-    const [row] = await this.database.db
-      .select({ session: staffSessions, user: staffUsers })
-      .from(staffSessions)
-      .innerJoin(staffUsers, eq(staffUsers.id, staffSessions.userId))
-      .where(eq(staffSessions.idHash, idHash));
+    const row = await this.store.sessionWithAccount(idHash);
     if (!row) return undefined;
     const idleLimit = row.session.lastSeenAt.getTime() + sessionIdleMinutes * 60_000;
     if (now >= row.session.expiresAt || now.getTime() >= idleLimit || row.user.status !== 'active') {
-      await this.database.db.delete(staffSessions).where(eq(staffSessions.idHash, idHash));
+      await this.store.deleteSession(idHash);
       return undefined;
     }
-    await this.database.db.update(staffSessions).set({ lastSeenAt: now }).where(eq(staffSessions.idHash, idHash));
+    await this.store.touchSession(idHash, now);
     return { staff: toStaff(row.user), idHash };
   }
 
   async signOut(session: Session): Promise<void> {
     await this.audit.transaction(session.staff, async (tx, audit) => {
-      await tx.delete(staffSessions).where(eq(staffSessions.idHash, session.idHash));
+      await this.store.deleteSession(session.idHash, tx);
       audit({ action: 'sign_out', objectType: 'staff', objectId: session.staff.id });
     });
   }
@@ -304,7 +287,7 @@ export class StaffAccounts {
   /** Ends every session of this staff member, on every device. */
   async signOutEverywhere(session: Session): Promise<void> {
     await this.audit.transaction(session.staff, async (tx, audit) => {
-      await tx.delete(staffSessions).where(eq(staffSessions.userId, session.staff.id));
+      await this.store.deleteSessionsOf(tx, session.staff.id);
       audit({
         action: 'sign_out.everywhere',
         objectType: 'staff',
@@ -314,22 +297,18 @@ export class StaffAccounts {
   }
 
   async list(): Promise<(StaffMember & { status: StaffStatus })[]> {
-    const rows = await this.database.db.select().from(staffUsers).orderBy(staffUsers.email);
+    const rows = await this.store.list();
     return rows.map((u) => ({ ...toStaff(u), status: u.status }));
   }
 
   /** Removes sessions past their absolute expiry or idle limit. */
   async purgeExpired(): Promise<void> {
     const now = this.now();
-    await this.database.db
-      .delete(staffSessions)
-      .where(
-        sql`${staffSessions.expiresAt} <= ${now} OR ${staffSessions.lastSeenAt} <= ${new Date(now.getTime() - sessionIdleMinutes * 60_000)}`,
-      );
+    await this.store.deleteSessionsEnded(now, new Date(now.getTime() - sessionIdleMinutes * 60_000));
   }
 }
 
-function toStaff(user: typeof staffUsers.$inferSelect): StaffMember {
+function toStaff(user: StaffRow): StaffMember {
   return {
     id: user.id,
     email: user.email,

@@ -7,7 +7,7 @@
 export const advisoryLocks = {
   /** Held while migrating, so that instances starting together migrate once (store/database.ts). */
   migration: 7_351_002_611,
-  /** Serialises appends to the hash-chained audit log across connections and processes (services/audit.ts). */
+  /** Serialises appends to the hash-chained audit log across connections and processes (store/audit-log.ts). */
   auditAppend: 7_351_002_612,
 } as const;
 

@@ -5,6 +5,23 @@ import { districts, reportDistrictsToSeal } from './schema.ts';
 export type DistrictRow = typeof districts.$inferSelect;
 export type DistrictToSeal = typeof reportDistrictsToSeal.$inferSelect;
 
+/** A listed district that a typed name names (one typed name may name districts in several provinces). */
+export interface NamedDistrict {
+  typed: string;
+  province: string;
+  nameEn: string;
+}
+
+/**
+ * When a typed name names a listed district: its English name in any case, or its Urdu name as
+ * written ("Lahore", "LAHORE", "lahore" and "لاہور" are all Lahore). SQL over the table
+ * `districts` for the SQL expression `typed`: the one place the rule is written, for the statement
+ * that stores reports (report-insert.ts) and the newspaper intake (namedBy).
+ */
+export function districtNamedBy(typed: string): string {
+  return `(districts.name_en_lower = lower(${typed}) OR districts.name_ur = ${typed})`;
+}
+
 /** The district list, and the typed districts migration 0010 set aside to be encrypted. */
 export class DistrictStore {
   constructor(private readonly database: Database) {}
@@ -12,6 +29,18 @@ export class DistrictStore {
   /** The list by province, then English name. */
   list(): Promise<DistrictRow[]> {
     return this.database.db.select().from(districts).orderBy(asc(districts.province), asc(districts.nameEn));
+  }
+
+  /** The listed districts each of `typed` names (districtNamedBy), in one query; by province, then English name. */
+  async namedBy(typed: readonly string[]): Promise<NamedDistrict[]> {
+    if (!typed.length) return [];
+    const result = await this.database.db.execute(sql`
+      SELECT t.typed, districts.province, districts.name_en
+      FROM jsonb_array_elements_text(${JSON.stringify(typed)}::jsonb) AS t(typed)
+      JOIN districts ON ${sql.raw(districtNamedBy('t.typed'))}
+      ORDER BY districts.province, districts.name_en`);
+    const rows = (result as unknown as { rows: { typed: string; province: string; name_en: string }[] }).rows;
+    return rows.map((row) => ({ typed: row.typed, province: row.province, nameEn: row.name_en }));
   }
 
   async anyToSeal(): Promise<boolean> {

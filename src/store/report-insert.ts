@@ -1,5 +1,6 @@
 import { pakistanTimeZone } from '../domain/pakistan-time.ts';
 import { statementSql, type Database, type NamedStatement, type Tx } from './database.ts';
+import { districtNamedBy } from './districts.ts';
 import type { ReportFacts } from './schema.ts';
 
 /**
@@ -59,7 +60,7 @@ WITH submitted AS (
   FROM submitted s
   LEFT JOIN LATERAL (
     SELECT name_en FROM districts
-    WHERE s.district IS NOT NULL AND (name_en_lower = lower(s.district) OR name_ur = s.district)
+    WHERE s.district IS NOT NULL AND ${districtNamedBy('s.district')}
     ORDER BY name_en LIMIT 1
   ) listed ON true
   WHERE s.key_hash IS NULL OR s.id IN (SELECT report_id FROM claim)

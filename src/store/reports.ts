@@ -37,9 +37,9 @@ export class ReportStore {
     return this.#writer.write(report);
   }
 
-  /** Stores a report in a transaction of its own, running `also` in it once the report is stored. */
-  insertWith<T>(report: NewReport, also: (tx: Tx, outcome: InsertOutcome) => Promise<T>): Promise<T> {
-    return this.database.db.transaction(async (tx) => also(tx, await insertReportInTransaction(this.database, report, tx)));
+  /** Stores a report inside the caller's transaction (store/report-insert.ts). */
+  insertInTransaction(tx: Tx, report: NewReport): Promise<InsertOutcome> {
+    return insertReportInTransaction(this.database, report, tx);
   }
 
   async idempotentAnswer(keyHash: Buffer, db: Tx | Database['db'] = this.database.db): Promise<IdempotentAnswer | undefined> {

@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config.ts';
 import { openStorage } from '../../src/main.ts';
 import { AuditLog, type AuditEntry, type AuditHead } from '../../src/services/audit.ts';
 import { Keyring } from '../../src/services/keys.ts';
+import { AuditLogStore } from '../../src/store/audit-log.ts';
 import { openDatabase, type Database } from '../../src/store/database.ts';
 import { forEachEngine, testDatabase } from '../helpers/database.ts';
 
@@ -40,7 +41,7 @@ forEachEngine('audit log', (engine) => {
   before(async () => {
     database = await testDatabase(engine);
     keyring = new Keyring(randomBytes(32));
-    audit = new AuditLog(database, keyring);
+    audit = new AuditLog(new AuditLogStore(database), keyring);
   });
   after(() => database.close());
 
@@ -106,7 +107,7 @@ forEachEngine('audit log', (engine) => {
     const other = engine === 'postgres' ? await openDatabase({ engine: 'postgres', url: database.url!, poolSize: 5 }) : undefined;
     try {
       if (other) {
-        const otherAudit = new AuditLog(other, keyring);
+        const otherAudit = new AuditLog(new AuditLogStore(other), keyring);
         appends.push(...Array.from({ length: 20 }, (_, i) => otherAudit.appendNow(entry(100 + i))));
       }
       const seqs = (await Promise.all(appends)).map((h) => h.seq).sort((a, b) => a - b);
@@ -243,7 +244,7 @@ forEachEngine('audit log', (engine) => {
 
   test('without the data key the chain does not verify', async () => {
     await chain(3);
-    const stranger = await new AuditLog(database, new Keyring(randomBytes(32))).verify({ maxProblems: 2 });
+    const stranger = await new AuditLog(new AuditLogStore(database), new Keyring(randomBytes(32))).verify({ maxProblems: 2 });
     assert.equal(stranger.ok, false);
     assert.deepEqual(!stranger.ok && [stranger.problems, stranger.problemCount], [
       [
@@ -275,7 +276,7 @@ test('hifazat audit verify exits 0 on an intact log and 1 on a tampered one', as
     // The embedded directory is locked per process: close ours before the command opens it.
     let storage = await openStorage(config);
     let head: AuditHead | undefined;
-    for (let i = 1; i <= 3; i++) head = await new AuditLog(storage.database, storage.keyring).appendNow(entry(i));
+    for (let i = 1; i <= 3; i++) head = await new AuditLog(new AuditLogStore(storage.database), storage.keyring).appendNow(entry(i));
     await storage.close();
 
     const intact = verify('--head', `${head!.seq}:${head!.hash}`);
@@ -303,7 +304,7 @@ forEachEngine('audit log: the console page check', (engine) => {
 
   before(async () => {
     database = await testDatabase(engine);
-    audit = new AuditLog(database, new Keyring(randomBytes(32)), () => now);
+    audit = new AuditLog(new AuditLogStore(database), new Keyring(randomBytes(32)), () => now);
   });
   after(() => database.close());
 

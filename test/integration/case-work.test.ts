@@ -9,6 +9,7 @@ import { AuditLog } from '../../src/services/audit.ts';
 import { createCaseWork, type CaseWork } from '../../src/services/cases/index.ts';
 import { createServices, type Services } from '../../src/services/index.ts';
 import { Keyring } from '../../src/services/keys.ts';
+import { AuditLogStore } from '../../src/store/audit-log.ts';
 import type { Database } from '../../src/store/database.ts';
 import {
   auditLog,
@@ -51,7 +52,7 @@ forEachEngine('case work', (engine) => {
     database = await testDatabase(engine);
     keyring = new Keyring(randomBytes(32));
     services = createServices(database, keyring);
-    audit = new AuditLog(database, keyring);
+    audit = new AuditLog(new AuditLogStore(database), keyring);
     now = new Date();
     work = createCaseWork(database, keyring, audit, services.reports, () => now);
     staff = await createStaffTeam(database);

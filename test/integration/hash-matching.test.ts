@@ -20,6 +20,7 @@ import { DecodeSlots, imageDecoding, type DecodeTicket } from '../../src/service
 import { createServices } from '../../src/services/index.ts';
 import { Keyring } from '../../src/services/keys.ts';
 import { ApiKeyStore } from '../../src/store/api-keys.ts';
+import { AuditLogStore } from '../../src/store/audit-log.ts';
 import { HashBankStore } from '../../src/store/hash-banks.ts';
 import { hashBankEntries, matchFeedback } from '../../src/store/schema.ts';
 import { testApp, type TestApp } from '../helpers/app.ts';
@@ -613,7 +614,7 @@ forEachEngine('loading the match index', (engine) => {
     const database = await testDatabase(engine);
     try {
       const store = new HashBankStore(database);
-      const banks = new HashBanks(store, new AuditLog(database, new Keyring(randomBytes(32))));
+      const banks = new HashBanks(store, new AuditLog(new AuditLogStore(database), new Keyring(randomBytes(32))));
       const findsAsBruteForce = await insertBulk(database, await banks.create(commandLine, 'bulk'));
       const index = new MatchIndex(store);
       await index.ensureLoaded();
@@ -627,7 +628,7 @@ forEachEngine('loading the match index', (engine) => {
     const database = await testDatabase(engine);
     try {
       const store = new HashBankStore(database);
-      const banks = new HashBanks(store, new AuditLog(database, new Keyring(randomBytes(32))));
+      const banks = new HashBanks(store, new AuditLog(new AuditLogStore(database), new Keyring(randomBytes(32))));
       const bankId = await banks.create(commandLine, 'bulk');
       const index = new MatchIndex(store);
       await index.ensureLoaded();

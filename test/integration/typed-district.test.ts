@@ -148,6 +148,65 @@ forEachEngine('a typed district not on the list', (engine) => {
   });
 });
 
+forEachEngine('a listed district typed in either language, in any case', (engine) => {
+  let t: TestApp;
+  before(async () => {
+    t = await testApp(engine);
+  });
+  after(() => t.close());
+
+  const typings = ['لاہور', 'LAHORE', 'lahore'];
+
+  test("a report's incident record and the report keep the list's name", async () => {
+    const ids: string[] = [];
+    for (const district of typings) {
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/reports',
+        payload: { kind: 'abuse', language: 'en', description: 'x', province: 'punjab', district },
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      const [row] = await t.database.db
+        .select({ id: reports.id, district: reports.district, typed: reports.districtTyped })
+        .from(reports)
+        .where(eq(reports.receiptHash, t.keyring.mac('receipt-lookup', created.json().receipt)));
+      assert.deepEqual({ district: row!.district, typed: row!.typed }, { district: 'Lahore', typed: null }, district);
+      ids.push(row!.id);
+    }
+    const incidents = await t.database.db
+      .select({ district: incidentRecords.district, province: incidentRecords.province })
+      .from(incidentRecords)
+      .where(inArray(incidentRecords.caseId, ids));
+    assert.deepEqual(
+      incidents,
+      typings.map(() => ({ district: 'Lahore', province: 'punjab' })),
+    );
+  });
+
+  test("a newspaper report, added or imported, takes the list's name (and the province, when only the district was given)", async () => {
+    const analyst = await createStaff(t.database, 'analyst');
+    const fields = { date: '2021-05-12', newspaper: 'Dawn', category: 'rape', province: 'punjab', sex: 'girl' };
+    const added = await t.services.statistics.addMedia(analyst, { ...fields, headline: 'Added', district: typings[0] });
+    const csv = [
+      'date,newspaper,headline,url,category,province,district,area,sex,age_band,relationship,place,police_status',
+      `2021-05-13,Jang,Imported in Punjab,,rape,punjab,${typings[1]},,girl,,,,`,
+      `2021-05-14,Nation,Imported without a province,,rape,,${typings[2]},,girl,,,,`,
+    ].join('\r\n');
+    const imported = await t.services.statistics.importMedia(analyst, new TextEncoder().encode(csv));
+    assert.deepEqual(imported, { rows: 2, imported: 2, problems: [] });
+    const incidents = await t.database.db
+      .select({ id: incidentRecords.id, district: incidentRecords.district, province: incidentRecords.province })
+      .from(incidentRecords)
+      .where(eq(incidentRecords.source, 'media'))
+      .orderBy(incidentRecords.reportedOn);
+    assert.equal(incidents[0]!.id, added);
+    assert.deepEqual(
+      incidents.map(({ district, province }) => ({ district, province })),
+      typings.map(() => ({ district: 'Lahore', province: 'punjab' })),
+    );
+  });
+});
+
 /** Applies the migrations before `version`, as on an installation that has not been upgraded yet. */
 async function migrateBefore(database: Database, version: string): Promise<void> {
   const dir = new URL('../../src/store/migrations/', import.meta.url);

@@ -1,8 +1,15 @@
 import type { caseStates, closureReasons } from '../../domain/case.ts';
 import type { categories, classificationTags, firStatuses, legalBases, referralMethods } from '../../domain/classification.ts';
 import type { reportKinds, reportSources } from '../../domain/report.ts';
-import { passwordMaxLength, passwordMinLength, type staffRoles, type staffStatuses } from '../../domain/staff.ts';
-import { retentionDaysRange } from '../../services/settings.ts';
+import { retentionDaysRange } from '../../domain/settings.ts';
+import {
+  enrolmentHours,
+  passwordMaxLength,
+  passwordMinLength,
+  totpDigits,
+  type staffRoles,
+  type staffStatuses,
+} from '../../domain/staff.ts';
 import { consoleStatisticsEn } from './console-statistics-en.ts';
 import type { Labels, Widen } from './en.ts';
 
@@ -34,7 +41,7 @@ export const consoleEn = {
     passwordAgain: 'New password again',
     scan: 'Scan this code with an authenticator app (for example FreeOTP or Aegis), or type the key below.',
     key: 'Key',
-    code: 'The 6-digit code the app shows now',
+    code: `The ${totpDigits}-digit code the app shows now`,
     submit: 'Finish setting up',
     invalidLink: 'This enrolment link is not valid or has expired. Ask an administrator for a new one.',
     doneTitle: 'Your account is ready',
@@ -64,7 +71,7 @@ export const consoleEn = {
     statuses: { invited: 'Invited', active: 'Active', disabled: 'Disabled' } satisfies Labels<typeof staffStatuses>,
     inviteHeading: 'Invite a member of staff',
     invite: 'Create account and enrolment link',
-    inviteLink: 'Send this one-time link to the new member of staff by a safe channel. It works for 72 hours.',
+    inviteLink: `Send this one-time link to the new member of staff by a safe channel. It works for ${enrolmentHours} hours.`,
   },
   audit: {
     title: 'Audit log',

@@ -1,8 +1,15 @@
 import type { caseStates, closureReasons } from '../../domain/case.ts';
 import type { categories, classificationTags, firStatuses, legalBases, referralMethods } from '../../domain/classification.ts';
 import type { reportKinds, reportSources } from '../../domain/report.ts';
-import { passwordMaxLength, passwordMinLength, type staffRoles, type staffStatuses } from '../../domain/staff.ts';
-import { retentionDaysRange } from '../../services/settings.ts';
+import { retentionDaysRange } from '../../domain/settings.ts';
+import {
+  enrolmentHours,
+  passwordMaxLength,
+  passwordMinLength,
+  totpDigits,
+  type staffRoles,
+  type staffStatuses,
+} from '../../domain/staff.ts';
 import type { ConsoleMessages } from './console-en.ts';
 import { consoleStatisticsUr } from './console-statistics-ur.ts';
 import type { Labels } from './en.ts';
@@ -33,7 +40,7 @@ export const consoleUr: ConsoleMessages = {
     passwordAgain: 'نیا پاس ورڈ دوبارہ',
     scan: 'یہ کوڈ کسی تصدیقی ایپ سے اسکین کریں، یا نیچے دی گئی کلید لکھیں۔',
     key: 'کلید',
-    code: 'ایپ میں اس وقت دکھایا گیا 6 ہندسوں کا کوڈ',
+    code: `ایپ میں اس وقت دکھایا گیا ${totpDigits} ہندسوں کا کوڈ`,
     submit: 'تیاری مکمل کریں',
     invalidLink: 'یہ اندراج کا لنک درست نہیں یا اس کی مدت ختم ہو چکی ہے۔ منتظم سے نیا لنک مانگیں۔',
     doneTitle: 'آپ کا اکاؤنٹ تیار ہے',
@@ -63,7 +70,7 @@ export const consoleUr: ConsoleMessages = {
     statuses: { invited: 'مدعو', active: 'فعال', disabled: 'غیر فعال' } satisfies Labels<typeof staffStatuses>,
     inviteHeading: 'عملے کے نئے رکن کو مدعو کریں',
     invite: 'اکاؤنٹ اور اندراج کا لنک بنائیں',
-    inviteLink: 'یہ ایک بار چلنے والا لنک عملے کے نئے رکن کو کسی محفوظ ذریعے سے بھیجیں۔ یہ 72 گھنٹے تک چلتا ہے۔',
+    inviteLink: `یہ ایک بار چلنے والا لنک عملے کے نئے رکن کو کسی محفوظ ذریعے سے بھیجیں۔ یہ ${enrolmentHours} گھنٹے تک چلتا ہے۔`,
   },
   audit: {
     title: 'آڈٹ لاگ',

@@ -4,12 +4,12 @@ import { caseStates, type CaseState, type ClosureReason } from '../../domain/cas
 import { isUuid } from '../../domain/uuid.ts';
 import { checkInput, HifazatError } from '../../domain/errors.ts';
 import type { Language } from '../../domain/report.ts';
+import type { Permission } from '../../domain/staff.ts';
 import type { Services } from '../../services/index.ts';
-import type { Html } from '../views/html.ts';
 import { casePage, queuePage, reportPage, type ReportPageState } from '../views/console/case-pages.ts';
 import { filedPage, fileReportPage } from '../views/console/file-report-page.ts';
-import { sendRefusalPage } from '../errors.ts';
-import { readReportForm, type FormBody } from '../form-input.ts';
+import { sendPage } from '../errors.ts';
+import { list, readReportForm, single, yesOrNo, type FormBody } from '../form-input.ts';
 import { pakistanDateTime, pakistanToday } from '../../domain/pakistan-time.ts';
 import { reportInputSchema } from '../../domain/report.ts';
 import { randomUUID } from 'node:crypto';
@@ -36,22 +36,15 @@ function numberOr404(text: string | string[] | undefined, column: IntegerColumn,
   return value;
 }
 
-const list = (value: string | string[] | undefined) => (value === undefined ? [] : [value].flat());
-const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
-function tristate(value: string | string[] | undefined): boolean | null {
-  const v = single(value);
-  return v === 'true' ? true : v === 'false' ? false : null;
-}
-
 function classificationInput(f: Fields) {
   return {
     category: single(f.category),
     legalBases: list(f.legalBases),
-    interpolBaseline: tristate(f.interpolBaseline),
+    interpolBaseline: yesOrNo(f.interpolBaseline),
     tags: list(f.tags),
     ...(f.victimAgeBand ? { victimAgeBand: single(f.victimAgeBand) } : {}),
     ...(f.victimSex ? { victimSex: single(f.victimSex) } : {}),
-    materialViewed: tristate(f.materialViewed),
+    materialViewed: yesOrNo(f.materialViewed),
     ...(f.viewedBy ? { viewedBy: single(f.viewedBy) } : {}),
   };
 }
@@ -66,9 +59,6 @@ export function registerCaseRoutes(
   lang: Language,
   ctx: (request: FastifyRequest, reply: FastifyReply, page: string) => ConsoleContext,
 ): void {
-  /** A page; with a refusal, answered with its status (the problems are shown beside the form). */
-  const send = (reply: FastifyReply, page: Html, refusal?: HifazatError) =>
-    refusal ? sendRefusalPage(reply, refusal, page) : reply.type('text/html; charset=utf-8').send(page.toString());
   const staffOf = (request: FastifyRequest) => request.staffSession!.staff;
   const path = (page: string) => `/console/${lang}${page}`;
 
@@ -82,7 +72,7 @@ export function registerCaseRoutes(
     const report = await services.cases.viewReport(actor, request.params.id);
     const duplicates = await services.cases.duplicates(actor, report.id);
     const staff = await services.staff.list();
-    return send(reply, reportPage(ctx(request, reply, `/reports/${report.id}`), { report, duplicates, staff, ...extra }), refusal);
+    return sendPage(reply, reportPage(ctx(request, reply, `/reports/${report.id}`), { report, duplicates, staff, ...extra }), refusal);
   };
 
   const renderCase = async (
@@ -100,7 +90,7 @@ export function registerCaseRoutes(
       issuesFor: issues?.form,
       typed: issues?.typed,
     });
-    return send(reply, page, issues?.error);
+    return sendPage(reply, page, issues?.error);
   };
 
   /** Runs a change; on bad input shows the page again with the problems beside the form. */
@@ -133,7 +123,7 @@ export function registerCaseRoutes(
   app.get<{ Querystring: { state?: string } }>(path('/'), read, async (request, reply) => {
     const filter = caseStates.includes(request.query.state as CaseState) ? (request.query.state as CaseState) : undefined;
     const queue = await services.cases.queue(staffOf(request), filter ? { state: filter } : {});
-    return send(reply, queuePage(ctx(request, reply, '/'), { queue, filter, staff: await services.staff.list() }));
+    return sendPage(reply, queuePage(ctx(request, reply, '/'), { queue, filter, staff: await services.staff.list() }));
   });
 
   app.get<{ Params: Params }>(path('/reports/:id'), read, (request, reply) => renderReport(request, reply));
@@ -189,7 +179,7 @@ export function registerCaseRoutes(
   );
 
   app.get(path('/file-report'), work, async (request, reply) =>
-    send(
+    sendPage(
       reply,
       fileReportPage(ctx(request, reply, '/file-report'), {
         values: {},
@@ -205,7 +195,7 @@ export function registerCaseRoutes(
     const { _csrf, channel, consentRecorded, ...reportFields } = (request.body ?? {}) as FormBody;
     const form = readReportForm(reportFields);
     const again = async (refusal: HifazatError) =>
-      send(
+      sendPage(
         reply,
         fileReportPage(ctx(request, reply, '/file-report'), {
           values: { ...reportFields, ...(channel ? { channel } : {}), ...(consentRecorded ? { consentRecorded } : {}) },
@@ -222,7 +212,7 @@ export function registerCaseRoutes(
         consentRecorded: consentRecorded === 'true',
         channel: channel as 'phone' | 'walk_in',
       });
-      return send(reply, filedPage(ctx(request, reply, '/file-report'), filed.receipt));
+      return sendPage(reply, filedPage(ctx(request, reply, '/file-report'), filed.receipt));
     } catch (error) {
       if (error instanceof HifazatError && error.code === 'validation_failed') return again(error);
       throw error;
@@ -231,65 +221,41 @@ export function registerCaseRoutes(
 
   app.get<{ Params: Params }>(path('/cases/:id'), read, (request, reply) => renderCase(request, reply));
 
-  app.post<{ Params: Params }>(
-    path('/cases/:id/assign'),
-    work,
-    change(
-      'assign',
-      'case',
-      (request, f) => services.cases.assign(staffOf(request), request.params.id, single(f.staffId) ?? null),
-      casePath,
-    ),
-  );
-  app.post<{ Params: Params }>(
-    path('/cases/:id/state'),
-    work,
-    change(
-      'state',
-      'case',
-      (request, f) => services.cases.setState(staffOf(request), request.params.id, single(f.state) as CaseState),
-      casePath,
-    ),
-  );
-  app.post<{ Params: Params }>(
-    path('/cases/:id/notes'),
-    work,
-    change('note', 'case', (request, f) => services.cases.addNote(staffOf(request), request.params.id, single(f.body) ?? ''), casePath),
-  );
-  app.post<{ Params: Params }>(
-    path('/cases/:id/tasks'),
-    work,
-    change(
-      'task',
-      'case',
-      (request, f) =>
-        services.cases.addTask(staffOf(request), request.params.id, { title: single(f.title) ?? '', dueOn: single(f.dueOn) ?? '' }),
-      casePath,
-    ),
+  /** A form on the case page, posted to /cases/:id/<action>; refused, its problems are shown beside it. */
+  const caseForm = (action: string, form: string, run: (request: FastifyRequest<{ Params: Params }>, f: Fields) => Promise<unknown>) =>
+    app.post<{ Params: Params }>(path(`/cases/:id/${action}`), work, change(form, 'case', run, casePath));
+  /** A button on the case page: done, the case page again. */
+  const caseButton = (
+    action: string,
+    access: { config: { consoleAccess: Permission } },
+    run: (actor: ReturnType<typeof staffOf>, caseId: string) => Promise<unknown>,
+  ) =>
+    app.post<{ Params: Params }>(path(`/cases/:id/${action}`), access, async (request, reply) => {
+      await run(staffOf(request), request.params.id);
+      return reply.redirect(casePath(request), 303);
+    });
+
+  caseForm('assign', 'assign', (request, f) => services.cases.assign(staffOf(request), request.params.id, single(f.staffId) ?? null));
+  caseForm('state', 'state', (request, f) => services.cases.setState(staffOf(request), request.params.id, single(f.state) as CaseState));
+  caseForm('notes', 'note', (request, f) => services.cases.addNote(staffOf(request), request.params.id, single(f.body) ?? ''));
+  caseForm('tasks', 'task', (request, f) =>
+    services.cases.addTask(staffOf(request), request.params.id, { title: single(f.title) ?? '', dueOn: single(f.dueOn) ?? '' }),
   );
   app.post<{ Params: Params & { taskId: string } }>(path('/cases/:id/tasks/:taskId/done'), work, async (request, reply) => {
     caseInPath(request);
     await services.cases.completeTask(staffOf(request), numberOr404(request.params.taskId, 'bigint', 'task'));
     return reply.redirect(casePath(request), 303);
   });
-  app.post<{ Params: Params }>(
-    path('/cases/:id/referrals'),
-    work,
-    change(
-      'referral',
-      'case',
-      (request, f) =>
-        services.cases.addReferral(staffOf(request), request.params.id, {
-          agencyId: single(f.agencyId) ?? '',
-          referredAt: pakistanDateTime(single(f.referredAt)) ?? '',
-          method: (single(f.method) ?? '') as never,
-          firStatus: (single(f.firStatus) ?? '') as never,
-          followUpOn: single(f.followUpOn) ?? null,
-          ...(f.agencyReference ? { agencyReference: single(f.agencyReference) } : {}),
-          ...(f.notes ? { notes: single(f.notes) } : {}),
-        }),
-      casePath,
-    ),
+  caseForm('referrals', 'referral', (request, f) =>
+    services.cases.addReferral(staffOf(request), request.params.id, {
+      agencyId: single(f.agencyId) ?? '',
+      referredAt: pakistanDateTime(single(f.referredAt)) ?? '',
+      method: (single(f.method) ?? '') as never,
+      firStatus: (single(f.firStatus) ?? '') as never,
+      followUpOn: single(f.followUpOn) ?? null,
+      ...(f.agencyReference ? { agencyReference: single(f.agencyReference) } : {}),
+      ...(f.notes ? { notes: single(f.notes) } : {}),
+    }),
   );
   app.post<{ Params: Params & { referralId: string } }>(path('/cases/:id/referrals/:referralId'), work, async (request, reply) => {
     caseInPath(request);
@@ -302,37 +268,12 @@ export function registerCaseRoutes(
       casePath,
     )(request, reply);
   });
-  app.post<{ Params: Params }>(
-    path('/cases/:id/request-closure'),
-    work,
-    change(
-      'closure',
-      'case',
-      (request, f) => services.cases.requestClosure(staffOf(request), request.params.id, single(f.reason) as ClosureReason),
-      casePath,
-    ),
+  caseForm('request-closure', 'closure', (request, f) =>
+    services.cases.requestClosure(staffOf(request), request.params.id, single(f.reason) as ClosureReason),
   );
   const supervise = { config: { consoleAccess: 'superviseCases' as const } };
-  app.post<{ Params: Params }>(path('/cases/:id/approve-closure'), supervise, async (request, reply) => {
-    await services.cases.approveClosure(staffOf(request), request.params.id);
-    return reply.redirect(casePath(request), 303);
-  });
-  app.post<{ Params: Params }>(path('/cases/:id/reject-closure'), supervise, async (request, reply) => {
-    await services.cases.rejectClosure(staffOf(request), request.params.id);
-    return reply.redirect(casePath(request), 303);
-  });
-  app.post<{ Params: Params }>(path('/cases/:id/mark-read'), work, async (request, reply) => {
-    await services.cases.markMessagesRead(staffOf(request), request.params.id);
-    return reply.redirect(casePath(request), 303);
-  });
-  app.post<{ Params: Params }>(
-    path('/cases/:id/link'),
-    work,
-    change(
-      'link',
-      'case',
-      (request, f) => services.cases.linkReports(staffOf(request), request.params.id, single(f.otherCaseId) ?? ''),
-      casePath,
-    ),
-  );
+  caseButton('approve-closure', supervise, (actor, caseId) => services.cases.approveClosure(actor, caseId));
+  caseButton('reject-closure', supervise, (actor, caseId) => services.cases.rejectClosure(actor, caseId));
+  caseButton('mark-read', work, (actor, caseId) => services.cases.markMessagesRead(actor, caseId));
+  caseForm('link', 'link', (request, f) => services.cases.linkReports(staffOf(request), request.params.id, single(f.otherCaseId) ?? ''));
 }

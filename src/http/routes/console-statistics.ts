@@ -6,8 +6,8 @@ import { type Language } from '../../domain/report.ts';
 import { defaultK, periodIssues, type IncidentSource } from '../../domain/statistics.ts';
 import type { Services } from '../../services/index.ts';
 import type { ImportResult } from '../../services/statistics/media-reports.ts';
-import { sendRefusalPage } from '../errors.ts';
-import type { Html } from '../views/html.ts';
+import { sendPage } from '../errors.ts';
+import { single, type FormBody } from '../form-input.ts';
 import type { ConsoleContext } from '../views/console/layout.ts';
 import { consoleStatisticsPage, mediaPage, type MediaPageState, type StatisticsFilterValues } from '../views/console/statistics-pages.ts';
 import { districtKey } from '../views/statistics.ts';
@@ -27,9 +27,6 @@ export function registerStatisticsRoutes(
   ctx: (request: FastifyRequest, reply: FastifyReply, page: string) => ConsoleContext,
 ): void {
   const path = (page: string) => `/console/${lang}${page}`;
-  /** A page; with a refusal, answered with its status (the problems are shown on the page). */
-  const send = (reply: FastifyReply, page: Html, refusal?: HifazatError) =>
-    refusal ? sendRefusalPage(reply, refusal, page) : reply.type('text/html; charset=utf-8').send(page.toString());
   const staffOf = (request: FastifyRequest) => request.staffSession!.staff;
   const read = { config: { consoleAccess: 'readCases' as const } };
   const work = { config: { consoleAccess: 'workCases' as const } };
@@ -78,7 +75,7 @@ export function registerStatisticsRoutes(
       publishValues: extra.publishValues,
       districtNames: await districtNames(),
     });
-    return send(reply, page, error);
+    return sendPage(reply, page, error);
   };
 
   app.get<{ Querystring: Query }>(path('/statistics'), read, async (request, reply) => {
@@ -122,7 +119,7 @@ export function registerStatisticsRoutes(
       recent: await services.statistics.recentMedia(actor),
       duplicates: await services.statistics.duplicates(actor),
     });
-    return send(reply, page, refusal);
+    return sendPage(reply, page, refusal);
   };
 
   app.get<{ Querystring: { added?: string; removed?: string } }>(path('/statistics/media'), work, async (request, reply) =>
@@ -130,9 +127,12 @@ export function registerStatisticsRoutes(
   );
 
   app.post(path('/statistics/media'), work, async (request, reply) => {
-    const body = (request.body ?? {}) as Record<string, unknown>;
+    const body = (request.body ?? {}) as FormBody;
     const values = Object.fromEntries(
-      mediaColumns.flatMap((c) => (typeof body[c] === 'string' ? [[c, body[c] as string]] : [])),
+      mediaColumns.flatMap((c) => {
+        const value = single(body[c]);
+        return value === undefined ? [] : [[c, value]];
+      }),
     ) as Partial<Record<MediaColumn, string>>;
     try {
       await services.statistics.addMedia(staffOf(request), values);

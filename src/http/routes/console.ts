@@ -12,10 +12,9 @@ import type { Services } from '../../services/index.ts';
 import type { Session } from '../../services/staff.ts';
 import type { HttpOptions } from '../app.ts';
 import { clientLimit, clientOf } from '../client.ts';
-import { sendRefusalPage } from '../errors.ts';
+import { sendPage } from '../errors.ts';
 import { consoleMessages } from '../i18n/console.ts';
 import { messages, negotiateLanguage } from '../i18n/index.ts';
-import type { Html } from '../views/html.ts';
 import { enrolDonePage, enrolPage, messagePage, settingsPage, signInPage, staffPage } from '../views/console/account-pages.ts';
 import { auditPage } from '../views/console/audit-page.ts';
 import { consolePath, homePage, type ConsoleContext } from '../views/console/layout.ts';
@@ -152,7 +151,6 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
         staff: request.staffSession?.staff,
         csrf: reply.generateCsrf({ userInfo: csrfBinding(request) }),
       });
-      const send = (reply: FastifyReply, page: Html) => reply.type('text/html; charset=utf-8').send(page.toString());
       const body = (request: FastifyRequest) => (request.body ?? {}) as Record<string, string | undefined>;
       const c = consoleMessages[lang];
 
@@ -160,7 +158,7 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
       registerStatisticsRoutes(app, services, lang, ctx);
 
       app.get(`/console/${lang}/sign-in`, { config: { consoleAccess: 'public' } }, async (request, reply) =>
-        send(reply, signInPage(ctx(request, reply, '/sign-in'))),
+        sendPage(reply, signInPage(ctx(request, reply, '/sign-in'))),
       );
 
       app.post(`/console/${lang}/sign-in`, { config: { consoleAccess: 'public' } }, async (request, reply) => {
@@ -172,14 +170,14 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
         } catch (error) {
           if (!(error instanceof HifazatError)) throw error;
           if (error.code === 'too_many_attempts') {
-            return sendRefusalPage(
+            return sendPage(
               reply,
-              error,
               signInPage(ctx(request, reply, '/sign-in'), { email, message: c.signIn.wait(error.retryAfter ?? 60) }),
+              error,
             );
           }
           if (error.code === 'sign_in_failed') {
-            return sendRefusalPage(reply, error, signInPage(ctx(request, reply, '/sign-in'), { email, message: c.signIn.failed }));
+            return sendPage(reply, signInPage(ctx(request, reply, '/sign-in'), { email, message: c.signIn.failed }), error);
           }
           throw error;
         }
@@ -204,10 +202,10 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
           const page = `/enrol/${request.params.token}`;
           try {
             const started = await services.staff.beginEnrolment(request.params.token);
-            return send(reply, enrolPage(ctx(request, reply, page), { token: request.params.token, ...started }));
+            return sendPage(reply, enrolPage(ctx(request, reply, page), { token: request.params.token, ...started }));
           } catch (error) {
             if (error instanceof HifazatError && error.code === 'not_found') {
-              return sendRefusalPage(reply, error, messagePage(ctx(request, reply, page), c.enrol.title, c.enrol.invalidLink));
+              return sendPage(reply, messagePage(ctx(request, reply, page), c.enrol.title, c.enrol.invalidLink), error);
             }
             throw error;
           }
@@ -228,21 +226,21 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
               });
             }
             const { recoveryCodes } = await services.staff.completeEnrolment(token, password, code);
-            return send(reply, enrolDonePage(ctx(request, reply, '/sign-in'), recoveryCodes));
+            return sendPage(reply, enrolDonePage(ctx(request, reply, '/sign-in'), recoveryCodes));
           } catch (error) {
             if (!(error instanceof HifazatError)) throw error;
             if (error.code === 'not_found') {
-              return sendRefusalPage(reply, error, messagePage(ctx(request, reply, page), c.enrol.title, c.enrol.invalidLink));
+              return sendPage(reply, messagePage(ctx(request, reply, page), c.enrol.title, c.enrol.invalidLink), error);
             }
             if (error.code !== 'validation_failed') throw error;
             const started = await services.staff.beginEnrolment(token);
-            return sendRefusalPage(reply, error, enrolPage(ctx(request, reply, page), { token, ...started, issues: error.issues }));
+            return sendPage(reply, enrolPage(ctx(request, reply, page), { token, ...started, issues: error.issues }), error);
           }
         },
       );
 
       app.get(`/console/${lang}/staff`, { config: { consoleAccess: 'administer' } }, async (request, reply) =>
-        send(reply, staffPage(ctx(request, reply, '/staff'), { staff: await services.staff.list() })),
+        sendPage(reply, staffPage(ctx(request, reply, '/staff'), { staff: await services.staff.list() })),
       );
 
       app.post(`/console/${lang}/staff`, { config: { consoleAccess: 'administer' } }, async (request, reply) => {
@@ -256,7 +254,7 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
           });
           // From the configured address, never from the request's Host header.
           const link = `${options.publicUrl}${consolePath(lang, `/enrol/${enrolmentToken}`)}`;
-          return send(reply, staffPage(ctx(request, reply, '/staff'), { staff: await services.staff.list(), enrolmentLink: link }));
+          return sendPage(reply, staffPage(ctx(request, reply, '/staff'), { staff: await services.staff.list(), enrolmentLink: link }));
         } catch (error) {
           if (!(error instanceof HifazatError) || error.code !== 'validation_failed') throw error;
           const page = staffPage(ctx(request, reply, '/staff'), {
@@ -264,7 +262,7 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
             issues: error.issues,
             values: values as Record<string, string>,
           });
-          return sendRefusalPage(reply, error, page);
+          return sendPage(reply, page, error);
         }
       });
 
@@ -272,7 +270,7 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
         `/console/${lang}/settings`,
         { config: { consoleAccess: 'administer' } },
         async (request, reply) =>
-          send(
+          sendPage(
             reply,
             settingsPage(ctx(request, reply, '/settings'), {
               retentionDays: String(await services.settings.retentionDays()),
@@ -287,11 +285,7 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
           await services.settings.setRetentionDays(request.staffSession!.staff, /^\d{1,5}$/.test(typed) ? Number(typed) : Number.NaN);
         } catch (error) {
           if (!(error instanceof HifazatError) || error.code !== 'validation_failed') throw error;
-          return sendRefusalPage(
-            reply,
-            error,
-            settingsPage(ctx(request, reply, '/settings'), { retentionDays: typed, issues: error.issues }),
-          );
+          return sendPage(reply, settingsPage(ctx(request, reply, '/settings'), { retentionDays: typed, issues: error.issues }), error);
         }
         return reply.redirect(consolePath(lang, '/settings?saved=1'), 303);
       });
@@ -307,7 +301,7 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
           }
           const entries = await services.audit.list({ limit: 100, ...(before === undefined ? {} : { before }) });
           const verified = await services.audit.verifyForView();
-          return send(reply, auditPage(ctx(request, reply, '/audit'), { entries, verified }));
+          return sendPage(reply, auditPage(ctx(request, reply, '/audit'), { entries, verified }));
         },
       );
     }

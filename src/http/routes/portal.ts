@@ -6,17 +6,12 @@ import { followUpSchema, languages, reporterMessageSchema, reportInputSchema } f
 import type { Services } from '../../services/index.ts';
 import type { FollowUpView } from '../../services/reports.ts';
 import { clientLimit, clientOf } from '../client.ts';
-import { sendRefusalPage, type RenderRejected } from '../errors.ts';
-import { readReportForm, type FormBody } from '../form-input.ts';
+import { sendPage, type RenderRejected } from '../errors.ts';
+import { readReportForm, single, type FormBody } from '../form-input.ts';
 import { messages, negotiateLanguage } from '../i18n/index.ts';
-import type { Html } from '../views/html.ts';
 import type { PageContext } from '../views/layout.ts';
 import { followUpPage, landingPage, receiptPage } from '../views/pages.ts';
 import { reportFormPage, type FormValues } from '../views/report-form.ts';
-
-function sendPage(reply: FastifyReply, page: Html) {
-  return reply.type('text/html; charset=utf-8').send(page.toString());
-}
 
 export function portalRoutes(services: Services): FastifyPluginAsync {
   // Reports are limited per client by the SubmissionGate; a refused report is shown again (renderRefused).
@@ -68,11 +63,7 @@ export function portalRoutes(services: Services): FastifyPluginAsync {
         }
         const parsed = checkInput(reportInputSchema(pakistanToday()), form.input);
         if (!parsed.ok) {
-          return sendRefusalPage(
-            reply,
-            parsed.error,
-            await formPage(body, { issues: parsed.error.issues, idempotencyKey: form.idempotencyKey }),
-          );
+          return sendPage(reply, await formPage(body, { issues: parsed.error.issues, idempotencyKey: form.idempotencyKey }), parsed.error);
         }
         const submitted = await services.reports.submit(parsed.data, {
           source: 'portal',
@@ -89,15 +80,14 @@ export function portalRoutes(services: Services): FastifyPluginAsync {
       const followUpRefused: RenderRejected = async (request, error) => {
         if (error.code !== 'rate_limited') return undefined;
         const body = request.body !== null && typeof request.body === 'object' ? (request.body as FormBody) : {};
-        const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
-        return followUpPage(ctx('/follow-up'), { receipt: text('receipt'), notice: messages[lang].followUp.tooManyAttempts });
+        return followUpPage(ctx('/follow-up'), { receipt: single(body.receipt) ?? '', notice: messages[lang].followUp.tooManyAttempts });
       };
       const followUpRoute = { preHandler: followUpLimit, config: { renderRejected: followUpRefused } };
 
       app.post(`/${lang}/follow-up`, followUpRoute, async (request, reply) => {
         const parsed = checkInput(followUpSchema, formBody(request));
         if (!parsed.ok) {
-          return sendRefusalPage(reply, parsed.error, followUpPage(ctx('/follow-up'), { issues: parsed.error.issues }));
+          return sendPage(reply, followUpPage(ctx('/follow-up'), { issues: parsed.error.issues }), parsed.error);
         }
         return withFollowUp(reply, ctx('/follow-up'), parsed.data.receipt, () =>
           services.reports.followUp(parsed.data.receipt, clientOf(request)),
@@ -107,11 +97,11 @@ export function portalRoutes(services: Services): FastifyPluginAsync {
       app.post(`/${lang}/follow-up/reply`, followUpRoute, async (request, reply) => {
         const body = formBody(request);
         const parsed = checkInput(reporterMessageSchema, body);
-        const receipt = typeof body.receipt === 'string' ? body.receipt : '';
+        const receipt = single(body.receipt) ?? '';
         if (!parsed.ok) {
           return withFollowUp(reply, ctx('/follow-up'), receipt, () => services.reports.followUp(receipt, clientOf(request)), {
             replyRefused: parsed.error,
-            reply: typeof body.body === 'string' ? body.body : '',
+            reply: single(body.body) ?? '',
           });
         }
         return withFollowUp(
@@ -152,12 +142,12 @@ async function withFollowUp(
   } catch (error) {
     if (!(error instanceof HifazatError)) throw error;
     const f = ctx.t.followUp;
-    if (error.code === 'validation_failed') return sendRefusalPage(reply, error, followUpPage(ctx, { receipt, issues: error.issues }));
-    if (error.code === 'unknown_receipt') return sendRefusalPage(reply, error, followUpPage(ctx, { receipt, notice: f.unknownReceipt }));
-    if (error.code === 'too_many_attempts') return sendRefusalPage(reply, error, followUpPage(ctx, { receipt, notice: f.tooManyAttempts }));
+    if (error.code === 'validation_failed') return sendPage(reply, followUpPage(ctx, { receipt, issues: error.issues }), error);
+    if (error.code === 'unknown_receipt') return sendPage(reply, followUpPage(ctx, { receipt, notice: f.unknownReceipt }), error);
+    if (error.code === 'too_many_attempts') return sendPage(reply, followUpPage(ctx, { receipt, notice: f.tooManyAttempts }), error);
     throw error;
   }
   const { replyRefused, ...shown } = extra;
   const page = followUpPage(ctx, { receipt, view, ...shown, ...(replyRefused ? { replyIssues: replyRefused.issues } : {}) });
-  return replyRefused ? sendRefusalPage(reply, replyRefused, page) : sendPage(reply, page);
+  return replyRefused ? sendPage(reply, page, replyRefused) : sendPage(reply, page);
 }

@@ -1,11 +1,11 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { HifazatError } from '../../domain/errors.ts';
 import { languages } from '../../domain/report.ts';
 import { releaseCsv, type Release } from '../../domain/statistics.ts';
 import type { Services } from '../../services/index.ts';
 import type { StoredRelease } from '../../services/statistics/releases.ts';
+import { sendPage } from '../errors.ts';
 import { messages } from '../i18n/index.ts';
-import type { Html } from '../views/html.ts';
 import type { PageContext } from '../views/layout.ts';
 import { annualReportPage, dashboardPage, districtKey, type DistrictNames } from '../views/statistics.ts';
 
@@ -68,7 +68,6 @@ export function statisticsApiRoutes(services: Services): FastifyPluginAsync {
  * (server-rendered, no script needed), from releases only.
  */
 export function statisticsRoutes(services: Services): FastifyPluginAsync {
-  const sendPage = (reply: FastifyReply, page: Html) => reply.type('text/html; charset=utf-8').send(page.toString());
   const districtNames = async (): Promise<DistrictNames> =>
     new Map((await services.districts.list()).map((d) => [districtKey(d.province, d.nameEn), d.nameUr]));
 

@@ -13,12 +13,13 @@ import {
   reporterRelationships,
   reportKinds,
 } from '../../domain/report.ts';
+import { list, single, type FormValue } from '../form-input.ts';
 import { html, type Html } from './html.ts';
 import { layout, type PageContext } from './layout.ts';
 import { errorSummary, radioGroup, selectField, textArea, textField } from './fields.ts';
 
 /** The form's values exactly as the person typed them, so a rejected form loses nothing. */
-export type FormValues = Readonly<Record<string, string | readonly string[] | undefined>>;
+export type FormValues = Readonly<Record<string, FormValue>>;
 
 export interface District {
   nameEn: string;
@@ -36,11 +37,6 @@ export interface ReportFormState {
   /** Why the form is shown again when it was not for its answers (e.g. too many requests). */
   notice?: string | undefined;
 }
-
-const single = (values: FormValues, name: string): string | undefined => {
-  const v = values[name];
-  return typeof v === 'string' ? v : undefined;
-};
 
 /** Field name (as in the API) → the id of the element that shows its error. */
 export function reportFieldId(field: string): string {
@@ -66,17 +62,14 @@ export function reportForm(ctx: PageContext, state: ReportFormState, options: { 
   const r = t.report;
   const c = r.choices;
   const issue = (field: string) => state.issues.find((i) => i.field === field);
-  const value = (name: string) => single(state.values, name);
+  const value = (name: string) => single(state.values[name]);
   const base = { problems: t.problems };
   const withUnknown = <K extends string>(keys: readonly K[], names: Record<K, string>) => [
     ...keys.map((k) => [k, names[k]] as const),
     ['unknown', c.unknown] as const,
   ];
 
-  const postedUrls = state.values.urls;
-  const urls = (typeof postedUrls === 'string' ? [postedUrls] : [...(postedUrls ?? [])]).filter(
-    (u, i, all) => u.trim() !== '' || all.length === 1,
-  );
+  const urls = list(state.values.urls).filter((u, i, all) => u.trim() !== '' || all.length === 1);
   if (urls.length === 0 || (state.extraUrlField && urls.length < maxUrlsPerReport)) urls.push('');
   const danger = value('inDangerNow');
 

@@ -2,6 +2,8 @@ import type { Language } from '../../domain/report.ts';
 import {
   narrative,
   otherDistricts,
+  periodTables,
+  tableIds,
   type Cell,
   type ComparisonTable,
   type Period,
@@ -241,7 +243,7 @@ ${c.tables.map((table) => html`<tr class="group"><th scope="rowgroup" colspan="4
 
 /** Tables worth showing: a calendar table with a single row only repeats the total. */
 export function shownTables(release: Release): StatTable[] {
-  return release.tables.filter((t) => !(['year', 'half_year', 'month'] as TableId[]).includes(t.id) || t.rows.length > 1);
+  return release.tables.filter((t) => !periodTables.includes(t.id) || t.rows.length > 1);
 }
 
 // -------------------------------------------------------------------------------- pages
@@ -373,20 +375,8 @@ export function annualReportPage(
   } else {
     sentences.push(r.notPublished);
   }
-  const main: TableId[] = [
-    'category',
-    'sex',
-    'age_band',
-    'province',
-    'district',
-    'area',
-    'relationship',
-    'place',
-    'police_status',
-    'half_year',
-    'month',
-    'source',
-  ];
+  // The record's fields in the release's order, then the year by half and by month, then the sources.
+  const main: TableId[] = [...tableIds.filter((t) => !periodTables.includes(t) && t !== 'source'), 'half_year', 'month', 'source'];
   const tables = shownTables(release)
     .filter((t) => main.includes(t.id))
     .sort((a, b) => main.indexOf(a.id) - main.indexOf(b.id));

@@ -1,11 +1,11 @@
-import { auditIdentity, may, mayAssign, requirePermission, type StaffActor } from '../../domain/actor.ts';
+import { may, mayAssign, requirePermission, type StaffActor } from '../../domain/actor.ts';
 import type { CaseState, ClosureReason } from '../../domain/case.ts';
 import { canMoveCase, closureRequestSchema, messageSchema } from '../../domain/case-work.ts';
 import { HifazatError, parseInput } from '../../domain/errors.ts';
 import type { ReportInput } from '../../domain/report.ts';
 import type { CaseRow, CaseStore } from '../../store/cases.ts';
 import type { Tx } from '../../store/database.ts';
-import type { Audit, AuditLog } from '../audit.ts';
+import type { Audit } from '../audit.ts';
 import type { ReportService, Submitted } from '../reports.ts';
 import { forbidden, invalidState, type CaseAccess } from './access.ts';
 
@@ -28,8 +28,7 @@ export class CaseActions {
       | 'closeAsDuplicate'
       | 'deleteIncidentRecord'
     >,
-    private readonly audit: Pick<AuditLog, 'append'>,
-    private readonly reports: Pick<ReportService, 'submit' | 'addStaffMessage'>,
+    private readonly reports: Pick<ReportService, 'fileInTransaction' | 'addStaffMessage'>,
     private readonly now: () => Date,
   ) {}
 
@@ -175,19 +174,10 @@ export class CaseActions {
     if (filing.channel !== 'phone' && filing.channel !== 'walk_in') {
       throw new HifazatError('validation_failed', 'Unknown channel.', { issues: [{ field: 'channel', problem: 'invalid_choice' }] });
     }
-    return this.reports.submit(input, {
-      source: 'staff',
-      filedBy: actor.id,
-      // The report and its filing's audit entry commit together.
-      alsoInTransaction: async (tx, reportId) => {
-        await this.audit.append(tx, {
-          ...auditIdentity(actor),
-          action: 'report.file',
-          objectType: 'report',
-          objectId: reportId,
-          details: { channel: filing.channel },
-        });
-      },
+    return this.access.audit.transaction(actor, async (tx, audit) => {
+      const { reportId, ...submitted } = await this.reports.fileInTransaction(tx, input, actor.id);
+      audit({ action: 'report.file', objectType: 'report', objectId: reportId, details: { channel: filing.channel } });
+      return submitted;
     });
   }
 }

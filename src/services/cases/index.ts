@@ -3,6 +3,7 @@ import { CaseFileStore } from '../../store/case-file.ts';
 import { CaseQueueStore } from '../../store/case-queue.ts';
 import { CaseReportStore } from '../../store/case-reports.ts';
 import { CaseStore } from '../../store/cases.ts';
+import { SettingsStore } from '../../store/settings.ts';
 import type { AuditLog } from '../audit.ts';
 import type { Keyring } from '../keys.ts';
 import type { ReportService } from '../reports.ts';
@@ -45,8 +46,8 @@ export function createCaseWork(
   const views = new ReportViews(access, caseReports, keyring);
   const classification = new CaseClassification(access, caseReports, cases, now);
   const file = new CaseFile(access, new CaseFileStore(database.db), cases, keyring, now);
-  const actions = new CaseActions(access, cases, audit, reports, now);
-  const retention = new CaseRetention(cases, audit, now);
+  const actions = new CaseActions(access, cases, reports, now);
+  const retention = new CaseRetention(cases, new SettingsStore(database.db), audit, now);
   return {
     queue: queue.queue.bind(queue),
     viewReport: views.viewReport.bind(views),

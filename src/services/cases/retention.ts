@@ -1,7 +1,7 @@
 import { system } from '../../domain/actor.ts';
 import type { CaseStore } from '../../store/cases.ts';
+import type { SettingsStore } from '../../store/settings.ts';
 import type { AuditLog } from '../audit.ts';
-import { readRetentionDays } from '../settings.ts';
 
 /**
  * Deletes closed cases older than the retention period (settings.retention_days, 365 by
@@ -12,13 +12,14 @@ import { readRetentionDays } from '../settings.ts';
 export class CaseRetention {
   constructor(
     private readonly store: Pick<CaseStore, 'lockClosedBefore' | 'deleteCases'>,
+    private readonly settings: Pick<SettingsStore, 'retentionDays'>,
     private readonly audit: Pick<AuditLog, 'transaction'>,
     private readonly now: () => Date,
   ) {}
 
   async purgeClosedCases(now: Date = this.now()): Promise<{ cases: number; reports: number }> {
     return this.audit.transaction(system, async (tx, audit) => {
-      const retentionDays = await readRetentionDays(tx);
+      const retentionDays = await this.settings.retentionDays(tx);
       const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
       const ids = await this.store.lockClosedBefore(tx, cutoff);
       if (ids.length === 0) return { cases: 0, reports: 0 };

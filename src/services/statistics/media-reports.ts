@@ -15,6 +15,7 @@ import { unknown } from '../../domain/report.ts';
 import type { DuplicateSuggestion, MediaEntry, MediaReportStore } from '../../store/media-reports.ts';
 import type { AuditLog } from '../audit.ts';
 import type { DistrictDirectory } from '../districts.ts';
+import type { NamedDistrict } from '../../store/districts.ts';
 
 export type { DuplicateSuggestion, MediaEntry };
 
@@ -37,7 +38,7 @@ export class MediaReports {
   constructor(
     private readonly store: Pick<MediaReportStore, 'existingRowKeys' | 'insert' | 'recent' | 'remove' | 'likelySameIncident'>,
     private readonly audit: Pick<AuditLog, 'transaction'>,
-    private readonly districts: Pick<DistrictDirectory, 'list'>,
+    private readonly districts: Pick<DistrictDirectory, 'namedBy'>,
     private readonly now: () => Date,
   ) {}
 
@@ -46,7 +47,7 @@ export class MediaReports {
     requirePermission(actor, 'workCases');
     const result = validateMediaRow(input, pakistanToday(this.now()));
     if (!result.ok) throw new HifazatError('validation_failed', 'The newspaper report has invalid fields.', { issues: result.issues });
-    const record = (await this.#placeResolver())(result.record);
+    const record = (await this.#withListedPlaces([result.record]))[0]!;
     return this.audit.transaction(actor, async (tx, audit) => {
       if ((await this.store.existingRowKeys(tx, [mediaRowKey(record)])).size) {
         throw new HifazatError('validation_failed', 'This newspaper report is already entered.', {
@@ -67,8 +68,8 @@ export class MediaReports {
   async importMedia(actor: Actor, file: Uint8Array): Promise<ImportResult> {
     requirePermission(actor, 'workCases');
     const parsed = parseMediaCsv(file, pakistanToday(this.now()));
-    const resolve = await this.#placeResolver();
-    const records = parsed.records.map((r) => ({ row: r.row, record: resolve(r.record) }));
+    const listed = await this.#withListedPlaces(parsed.records.map((r) => r.record));
+    const records = parsed.records.map((r, i) => ({ row: r.row, record: listed[i]! }));
     return this.audit.transaction(actor, async (tx, audit) => {
       const existing = await this.store.existingRowKeys(
         tx,
@@ -125,19 +126,22 @@ export class MediaReports {
     return this.store.likelySameIncident(maxDuplicateSuggestions);
   }
 
-  /** District names as on the list (typed in either language), and the province when only the district was given. */
-  async #placeResolver(): Promise<(r: MediaRecord) => MediaRecord> {
-    const list = await this.districts.list();
-    const byName = new Map<string, { province: string; nameEn: string }[]>();
-    for (const d of list) {
-      for (const name of new Set([d.nameEn.toLowerCase(), d.nameUr])) byName.set(name, [...(byName.get(name) ?? []), d]);
-    }
-    return (r) => {
+  /**
+   * The records with their districts named as on the list when the typed name is listed (in either
+   * language: store/districts.ts), and the province when only the district was given: a typed name
+   * is the listed district in the record's province or, when the province is not known, the only
+   * district it names.
+   */
+  async #withListedPlaces(records: readonly MediaRecord[]): Promise<MediaRecord[]> {
+    const typed = new Set(records.flatMap((r) => (r.district ? [r.district] : [])));
+    const named = new Map<string, NamedDistrict[]>();
+    for (const d of await this.districts.namedBy([...typed])) named.set(d.typed, [...(named.get(d.typed) ?? []), d]);
+    return records.map((r) => {
       if (!r.district) return r;
-      const matches = byName.get(r.district.toLowerCase()) ?? byName.get(r.district) ?? [];
+      const matches = named.get(r.district) ?? [];
       const inProvince = matches.filter((m) => m.province === r.province);
       const match = inProvince[0] ?? (r.province === unknown && matches.length === 1 ? matches[0] : undefined);
       return match ? { ...r, district: match.nameEn, province: match.province } : r;
-    };
+    });
   }
 }

@@ -5,7 +5,15 @@ import { html, Html } from '../html.ts';
 import { errorSummary, selectField, textField, type ProblemText } from '../fields.ts';
 import { consoleLayout, consolePath, csrfField, type ConsoleContext } from './layout.ts';
 
-const problemsOf = (ctx: ConsoleContext): ProblemText => ({ ...ctx.t.problems, ...ctx.c.problems }) as ProblemText;
+/** A form's problems: each field's own, and the summary above the form, linking to the field `f-<name>`. */
+function formProblems(ctx: ConsoleContext, issues: readonly FieldIssue[] | undefined) {
+  const problems = { ...ctx.t.problems, ...ctx.c.problems } as ProblemText;
+  return {
+    problems,
+    issue: (field: string) => issues?.find((i) => i.field === field),
+    summary: issues?.length ? errorSummary(ctx, issues, (f) => `f-${f}`, problems) : '',
+  };
+}
 const notice = (text: string | undefined) => (text ? html`<p class="notice" role="alert">${text}</p>` : '');
 
 export function signInPage(ctx: ConsoleContext, state: { email?: string; message?: string } = {}): Html {
@@ -30,13 +38,12 @@ export function enrolPage(
   state: { token: string; email: string; secret: string; qrSvg: string; issues?: readonly FieldIssue[] },
 ): Html {
   const e = ctx.c.enrol;
-  const problems = problemsOf(ctx);
-  const issue = (field: string) => state.issues?.find((i) => i.field === field);
+  const { problems, issue, summary } = formProblems(ctx, state.issues);
   return consoleLayout(
     ctx,
     e.title,
     html`<h1>${e.title}</h1>
-${state.issues?.length ? errorSummary(ctx, state.issues, (f) => `f-${f}`, problems) : ''}
+${summary}
 <p>${e.intro}</p>
 <form method="post" action="${consolePath(ctx.lang, `/enrol/${state.token}`)}" class="stack narrow">
 ${csrfField(ctx)}
@@ -77,8 +84,7 @@ export function staffPage(
   },
 ): Html {
   const s = ctx.c.staff;
-  const problems = problemsOf(ctx);
-  const issue = (field: string) => state.issues?.find((i) => i.field === field);
+  const { problems, issue, summary } = formProblems(ctx, state.issues);
   return consoleLayout(
     ctx,
     s.title,
@@ -94,7 +100,7 @@ ${state.enrolmentLink ? html`<div class="notice" role="status"><p>${s.inviteLink
 </table>
 </div>
 <h2>${s.inviteHeading}</h2>
-${state.issues?.length ? errorSummary(ctx, state.issues, (f) => `f-${f}`, problems) : ''}
+${summary}
 <form method="post" action="${consolePath(ctx.lang, '/staff')}" class="stack narrow">
 ${csrfField(ctx)}
 ${textField({ id: 'f-email', name: 'email', type: 'email', label: s.email, value: state.values?.email, dir: 'ltr', problems, issue: issue('email'), required: true })}
@@ -107,17 +113,16 @@ ${selectField({ id: 'f-role', name: 'role', label: s.role, value: state.values?.
 
 export function settingsPage(ctx: ConsoleContext, state: { retentionDays: string; issues?: readonly FieldIssue[]; saved?: boolean }): Html {
   const s = ctx.c.settings;
-  const problems = problemsOf(ctx);
-  const issue = state.issues?.find((i) => i.field === 'retentionDays');
+  const { problems, issue, summary } = formProblems(ctx, state.issues);
   return consoleLayout(
     ctx,
     s.title,
     html`<h1>${s.title}</h1>
 ${state.saved ? html`<p class="notice" role="status">${s.saved}</p>` : ''}
-${state.issues?.length ? errorSummary(ctx, state.issues, (f) => `f-${f}`, problems) : ''}
+${summary}
 <form method="post" action="${consolePath(ctx.lang, '/settings')}" class="stack narrow">
 ${csrfField(ctx)}
-${textField({ id: 'f-retentionDays', name: 'retentionDays', type: 'number', label: s.retention, hint: s.retentionHint, value: state.retentionDays, dir: 'ltr', inputmode: 'numeric', problems, issue, required: true })}
+${textField({ id: 'f-retentionDays', name: 'retentionDays', type: 'number', label: s.retention, hint: s.retentionHint, value: state.retentionDays, dir: 'ltr', inputmode: 'numeric', problems, issue: issue('retentionDays'), required: true })}
 <button type="submit">${s.save}</button>
 </form>`,
   );

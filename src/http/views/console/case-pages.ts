@@ -23,6 +23,7 @@ import type {
 } from '../../../services/cases/index.ts';
 import type { StaffMember } from '../../../services/staff.ts';
 import type { StaffStatus } from '../../../domain/staff.ts';
+import { list, single, yesOrNo, type FormValue } from '../../form-input.ts';
 import { attrs, html, type Html } from '../html.ts';
 import { errorSummary, selectField, textArea, textField, type ProblemText } from '../fields.ts';
 import { consoleLayout, consolePath, csrfField, type ConsoleContext } from './layout.ts';
@@ -56,10 +57,25 @@ const postForm = (ctx: ConsoleContext, action: string, body: Html, className = '
 const isoDate = (date: string) => html`<bdi dir="ltr" class="date">${date}</bdi>`;
 
 /** What a rejected form had in it, to show it again as typed (lists for repeated names). */
-type Typed = Record<string, string | string[] | undefined>;
-const one = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
-const many = (value: string | string[] | undefined) => (value === undefined ? [] : [value].flat());
-const yesNo = (value: string | string[] | undefined) => (one(value) === 'true' ? true : one(value) === 'false' ? false : null);
+type Typed = Record<string, FormValue>;
+
+/** A page's form that was refused: its problems and what it had in it, shown again beside it. */
+interface RefusedForm {
+  issues?: readonly FieldIssue[] | undefined;
+  /** Which of the page's forms the issues belong to. */
+  issuesFor?: string | undefined;
+  typed?: Typed | undefined;
+}
+
+/** The refused form's problems and typed values, asked for by form: none for the page's other forms. */
+function refusedFormOf(state: RefusedForm) {
+  const issuesFor = (form: string) => (state.issuesFor === form ? state.issues : undefined);
+  return {
+    issuesFor,
+    issue: (form: string, field: string) => issuesFor(form)?.find((i) => i.field === field),
+    typed: (form: string, field: string) => (state.issuesFor === form ? single(state.typed?.[field]) : undefined),
+  };
+}
 
 function staffName(staff: readonly StaffMember[], id: string | null, fallback: string): string {
   return id ? (staff.find((s) => s.id === id)?.displayName ?? id) : fallback;
@@ -141,14 +157,14 @@ interface ClassificationShown {
 
 function typedClassification(typed: Typed): ClassificationShown {
   return {
-    category: one(typed.category),
-    legalBases: many(typed.legalBases),
-    interpolBaseline: yesNo(typed.interpolBaseline),
-    tags: many(typed.tags),
-    victimAgeBand: one(typed.victimAgeBand),
-    victimSex: one(typed.victimSex),
-    materialViewed: yesNo(typed.materialViewed),
-    viewedBy: one(typed.viewedBy),
+    category: single(typed.category),
+    legalBases: list(typed.legalBases),
+    interpolBaseline: yesOrNo(typed.interpolBaseline),
+    tags: list(typed.tags),
+    victimAgeBand: single(typed.victimAgeBand),
+    victimSex: single(typed.victimSex),
+    materialViewed: yesOrNo(typed.materialViewed),
+    viewedBy: single(typed.viewedBy),
   };
 }
 
@@ -200,7 +216,7 @@ ${textField({ id: `${prefix}-viewedBy`, name: 'viewedBy', label: k.viewedBy, val
   );
 }
 
-export interface ReportPageState {
+export interface ReportPageState extends RefusedForm {
   report: ReportView;
   duplicates: readonly DuplicateSuggestion[];
   staff: readonly StaffMember[];
@@ -208,10 +224,6 @@ export interface ReportPageState {
   copied?: { position: number; url: string } | undefined;
   /** Set after an explicit, audited reveal. */
   contact?: ContactDetails | null | undefined;
-  issues?: readonly FieldIssue[] | undefined;
-  /** Which form the issues belong to. */
-  issuesFor?: string | undefined;
-  typed?: Typed | undefined;
 }
 
 export function reportPage(ctx: ConsoleContext, state: ReportPageState): Html {
@@ -239,7 +251,7 @@ export function reportPage(ctx: ConsoleContext, state: ReportPageState): Html {
     [r.fields.reporter, choiceName(ch.reporterRelationships, report.reporterRelationship, unknown)],
   ];
   const base = `/reports/${report.id}`;
-  const issuesFor = (form: string) => (state.issuesFor === form ? state.issues : undefined);
+  const { issuesFor, issue, typed } = refusedFormOf(state);
   const shown = (form: string, saved: ClassificationView | null) =>
     state.issuesFor === form && state.typed ? typedClassification(state.typed) : saved;
   return consoleLayout(
@@ -306,7 +318,7 @@ ${
     ? html`${summaryOf(ctx, issuesFor('message'), 'm')}${postForm(
         ctx,
         `${base}/messages`,
-        html`${textArea({ id: 'm-body', name: 'body', label: r.ask, value: state.issuesFor === 'message' ? one(state.typed?.body) : undefined, maxlength: 5000, problems: problems(ctx), issue: issuesFor('message')?.find((i) => i.field === 'body') })}<button type="submit">${r.send}</button>`,
+        html`${textArea({ id: 'm-body', name: 'body', label: r.ask, value: typed('message', 'body'), maxlength: 5000, problems: problems(ctx), issue: issue('message', 'body') })}<button type="submit">${r.send}</button>`,
       )}`
     : ''
 }
@@ -327,15 +339,11 @@ ${canWork && d.caseId !== report.case.id ? postForm(ctx, `/cases/${report.case.i
   );
 }
 
-export interface CasePageState {
+export interface CasePageState extends RefusedForm {
   case: CaseView;
   /** Every account: names for the page, and those who may take case work for its selects. */
   staff: readonly (StaffMember & { status: StaffStatus })[];
   agencies: readonly Agency[];
-  issues?: readonly FieldIssue[] | undefined;
-  issuesFor?: string | undefined;
-  /** What the refused form had in it. */
-  typed?: Typed | undefined;
 }
 
 export function casePage(ctx: ConsoleContext, state: CasePageState): Html {
@@ -348,9 +356,7 @@ export function casePage(ctx: ConsoleContext, state: CasePageState): Html {
   const open = view.state !== 'closed';
   const canWork = may(staff, 'workCases') && open;
   const supervising = may(staff, 'superviseCases');
-  const issuesFor = (form: string) => (state.issuesFor === form ? state.issues : undefined);
-  const issue = (form: string, field: string) => issuesFor(form)?.find((i) => i.field === field);
-  const typed = (form: string, field: string) => (state.issuesFor === form ? one(state.typed?.[field]) : undefined);
+  const { issue, typed } = refusedFormOf(state);
   const base = `/cases/${view.id}`;
   const nextStates = caseStates.filter((s) => s !== 'closed' && canMoveCase(view.state, s));
   const caseWorkers = state.staff.filter(mayTakeCaseWork);

@@ -1,5 +1,6 @@
 import { formatReceipt } from '../../../domain/receipt.ts';
 import type { FieldIssue } from '../../../domain/errors.ts';
+import { single } from '../../form-input.ts';
 import { attrs, html, type Html } from '../html.ts';
 import { fieldError, radioGroup, type ProblemText } from '../fields.ts';
 import { reportForm, type District, type FormValues } from '../report-form.ts';
@@ -19,7 +20,7 @@ ${radioGroup({
   id: 'f-channel',
   name: 'channel',
   label: f.channel,
-  value: typeof state.values.channel === 'string' ? state.values.channel : undefined,
+  value: single(state.values.channel),
   choices: [
     ['phone', f.channels.phone],
     ['walk_in', f.channels.walk_in],

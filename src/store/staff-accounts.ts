@@ -1,0 +1,119 @@
+import { and, eq, gt, isNull, lt, lte, or } from 'drizzle-orm';
+import type { StaffRole } from '../domain/staff.ts';
+import type { Db, Tx } from './database.ts';
+import { staffRecoveryCodes, staffSessions, staffUsers } from './schema.ts';
+
+export type StaffRow = typeof staffUsers.$inferSelect;
+export type SessionRow = typeof staffSessions.$inferSelect;
+
+/** Staff accounts (staff_users), their recovery codes and their sessions. */
+export class StaffAccountStore {
+  constructor(private readonly db: Db) {}
+
+  /** Inserts an invited account; false when the email already has one. */
+  async insertInvited(
+    tx: Tx,
+    account: { id: string; email: string; displayName: string; role: StaffRole; enrolmentTokenHash: Buffer; enrolmentExpiresAt: Date },
+  ): Promise<boolean> {
+    const inserted = await tx.insert(staffUsers).values(account).onConflictDoNothing().returning({ id: staffUsers.id });
+    return inserted.length === 1;
+  }
+
+  /** The invited account whose enrolment token has this hash, unless its link expired by `now`. */
+  async invitedByToken(tokenHash: Buffer, now: Date): Promise<StaffRow | undefined> {
+    const [user] = await this.db
+      .select()
+      .from(staffUsers)
+      .where(and(eq(staffUsers.enrolmentTokenHash, tokenHash), eq(staffUsers.status, 'invited'), gt(staffUsers.enrolmentExpiresAt, now)));
+    return user;
+  }
+
+  async setTotpSecret(userId: string, secret: Buffer, now: Date): Promise<void> {
+    await this.db.update(staffUsers).set({ totpSecret: secret, updatedAt: now }).where(eq(staffUsers.id, userId));
+  }
+
+  /** Makes an invited account active with its password, its first TOTP step and new recovery codes; the enrolment link stops working. */
+  async activate(
+    tx: Tx,
+    userId: string,
+    enrolled: { passwordHash: string; totpLastStep: number; recoveryCodeHashes: Buffer[] },
+    now: Date,
+  ): Promise<void> {
+    await tx
+      .update(staffUsers)
+      .set({
+        passwordHash: enrolled.passwordHash,
+        status: 'active',
+        totpLastStep: enrolled.totpLastStep,
+        enrolmentTokenHash: null,
+        enrolmentExpiresAt: null,
+        updatedAt: now,
+      })
+      .where(eq(staffUsers.id, userId));
+    await tx.delete(staffRecoveryCodes).where(eq(staffRecoveryCodes.userId, userId));
+    await tx.insert(staffRecoveryCodes).values(enrolled.recoveryCodeHashes.map((codeHash) => ({ userId, codeHash })));
+  }
+
+  async byEmail(email: string): Promise<StaffRow | undefined> {
+    const [user] = await this.db.select().from(staffUsers).where(eq(staffUsers.email, email));
+    return user;
+  }
+
+  /** Records `timeStep` as the account's last TOTP step if it is later than the last: of two sign-ins racing with one code, one wins. */
+  async claimTotpStep(userId: string, timeStep: number): Promise<boolean> {
+    const claimed = await this.db
+      .update(staffUsers)
+      .set({ totpLastStep: timeStep })
+      .where(and(eq(staffUsers.id, userId), lt(staffUsers.totpLastStep, timeStep)))
+      .returning({ id: staffUsers.id });
+    return claimed.length === 1;
+  }
+
+  /** Marks the account's unused recovery code with this hash used; false when there is none. */
+  async useRecoveryCode(userId: string, codeHash: Buffer, now: Date): Promise<boolean> {
+    const used = await this.db
+      .update(staffRecoveryCodes)
+      .set({ usedAt: now })
+      .where(and(eq(staffRecoveryCodes.userId, userId), eq(staffRecoveryCodes.codeHash, codeHash), isNull(staffRecoveryCodes.usedAt)))
+      .returning({ userId: staffRecoveryCodes.userId });
+    return used.length === 1;
+  }
+
+  async list(): Promise<StaffRow[]> {
+    return this.db.select().from(staffUsers).orderBy(staffUsers.email);
+  }
+
+  /** Starts a session, last seen at its start. */
+  async insertSession(tx: Tx, session: { idHash: Buffer; userId: string; createdAt: Date; expiresAt: Date }): Promise<void> {
+    await tx.insert(staffSessions).values({ ...session, lastSeenAt: session.createdAt });
+  }
+
+  /** The session with this id hash and its account. */
+  async sessionWithAccount(idHash: Buffer): Promise<{ session: SessionRow; user: StaffRow } | undefined> {
+    const [row] = await this.db
+      .select({ session: staffSessions, user: staffUsers })
+      .from(staffSessions)
+      .innerJoin(staffUsers, eq(staffUsers.id, staffSessions.userId))
+      .where(eq(staffSessions.idHash, idHash));
+    return row;
+  }
+
+  async touchSession(idHash: Buffer, now: Date): Promise<void> {
+    await this.db.update(staffSessions).set({ lastSeenAt: now }).where(eq(staffSessions.idHash, idHash));
+  }
+
+  /** Ends one session, in `tx` when given. */
+  async deleteSession(idHash: Buffer, tx: Tx | Db = this.db): Promise<void> {
+    await tx.delete(staffSessions).where(eq(staffSessions.idHash, idHash));
+  }
+
+  /** Ends every session of an account. */
+  async deleteSessionsOf(tx: Tx, userId: string): Promise<void> {
+    await tx.delete(staffSessions).where(eq(staffSessions.userId, userId));
+  }
+
+  /** Deletes the sessions that expired by `expiredBy` or were last seen by `idleSince`. */
+  async deleteSessionsEnded(expiredBy: Date, idleSince: Date): Promise<void> {
+    await this.db.delete(staffSessions).where(or(lte(staffSessions.expiresAt, expiredBy), lte(staffSessions.lastSeenAt, idleSince)));
+  }
+}

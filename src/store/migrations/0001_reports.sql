@@ -1,6 +1,6 @@
 -- Reports from the public portal and the API, and what supports them.
 -- Sensitive text (narrative, site, URLs, contact details, messages) is stored only as AES-GCM
--- ciphertext (bytea); see src/services/field-crypto.ts. Keep to PostgreSQL 15 features.
+-- ciphertext (bytea); see src/services/keys.ts. Keep to PostgreSQL 15 features.
 
 CREATE TABLE reports (
   id uuid PRIMARY KEY,

@@ -80,6 +80,3 @@ export function mayAssign(actor: StaffActor, staffId: string | null): boolean {
   if (can(actor.role, 'superviseCases')) return true;
   return can(actor.role, 'workCases') && staffId === actor.id;
 }
-
-/** Whether the actor may publish statistics releases. */
-export const mayPublish = (actor: Actor): boolean => may(actor, 'publishStatistics');

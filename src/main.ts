@@ -11,6 +11,7 @@ import { migrate, openDatabase, type Database } from './store/database.ts';
 
 const maintenanceIntervalMs = 10 * 60 * 1000;
 const indexRefreshIntervalMs = 10 * 1000;
+const auditHeadIntervalMs = 60 * 60 * 1000;
 
 export interface Opened {
   database: Database;
@@ -76,7 +77,15 @@ export async function start(config: Config): Promise<{ app: FastifyInstance; url
     services.matchIndex.refresh().catch((error: unknown) => app.log.error({ err: error }, 'match index refresh failed'));
   }, indexRefreshIntervalMs);
   indexTimer.unref();
+  // The audit log's head, written where the log goes (outside the database): a later
+  // `hifazat audit verify --head SEQ:HASH` shows whether the log was cut off or rewritten.
+  const logAuditHead = async () => app.log.info({ auditHead: await services.audit.head() }, 'audit log head');
+  const auditHeadTimer = setInterval(() => {
+    logAuditHead().catch((error: unknown) => app.log.error({ err: error }, 'audit log head could not be read'));
+  }, auditHeadIntervalMs);
+  auditHeadTimer.unref();
   await services.maintain();
+  await logAuditHead();
   await services.matchIndex.ensureLoaded();
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
@@ -90,6 +99,7 @@ export async function start(config: Config): Promise<{ app: FastifyInstance; url
       (stopping ??= (async () => {
         clearInterval(timer);
         clearInterval(indexTimer);
+        clearInterval(auditHeadTimer);
         await app.close();
         await storage.close();
       })()),

@@ -1,5 +1,6 @@
 import { configurationVariables, type ConfigurationVariable } from '../config.ts';
 import { enrolmentHours } from '../domain/staff.ts';
+import { apiKeyScopeCacheMs } from '../services/api-keys.ts';
 
 const width = 94;
 
@@ -47,9 +48,15 @@ Commands:
   match [--bank NAME] [--distance T] FILE|HASH...
              Match images or hashes against the banks (PDQ within distance T, default 31).
   apikey create --name NAME --banks BANK[,BANK...] [--scopes match,feedback]
+         [--expires YYYY-MM-DD]
              Create an API key for a platform, scoped to banks; printed once. Scopes:
              match (hash, match, bulk match) and feedback (report true and false
-             positives); both unless --scopes says otherwise.
+             positives); both unless --scopes says otherwise. With --expires the key
+             stops working at the end of that day, Pakistan time.
+  apikey list | apikey revoke ID
+             List every key (banks, scopes, created, expiry, last use to the minute,
+             revoked; never the secret), or revoke one, audited: every process
+             refuses it within ${apiKeyScopeCacheMs / 1000} seconds.
   media import FILE.csv
              Import newspaper reports for statistics (columns in README.md), all or
              nothing: prints every problem by row and column; exits 1 when any row is
@@ -60,6 +67,8 @@ Commands:
   audit verify [--head SEQ:HASH]
              Check the audit log's hash chain (and that it still holds a head recorded
              earlier); exit 0 when intact, 1 when not.
+  audit head Print the newest entry as SEQ:HASH, for a cron job to send outside the
+             database (mail, another host) and "audit verify --head" to check later.
   help       Show this help; "hifazat start --help" explains each variable below.
 
 Configuration is read from the environment (defaults in brackets):

@@ -25,6 +25,7 @@ async function main(argv: string[]): Promise<number> {
       bank: { type: 'string' },
       banks: { type: 'string' },
       scopes: { type: 'string' },
+      expires: { type: 'string' },
       reason: { type: 'string' },
       distance: { type: 'string' },
       from: { type: 'string' },
@@ -61,13 +62,19 @@ async function main(argv: string[]): Promise<number> {
       return matchCommand(loadConfig(), positionals.slice(1), { bank: values.bank, distance });
     }
     case 'apikey':
-      return apiKeyCommand(loadConfig(), positionals.slice(1), { name: values.name, banks: values.banks, scopes: values.scopes });
+      return apiKeyCommand(loadConfig(), positionals.slice(1), {
+        name: values.name,
+        banks: values.banks,
+        scopes: values.scopes,
+        expires: values.expires,
+      });
     case 'media':
       return mediaCommand(loadConfig(), positionals.slice(1));
     case 'stats':
       return statsCommand(loadConfig(), positionals.slice(1), { from: values.from, to: values.to, k: values.k });
     case 'audit':
       if (positionals[1] === 'verify') return auditVerify(values.head);
+      if (positionals[1] === 'head') return auditHead();
       process.stderr.write(`Unknown command: ${positionals.join(' ')}\n\n${help}`);
       return 2;
     case 'start': {
@@ -133,6 +140,18 @@ async function auditVerify(recordedHead: string | undefined): Promise<number> {
         (result.problemCount > result.problems.length ? `  … and ${result.problemCount - result.problems.length} more\n` : ''),
     );
     return 1;
+  } finally {
+    await storage.close();
+  }
+}
+
+/** The newest entry as SEQ:HASH, the form `audit verify --head` takes: for an operator's cron to send elsewhere. */
+async function auditHead(): Promise<number> {
+  const storage = await openStorage(loadConfig());
+  try {
+    const head = await createServices(storage.database, storage.keyring).audit.head();
+    process.stdout.write(head ? `${head.seq}:${head.hash}\n` : 'The audit log is empty: no head to record yet.\n');
+    return 0;
   } finally {
     await storage.close();
   }

@@ -2,9 +2,12 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import { commandLine } from '../domain/actor.ts';
+import { apiKeyExpiry } from '../domain/api-keys.ts';
 import { HifazatError } from '../domain/errors.ts';
+import { pakistanToday } from '../domain/pakistan-time.ts';
 import { defaultApiKeyScopes, normaliseSignal, parseApiKeyScopes } from '../domain/signals.ts';
 import { openStorage } from '../main.ts';
+import { apiKeyScopeCacheMs } from '../services/api-keys.ts';
 import { computeImageSignals } from '../services/image-signals.ts';
 import { createServices } from '../services/index.ts';
 
@@ -157,31 +160,78 @@ export async function matchCommand(
   }
 }
 
-/** `hifazat apikey create --name NAME --banks a,b [--scopes match,feedback]`: prints the key once. */
+const apiKeyUsage =
+  'Usage: hifazat apikey create --name NAME --banks BANK[,BANK...] [--scopes match,feedback] [--expires YYYY-MM-DD]\n' +
+  '       hifazat apikey list | apikey revoke ID\n';
+
+/** A moment as `apikey list` shows it: UTC to the minute. */
+const shownTime = (at: Date) => `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/**
+ * `hifazat apikey create --name NAME --banks a,b [--scopes match,feedback] [--expires YYYY-MM-DD]`
+ * (prints the key once), `apikey list`, `apikey revoke ID` (audited, as the operator).
+ */
 export async function apiKeyCommand(
   config: Config,
   args: string[],
-  options: { name: string | undefined; banks: string | undefined; scopes?: string | undefined },
+  options: { name: string | undefined; banks: string | undefined; scopes?: string | undefined; expires?: string | undefined },
 ): Promise<number> {
+  const [action, id] = args;
   const scopes = options.scopes === undefined ? defaultApiKeyScopes : parseApiKeyScopes(options.scopes);
-  if (args[0] !== 'create' || !options.name || !options.banks || !scopes) {
-    process.stderr.write(`Usage: hifazat apikey create --name NAME --banks BANK[,BANK...] [--scopes match,feedback]\n`);
+  const valid =
+    action === 'create'
+      ? Boolean(options.name && options.banks && scopes)
+      : (action === 'list' && args.length === 1) || (action === 'revoke' && id !== undefined && args.length === 2);
+  if (!valid) {
+    process.stderr.write(apiKeyUsage);
     return 2;
   }
+  // A bad date is refused before the database is opened (the same rule create applies).
+  if (action === 'create' && options.expires !== undefined) apiKeyExpiry(options.expires, new Date());
   const storage = await openStorage(config);
   try {
     const { apiKeys } = createServices(storage.database, storage.keyring);
-    const { id, secret } = await apiKeys.create(
+    if (action === 'list') {
+      for (const key of await apiKeys.list()) {
+        const expires = key.expiresAt
+          ? `expires ${pakistanToday(new Date(key.expiresAt.getTime() - 1))} (end of day, Pakistan)`
+          : 'no expiry';
+        process.stdout.write(
+          `${[
+            key.id,
+            key.name,
+            `banks: ${key.bankNames.join(', ')}`,
+            `scopes: ${key.scopes.join(', ')}`,
+            `created ${shownTime(key.createdAt)}`,
+            expires,
+            key.lastUsedAt ? `last used ${shownTime(key.lastUsedAt)}` : 'never used',
+            key.revokedAt ? `REVOKED ${shownTime(key.revokedAt)}` : 'active',
+          ].join('\t')}\n`,
+        );
+      }
+      return 0;
+    }
+    if (action === 'revoke') {
+      const revoked = await apiKeys.revoke(commandLine, id!);
+      if (!revoked) throw new HifazatError('not_found', `No API key ${id}; "hifazat apikey list" shows every key's id.`);
+      process.stdout.write(
+        `API key ${id} ("${revoked.name}") revoked. Every Hifazat process refuses it within ${apiKeyScopeCacheMs / 1000} seconds.\n`,
+      );
+      return 0;
+    }
+    const created = await apiKeys.create(
       commandLine,
-      options.name,
-      options.banks
-        .split(',')
+      options.name!,
+      options
+        .banks!.split(',')
         .map((b) => b.trim())
         .filter(Boolean),
-      scopes,
+      scopes!,
+      options.expires,
     );
+    const expiry = options.expires ? ` It expires at the end of ${options.expires}, Pakistan time.` : '';
     process.stdout.write(
-      `API key ${id} created for ${options.banks} (scopes: ${scopes.join(', ')}). It is shown only now; give it to the platform by a safe channel:\n${secret}\n`,
+      `API key ${created.id} created for ${options.banks} (scopes: ${scopes!.join(', ')}).${expiry} It is shown only now; give it to the platform by a safe channel:\n${created.secret}\n`,
     );
     return 0;
   } finally {

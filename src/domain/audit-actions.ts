@@ -87,7 +87,7 @@ export const auditActions = [
   'bank_entry.disable',
   /** A disabled entry was enabled again. */
   'bank_entry.enable',
-  /** An API key was created, with its name, banks and scopes (never the secret). */
+  /** An API key was created, with its name, banks, scopes and expiry if it has one (never the secret). */
   'api_key.create',
   /** An API key was revoked. */
   'api_key.revoke',

@@ -16,7 +16,7 @@ import type { FastifyServerOptions } from 'fastify';
  */
 
 /** The fields a log line may carry; each has a serializer below. */
-const loggedFields = new Set(['req', 'res', 'err', 'responseTime', 'statusCode']);
+const loggedFields = new Set(['req', 'res', 'err', 'responseTime', 'statusCode', 'auditHead']);
 /** Bindings of the root and child loggers that may be kept (the request id is always empty). */
 const loggedBindings = new Set(['pid', 'hostname', 'reqId']);
 
@@ -218,6 +218,11 @@ export function loggerOptions(level: string, stream?: NodeJS.WritableStream): Fa
       err: (err: unknown) => loggableError(err) as { type: string; message: string; stack: string },
       responseTime: (value: unknown) => (typeof value === 'number' ? value : undefined),
       statusCode: (value: unknown) => (typeof value === 'number' ? value : undefined),
+      // The audit log's head (main.ts): a seq and a hex hash, or null for an empty log.
+      auditHead: (value: { seq?: unknown; hash?: unknown } | null) =>
+        value !== null && typeof value.seq === 'number' && typeof value.hash === 'string' && /^[0-9a-f]{64}$/.test(value.hash)
+          ? { seq: value.seq, hash: value.hash }
+          : null,
     },
     redact: {
       paths: [

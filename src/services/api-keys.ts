@@ -1,8 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Actor, ApiKeyActor } from '../domain/actor.ts';
+import { apiKeyExpired, apiKeyExpiry, apiKeyLastUseIntervalMs } from '../domain/api-keys.ts';
 import { HifazatError } from '../domain/errors.ts';
 import { apiKeyScopes, defaultApiKeyScopes, maxHiddenEntriesPerKey, type ApiKeyScope, type MatchVerdict } from '../domain/signals.ts';
-import type { ApiKeyStore } from '../store/api-keys.ts';
+import { isUuid } from '../domain/uuid.ts';
+import type { ApiKeyStore, ListedApiKey } from '../store/api-keys.ts';
 import type { AuditLog } from './audit.ts';
 import type { HashBanks } from './hash-banks.ts';
 
@@ -18,6 +20,8 @@ export interface ApiKey {
   scopes: readonly ApiKeyScope[];
   /** Entries the key's own confirmed false positives hid from its matches (no other key's). */
   hiddenEntryIds: ReadonlySet<number>;
+  /** Kept with the cached scope, so that a key is refused from this instant even while cached. */
+  expiresAt: Date | null;
 }
 
 /**
@@ -42,12 +46,16 @@ export class ApiKeys {
   #verified = new Map<string, { key: ApiKey; until: number }>();
   /** Counts changes to keys (revocations, hidden entries), so that a key read before one is not cached after it. */
   #changes = 0;
+  /** When this process last wrote each key's last use (one entry per key the database confirmed). */
+  #lastUseWritten = new Map<string, number>();
 
   constructor(
     private readonly store: Pick<
       ApiKeyStore,
       | 'insert'
       | 'activeByHash'
+      | 'list'
+      | 'recordUse'
       | 'revoke'
       | 'hiddenEntryIds'
       | 'bankOfEntry'
@@ -63,13 +71,17 @@ export class ApiKeys {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /** A new key, audited with its name, banks and scopes; the secret is returned only here. */
+  /**
+   * A new key, audited with its name, banks, scopes and expiry; the secret is returned only here.
+   * `expires` (YYYY-MM-DD): the key works until the end of that day in Pakistan; without it, until revoked.
+   */
   async create(
     actor: Actor,
     name: string,
     bankNames: string[],
     scopes: readonly ApiKeyScope[] = defaultApiKeyScopes,
-  ): Promise<{ id: string; secret: string }> {
+    expires?: string,
+  ): Promise<{ id: string; secret: string; expiresAt: Date | null }> {
     if (bankNames.length === 0)
       throw new HifazatError('validation_failed', 'Name at least one bank.', { issues: [{ field: 'banks', problem: 'required' }] });
     if (scopes.length === 0 || !scopes.every((s) => apiKeyScopes.includes(s))) {
@@ -77,38 +89,69 @@ export class ApiKeys {
         issues: [{ field: 'scopes', problem: 'invalid_choice' }],
       });
     }
+    const expiresAt = expires === undefined ? null : apiKeyExpiry(expires, this.clock());
     const bankIds = await Promise.all(bankNames.map(async (n) => (await this.banks.byName(n)).id));
     const id = randomUUID();
     const secret = `hz_${randomBytes(32).toString('base64url')}`;
     const granted = [...new Set(scopes)];
     await this.audit.transaction(actor, async (tx, audit) => {
-      await this.store.insert(tx, { id, name, keyHash: sha256(secret), scopes: granted }, bankIds);
-      audit({ action: 'api_key.create', objectType: 'api_key', objectId: id, details: { name, bankIds, scopes: granted } });
+      await this.store.insert(tx, { id, name, keyHash: sha256(secret), scopes: granted, expiresAt }, bankIds);
+      audit({
+        action: 'api_key.create',
+        objectType: 'api_key',
+        objectId: id,
+        details: { name, bankIds, scopes: granted, ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) },
+      });
     });
-    return { id, secret };
+    return { id, secret, expiresAt };
   }
 
-  /** The key's scope, from memory for up to `apiKeyScopeCacheMs` after the database confirmed it. */
-  async authenticate(secret: string | undefined): Promise<ApiKey | undefined> {
+  /** Every key with its banks, scopes, expiry, last use and revocation; never a secret or its hash. */
+  list(): Promise<ListedApiKey[]> {
+    return this.store.list();
+  }
+
+  /**
+   * The key's scope, from memory for up to `apiKeyScopeCacheMs` after the database confirmed it;
+   * an expired key is refused at once, cached or not. Records the key's use (see #recordUse);
+   * `onLastUseFailure` hears of a failed write, which the request does not wait for.
+   */
+  async authenticate(secret: string | undefined, onLastUseFailure: (error: unknown) => void = () => {}): Promise<ApiKey | undefined> {
     if (!secret || secret.length > 200) return undefined;
     const keyHash = sha256(secret);
     const cacheKey = keyHash.toString('base64');
-    const now = this.clock().getTime();
+    const now = this.clock();
     const cached = this.#verified.get(cacheKey);
-    if (cached && now < cached.until) return cached.key;
-    this.#verified.delete(cacheKey);
-    const changes = this.#changes;
-    const stored = await this.store.activeByHash(keyHash);
-    if (!stored) return undefined;
-    const key: ApiKey = {
-      id: stored.id,
-      name: stored.name,
-      bankIds: stored.bankIds,
-      scopes: stored.scopes.filter((s): s is ApiKeyScope => (apiKeyScopes as readonly string[]).includes(s)),
-      hiddenEntryIds: new Set(await this.store.hiddenEntryIds(stored.id)),
-    };
-    if (changes === this.#changes) this.#verified.set(cacheKey, { key, until: now + apiKeyScopeCacheMs });
+    let key = cached && now.getTime() < cached.until ? cached.key : undefined;
+    if (!key) {
+      this.#verified.delete(cacheKey);
+      const changes = this.#changes;
+      const stored = await this.store.activeByHash(keyHash);
+      if (!stored) return undefined;
+      key = {
+        id: stored.id,
+        name: stored.name,
+        bankIds: stored.bankIds,
+        scopes: stored.scopes.filter((s): s is ApiKeyScope => (apiKeyScopes as readonly string[]).includes(s)),
+        hiddenEntryIds: new Set(await this.store.hiddenEntryIds(stored.id)),
+        expiresAt: stored.expiresAt,
+      };
+      if (changes === this.#changes) this.#verified.set(cacheKey, { key, until: now.getTime() + apiKeyScopeCacheMs });
+    }
+    if (apiKeyExpired(key.expiresAt, now)) return undefined;
+    this.#recordUse(key.id, now, onLastUseFailure);
     return key;
+  }
+
+  /**
+   * Writes the key's last use at most once per `apiKeyLastUseIntervalMs` in this process (and the
+   * statement skips a row another process wrote within it), without the request waiting for it.
+   */
+  #recordUse(id: string, now: Date, onFailure: (error: unknown) => void): void {
+    const last = this.#lastUseWritten.get(id);
+    if (last !== undefined && now.getTime() - last < apiKeyLastUseIntervalMs) return;
+    this.#lastUseWritten.set(id, now.getTime());
+    this.store.recordUse(id, now, new Date(now.getTime() - apiKeyLastUseIntervalMs)).catch(onFailure);
   }
 
   /**
@@ -156,14 +199,16 @@ export class ApiKeys {
 
   /**
    * Takes effect at once in this process; other processes stop accepting the key within
-   * `apiKeyScopeCacheMs`. Audited when there is such a key.
+   * `apiKeyScopeCacheMs`. Audited when there is such a key; the key's name, undefined when there is none.
    */
-  async revoke(actor: Actor, id: string): Promise<void> {
-    await this.audit.transaction(actor, async (tx, audit) => {
-      const revoked = await this.store.revoke(tx, id);
-      if (revoked) audit({ action: 'api_key.revoke', objectType: 'api_key', objectId: id, details: { name: revoked.name } });
+  async revoke(actor: Actor, id: string): Promise<{ name: string } | undefined> {
+    const revoked = await this.audit.transaction(actor, async (tx, audit) => {
+      const key = isUuid(id) ? await this.store.revoke(tx, id) : undefined;
+      if (key) audit({ action: 'api_key.revoke', objectType: 'api_key', objectId: id, details: { name: key.name } });
+      return key;
     });
     this.#forget(id);
+    return revoked;
   }
 
   #forget(id: string): void {

@@ -124,7 +124,7 @@ export class AuditLog {
   #checked: { at: number; head: AuditHead; entries: number } | undefined;
 
   constructor(
-    private readonly store: Pick<AuditLogStore, 'transaction' | 'lockForAppend' | 'insert' | 'chainPage' | 'hashAt' | 'list'>,
+    private readonly store: Pick<AuditLogStore, 'transaction' | 'lockForAppend' | 'insert' | 'chainPage' | 'head' | 'hashAt' | 'list'>,
     private readonly keyring: Keyring,
     private readonly now: () => number = Date.now,
   ) {}
@@ -277,6 +277,16 @@ export class AuditLog {
   async #headUnchanged(head: AuditHead): Promise<boolean> {
     const hash = await this.store.hashAt(head.seq);
     return hash !== undefined && hash.toString('hex') === head.hash;
+  }
+
+  /**
+   * The newest entry as it stands, null for an empty log, unchecked: what an operator records
+   * outside the database (`hifazat audit head`, the server's log) so that a later
+   * `verify({ expectHead })` shows whether anything up to it was cut off or rewritten.
+   */
+  async head(): Promise<AuditHead | null> {
+    const head = await this.store.head();
+    return head ? { seq: head.seq, hash: head.hash.toString('hex') } : null;
   }
 
   /** Entries newest first, for the auditors' view; page with `before` = the last seq shown. */

@@ -1,7 +1,7 @@
-import { and, count, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, count, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { ApiKeyScope, MatchVerdict } from '../domain/signals.ts';
 import type { Database, Tx } from './database.ts';
-import { apiKeyBanks, apiKeyHiddenEntries, apiKeys, hashBankEntries, matchFeedback } from './schema.ts';
+import { apiKeyBanks, apiKeyHiddenEntries, apiKeys, hashBankEntries, hashBanks, matchFeedback } from './schema.ts';
 
 /** A key that is not revoked, as stored: `scopes` may hold names this version does not know. */
 export interface StoredApiKey {
@@ -9,6 +9,20 @@ export interface StoredApiKey {
   name: string;
   scopes: string[];
   bankIds: string[];
+  /** Null: until revoked. The service refuses the key from this instant on. */
+  expiresAt: Date | null;
+}
+
+/** A key as `hifazat apikey list` shows it: never its hash. */
+export interface ListedApiKey {
+  id: string;
+  name: string;
+  bankNames: string[];
+  scopes: string[];
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
 }
 
 /**
@@ -20,29 +34,65 @@ export class ApiKeyStore {
 
   async insert(
     tx: Tx,
-    key: { id: string; name: string; keyHash: Buffer; scopes: ApiKeyScope[] },
+    key: { id: string; name: string; keyHash: Buffer; scopes: ApiKeyScope[]; expiresAt: Date | null },
     bankIds: readonly string[],
   ): Promise<void> {
     await tx.insert(apiKeys).values(key);
     await tx.insert(apiKeyBanks).values(bankIds.map((bankId) => ({ apiKeyId: key.id, bankId })));
   }
 
-  /** The key with this hash, unless revoked (or it reaches no bank). */
+  /** The key with this hash, unless revoked (or it reaches no bank); expired or not. */
   async activeByHash(keyHash: Buffer): Promise<StoredApiKey | undefined> {
     const rows = await this.database.db
-      .select({ id: apiKeys.id, name: apiKeys.name, scopes: apiKeys.scopes, bankId: apiKeyBanks.bankId })
+      .select({ id: apiKeys.id, name: apiKeys.name, scopes: apiKeys.scopes, expiresAt: apiKeys.expiresAt, bankId: apiKeyBanks.bankId })
       .from(apiKeys)
       .innerJoin(apiKeyBanks, eq(apiKeyBanks.apiKeyId, apiKeys.id))
       .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)));
     const [first] = rows;
-    return first && { id: first.id, name: first.name, scopes: first.scopes, bankIds: rows.map((r) => r.bankId) };
+    return (
+      first && { id: first.id, name: first.name, scopes: first.scopes, expiresAt: first.expiresAt, bankIds: rows.map((r) => r.bankId) }
+    );
   }
 
-  /** The key's name; undefined when there is no such key. */
+  /** Every key, revoked and expired ones too, oldest first, with the names of the banks it reaches. */
+  async list(): Promise<ListedApiKey[]> {
+    const rows = await this.database.db
+      .select({
+        id: apiKeys.id,
+        name: apiKeys.name,
+        scopes: apiKeys.scopes,
+        createdAt: apiKeys.createdAt,
+        expiresAt: apiKeys.expiresAt,
+        lastUsedAt: apiKeys.lastUsedAt,
+        revokedAt: apiKeys.revokedAt,
+        bankNames: sql<
+          string[]
+        >`coalesce(array_agg(${hashBanks.name} ORDER BY ${hashBanks.name}) FILTER (WHERE ${hashBanks.name} IS NOT NULL), '{}')`,
+      })
+      .from(apiKeys)
+      .leftJoin(apiKeyBanks, eq(apiKeyBanks.apiKeyId, apiKeys.id))
+      .leftJoin(hashBanks, eq(hashBanks.id, apiKeyBanks.bankId))
+      .groupBy(apiKeys.id)
+      .orderBy(asc(apiKeys.createdAt), asc(apiKeys.id));
+    return rows;
+  }
+
+  /**
+   * Sets the key's last use to `now` unless it was set after `notBefore` already (by this process
+   * or another), so that processes racing on a busy key write at most once per interval between them.
+   */
+  async recordUse(id: string, now: Date, notBefore: Date): Promise<void> {
+    await this.database.db
+      .update(apiKeys)
+      .set({ lastUsedAt: now })
+      .where(and(eq(apiKeys.id, id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, notBefore))));
+  }
+
+  /** The key's name; undefined when there is no such key. A key revoked before keeps its first revocation's time. */
   async revoke(tx: Tx, id: string): Promise<{ name: string } | undefined> {
     const [revoked] = await tx
       .update(apiKeys)
-      .set({ revokedAt: sql`now()` })
+      .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` })
       .where(eq(apiKeys.id, id))
       .returning({ name: apiKeys.name });
     return revoked;

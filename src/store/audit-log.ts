@@ -36,6 +36,12 @@ export interface AuditRowFilter {
 const atText = (column: SQL | typeof auditLog.at): SQL<string> =>
   sql<string>`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
+/** The newest entry's seq and hash: the head the next append follows. */
+async function newest(db: Pick<Tx, 'select'>): Promise<{ seq: number; hash: Buffer } | undefined> {
+  const [head] = await db.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
+  return head;
+}
+
 /** The audit_log table: appended under its advisory lock, read in seq order. */
 export class AuditLogStore {
   constructor(private readonly database: Database) {}
@@ -52,7 +58,7 @@ export class AuditLogStore {
    */
   async lockForAppend(tx: Tx): Promise<{ head: { seq: number; hash: Buffer } | undefined; at: string }> {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${advisoryLocks.auditAppend})`);
-    const [head] = await tx.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
+    const head = await newest(tx);
     const [clock] = await tx.select({ at: atText(sql`clock_timestamp()`) }).from(sql`(SELECT 1) AS clock`);
     return { head, at: clock!.at };
   }
@@ -81,6 +87,11 @@ export class AuditLogStore {
       .where(after === undefined ? undefined : gt(auditLog.seq, after))
       .orderBy(asc(auditLog.seq))
       .limit(limit);
+  }
+
+  /** The newest entry's seq and hash, if there is one (outside an append, a head already committed). */
+  head(): Promise<{ seq: number; hash: Buffer } | undefined> {
+    return newest(this.database.db);
   }
 
   /** The hash of the entry at `seq`, if there is one. */

@@ -383,6 +383,8 @@ export const apiKeys = pgTable('api_keys', {
   scopes: text('scopes').array().$type<ApiKeyScope[]>().notNull(),
   createdAt: createdAt(),
   revokedAt: timestamptz('revoked_at'),
+  expiresAt: timestamptz('expires_at'),
+  lastUsedAt: timestamptz('last_used_at'),
 });
 
 export const apiKeyBanks = pgTable(

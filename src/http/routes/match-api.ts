@@ -65,7 +65,10 @@ export function matchApiRoutes(services: Services, options: { requestsPerMinute:
     app.addContentTypeParser(imageTypes, { parseAs: 'buffer', bodyLimit: maxImageBytes }, (_request, body, done) => done(null, body));
 
     app.addHook('onRequest', async (request, reply) => {
-      request.apiKey = await services.apiKeys.authenticate(bearer(request));
+      // The app's logger, not the request's: a failed last-use write is logged without request data.
+      request.apiKey = await services.apiKeys.authenticate(bearer(request), (error) =>
+        app.log.warn({ err: error }, 'recording an API key’s last use failed'),
+      );
       if (!request.apiKey) {
         reply.header('www-authenticate', 'Bearer');
         throw new HifazatError('unauthenticated', 'Send an API key: Authorization: Bearer hz_…');

@@ -37,6 +37,9 @@ Commands:
              Create an administrator account and print its one-time enrolment link
              (valid ${enrolmentHours} hours). BASE_URL is how staff reach Hifazat (default
              PUBLIC_URL).
+  admin disable --email EMAIL | admin enable --email EMAIL
+             Disable a staff account (every session of it ends at once; never the last
+             active administrator) or enable a disabled one again; audited.
   hash [--dihedral] FILE|DIR...
              Print PDQ (with quality), MD5 and SHA-256 of images, one JSON line each.
   bank list | bank import NAME FILE [--source TEXT] | bank export NAME

@@ -47,7 +47,12 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'admin':
       if (positionals[1] === 'create' && values.email) return createAdministrator(values.email, values.name, values.url);
-      process.stderr.write(`Usage: hifazat admin create --email EMAIL [--name NAME] [--url BASE_URL]\n`);
+      if ((positionals[1] === 'disable' || positionals[1] === 'enable') && values.email) {
+        return setAccountStatus(positionals[1], values.email);
+      }
+      process.stderr.write(
+        `Usage: hifazat admin create --email EMAIL [--name NAME] [--url BASE_URL]\n       hifazat admin disable|enable --email EMAIL\n`,
+      );
       return 2;
     case 'hash':
       return hashCommand(positionals.slice(1), { dihedral: values.dihedral ?? false });
@@ -106,6 +111,31 @@ async function createAdministrator(email: string, name: string | undefined, base
     process.stdout.write(
       `Administrator ${email.toLowerCase()} created.\nOpen this one-time link within ${enrolmentHours} hours to set a password and a second factor:\n${config.publicUrl}/console/en/enrol/${enrolmentToken}\n`,
     );
+    return 0;
+  } finally {
+    await storage.close();
+  }
+}
+
+/**
+ * `admin disable|enable --email E`, as the operator: for an administrator locked out of the
+ * console, or a leaver to be ended from the server. Opens storage as every command does, so on the
+ * embedded database the data-directory lock says to stop a running server first.
+ */
+async function setAccountStatus(change: 'disable' | 'enable', email: string): Promise<number> {
+  const storage = await openStorage(loadConfig());
+  try {
+    const { staff } = createServices(storage.database, storage.keyring);
+    const wanted = email.trim().toLowerCase();
+    const account = (await staff.list()).find((member) => member.email === wanted);
+    if (!account) throw new HifazatError('not_found', `No staff account has the email ${wanted}.`);
+    if (change === 'disable') {
+      await staff.disable(commandLine, account.id);
+      process.stdout.write(`Disabled ${account.email} (${account.role}); every session of the account has ended.\n`);
+    } else {
+      await staff.enable(commandLine, account.id);
+      process.stdout.write(`Enabled ${account.email} (${account.role}); they sign in with their password and second factor.\n`);
+    }
     return 0;
   } finally {
     await storage.close();

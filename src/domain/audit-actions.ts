@@ -9,6 +9,10 @@ export const auditActions = [
   'staff.invite',
   /** An invited person set their password and second factor. */
   'staff.enrol',
+  /** An administrator (or the command line) disabled an account, with its id and email; its sessions ended with it. */
+  'staff.disable',
+  /** An administrator (or the command line) enabled a disabled account again, with its id and email. */
+  'staff.enable',
   /** A member of staff signed in, with the second factor used. */
   'sign_in',
   /** A sign-in was refused, under the account name as typed. */

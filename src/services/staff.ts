@@ -4,6 +4,7 @@ import QRCode from 'qrcode';
 import { requirePermission, type Actor } from '../domain/actor.ts';
 import { staffContexts } from '../domain/encryption-contexts.ts';
 import { HifazatError } from '../domain/errors.ts';
+import { checkDisable, checkEnable } from '../domain/staff-lifecycle.ts';
 import {
   enrolmentHours,
   sessionAbsoluteHours,
@@ -15,6 +16,7 @@ import {
 } from '../domain/staff.ts';
 import type { ThrottleRules } from '../domain/throttling.ts';
 import type { Language } from '../domain/report.ts';
+import { isUuid } from '../domain/uuid.ts';
 import type { StaffAccountStore, StaffRow } from '../store/staff-accounts.ts';
 import type { AuditLog } from './audit.ts';
 import type { Keyring } from './keys.ts';
@@ -68,6 +70,9 @@ export class StaffAccounts {
       | 'deleteSession'
       | 'deleteSessionsOf'
       | 'deleteSessionsEnded'
+      | 'lockActiveAdministrators'
+      | 'lockAccount'
+      | 'setStatus'
     >,
     private readonly keyring: Keyring,
     private readonly audit: Pick<AuditLog, 'transaction' | 'appendNow'>,
@@ -293,6 +298,41 @@ export class StaffAccounts {
         objectType: 'staff',
         objectId: session.staff.id,
       });
+    });
+  }
+
+  /**
+   * Disables an account and ends every session of it in the same transaction, so its next request
+   * is refused (`session` refuses an account that is not active). Administrators (or the command
+   * line) only; never oneself nor the last active administrator (domain/staff-lifecycle.ts).
+   */
+  async disable(actor: Actor, staffId: string): Promise<StaffMember> {
+    return this.#changeStatus(actor, staffId, 'disabled');
+  }
+
+  /** Enables a disabled account again: its owner signs in with their password and second factor. */
+  async enable(actor: Actor, staffId: string): Promise<StaffMember> {
+    return this.#changeStatus(actor, staffId, 'active');
+  }
+
+  async #changeStatus(actor: Actor, staffId: string, status: 'active' | 'disabled'): Promise<StaffMember> {
+    requirePermission(actor, 'administer');
+    return this.audit.transaction(actor, async (tx, audit) => {
+      // The administrators first, in the same order in every transaction, then the account.
+      const administrators = status === 'disabled' ? await this.store.lockActiveAdministrators(tx) : [];
+      const account = isUuid(staffId) ? await this.store.lockAccount(tx, staffId) : undefined;
+      if (!account) throw new HifazatError('not_found', 'There is no such staff account.');
+      if (status === 'disabled') checkDisable(actor, account, administrators);
+      else checkEnable(account);
+      await this.store.setStatus(tx, account.id, status, this.now());
+      if (status === 'disabled') await this.store.deleteSessionsOf(tx, account.id);
+      audit({
+        action: status === 'disabled' ? 'staff.disable' : 'staff.enable',
+        objectType: 'staff',
+        objectId: account.id,
+        details: { staffId: account.id, email: account.email },
+      });
+      return toStaff(account);
     });
   }
 

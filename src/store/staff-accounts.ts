@@ -1,5 +1,5 @@
 import { and, eq, gt, isNull, lt, lte, or } from 'drizzle-orm';
-import type { StaffRole } from '../domain/staff.ts';
+import type { StaffRole, StaffStatus } from '../domain/staff.ts';
 import type { Db, Tx } from './database.ts';
 import { staffRecoveryCodes, staffSessions, staffUsers } from './schema.ts';
 
@@ -81,6 +81,30 @@ export class StaffAccountStore {
 
   async list(): Promise<StaffRow[]> {
     return this.db.select().from(staffUsers).orderBy(staffUsers.email);
+  }
+
+  /**
+   * The active administrators' ids, their rows locked until `tx` ends (in id order, so two
+   * transactions cannot deadlock): of two administrators disabled at once, the second sees the first gone.
+   */
+  async lockActiveAdministrators(tx: Tx): Promise<string[]> {
+    const rows = await tx
+      .select({ id: staffUsers.id })
+      .from(staffUsers)
+      .where(and(eq(staffUsers.role, 'administrator'), eq(staffUsers.status, 'active')))
+      .orderBy(staffUsers.id)
+      .for('update');
+    return rows.map((row) => row.id);
+  }
+
+  /** The account with this id, its row locked until `tx` ends. */
+  async lockAccount(tx: Tx, userId: string): Promise<StaffRow | undefined> {
+    const [user] = await tx.select().from(staffUsers).where(eq(staffUsers.id, userId)).for('update');
+    return user;
+  }
+
+  async setStatus(tx: Tx, userId: string, status: StaffStatus, now: Date): Promise<void> {
+    await tx.update(staffUsers).set({ status, updatedAt: now }).where(eq(staffUsers.id, userId));
   }
 
   /** Starts a session, last seen at its start. */

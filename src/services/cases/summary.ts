@@ -24,8 +24,8 @@ export function summary(row: CaseRow): CaseSummary {
     assignedTo: row.assignedTo,
     unreadReporterMessages: row.unreadReporterMessages,
     closureRequest:
-      row.closureRequestedBy && row.closureRequestedAt && row.state !== 'closed'
-        ? { reason: row.closureReason!, requestedBy: row.closureRequestedBy, requestedAt: row.closureRequestedAt }
+      row.closureReason && row.closureRequestedBy && row.closureRequestedAt && row.state !== 'closed'
+        ? { reason: row.closureReason, requestedBy: row.closureRequestedBy, requestedAt: row.closureRequestedAt }
         : null,
     closureReason: row.state === 'closed' ? row.closureReason : null,
     mergedInto: row.mergedInto,

@@ -104,23 +104,6 @@ function sendSlowBody(
   });
 }
 
-/**
- * sendSlowBody, tried again (at most three times in all) when the connection ended before any
- * answer arrived. The server closes a connection whose body it did not read; on a loaded machine
- * the kernel may then reset it before the answer has left, and the client sees nothing (the race a
- * "lingering close", which Hifazat does not do yet, would remove). An answer that did arrive is
- * never retried, so every assertion below still holds for a real answer.
- */
-async function answeredSlowBody(...args: Parameters<typeof sendSlowBody>): ReturnType<typeof sendSlowBody> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await sendSlowBody(...args);
-    } catch (error) {
-      if (attempt === 3 || !(error instanceof Error) || error.message !== 'the connection closed without an answer') throw error;
-    }
-  }
-}
-
 /** Flips `bits` bits of a 64-hex-digit hash. */
 function nearby(hex: string, bits: number): string {
   const digits = [...hex];
@@ -473,7 +456,7 @@ forEachEngine('hash banks and the matching API', (engine) => {
       >[]) {
         for (const path of ['/api/v1/hash', '/api/v1/match']) {
           const started = Date.now();
-          const answer = await answeredSlowBody(
+          const answer = await sendSlowBody(
             port,
             { 'content-type': 'image/png', ...framing, ...(authorization ? { authorization } : {}) },
             path,
@@ -489,6 +472,20 @@ forEachEngine('hash banks and the matching API', (engine) => {
     }
   });
 
+  test('twenty such uploads at once each read their 401: the connection lingers rather than being reset under the answer', async () => {
+    // Destroyed at once, a connection with unread body is reset by the kernel, and the reset can
+    // overtake the answer: before the lingering close, most of these saw no answer at all.
+    if (!t.app.server.listening) await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = t.app.server.address() as AddressInfo;
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => sendSlowBody(port, { 'content-type': 'image/png', 'content-length': String(50 * 1024 * 1024) })),
+    );
+    assert.deepEqual(
+      answers.map((answer) => [answer.status, answer.closed]),
+      answers.map(() => [401, true]),
+    );
+  });
+
   test('images are decoded a few at a time: past the waiting places a request gets 429 with Retry-After, before its body is read', async () => {
     const address = t.app.server.address() as AddressInfo | null;
     const taken: DecodeTicket[] = [];
@@ -502,7 +499,7 @@ forEachEngine('hash banks and the matching API', (engine) => {
       assert.equal((await api('/api/v1/match', image, key, 'image/png')).statusCode, 429);
       assert.equal((await api('/api/v1/match', { pdq })).statusCode, 200, 'matching a hash decodes nothing and is not held up');
       if (address) {
-        const answer = await answeredSlowBody(address.port, {
+        const answer = await sendSlowBody(address.port, {
           'content-type': 'image/png',
           'content-length': String(50 * 1024 * 1024),
           authorization: `Bearer ${key}`,

@@ -4,6 +4,7 @@ import { bulkMatchRequestSchema, matchFeedbackSchema, matchRequestSchema, type A
 import type { ApiKey } from '../../services/api-keys.ts';
 import { computeImageSignals, imageDecoding, type DecodeTicket } from '../../services/image-signals.ts';
 import type { Services } from '../../services/index.ts';
+import { lingerOnClose } from '../lingering-close.ts';
 
 /** Image types accepted for hashing; the bytes stay in memory and are dropped after hashing. */
 const imageTypes = [
@@ -91,9 +92,13 @@ export function matchApiRoutes(services: Services, options: { requestsPerMinute:
     });
 
     // A refusal sent before the body was read ends the connection: reading the rest (up to 50 MB,
-    // or a body that never ends) only to discard it would cost what the refusal saves.
+    // or a body that never ends) only to discard it would cost what the refusal saves. It lingers
+    // a moment, so that the client reads the answer rather than a reset.
     app.addHook('onSend', async (request, reply) => {
-      if (request.raw.complete === false) reply.header('connection', 'close');
+      if (request.raw.complete === false) {
+        reply.header('connection', 'close');
+        lingerOnClose(request.raw.socket);
+      }
     });
 
     const route = (scope: ApiKeyScope, takesImage = false) => ({

@@ -4,7 +4,8 @@
 // (test/integration) and browser tests (test/e2e). The whole suite runs `npm run lint` first;
 // given files, it runs only those. Prepares once what every integration test file copies: a
 // migrated PGlite data directory (dumped to a tarball) and, when TEST_DATABASE_URL is set, a
-// migrated template database on that PostgreSQL server.
+// migrated template database on that PostgreSQL server, migrated by its owner (TEST_DATABASE_URL's
+// user), who grants the least-privileged role the tests' application connects as (test/helpers).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';

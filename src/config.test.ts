@@ -52,3 +52,13 @@ test('hifazat --help lists every variable with its default; start --help adds wh
   }
   assert.doesNotMatch(startHelp, /`|\*\*/);
 });
+
+test('DATABASE_APP_ROLE names a role, and only beside DATABASE_URL (the embedded database has one user)', () => {
+  const url = 'postgres://hifazat_owner@db.example.org/hifazat';
+  assert.equal(loadConfig({ DATABASE_URL: url, DATABASE_APP_ROLE: 'hifazat_app' }).databaseAppRole, 'hifazat_app');
+  assert.equal(loadConfig({ DATABASE_URL: url }).databaseAppRole, undefined);
+  assert.throws(() => loadConfig({ DATABASE_APP_ROLE: 'hifazat_app' }), /DATABASE_APP_ROLE: needs DATABASE_URL/);
+  for (const bad of ['Hifazat', 'app; DROP TABLE audit_log', '"app"', '1app', '']) {
+    assert.throws(() => loadConfig({ DATABASE_URL: url, DATABASE_APP_ROLE: bad }), /DATABASE_APP_ROLE: must be a role name/, bad);
+  }
+});

@@ -94,7 +94,7 @@ const variables = {
   HOST: z.string().min(1).default('127.0.0.1').register(docs, { meaning: 'Address to listen on (`0.0.0.0` for all).' }),
   DATA_DIR: z.string().min(1).default('./data').register(docs, {
     meaning:
-      "Embedded database, data key and lock file. At every start the directory and everything in it are made private (directories 0700, files 0600, whoever created them), and the process runs with umask 077, so what it writes later is private too (exports included); an entry it cannot make private (another user's) stops the start.",
+      "Embedded database, data key, and the control channel's secret (the lock is a socket the operating system releases when the process ends). At every start the directory and everything in it are made private (directories 0700, files 0600, whoever created them), and the process runs with umask 077, so what it writes later is private too (exports included); an entry it cannot make private (another user's) stops the start.",
   }),
   DATABASE_URL: z
     .string()
@@ -108,10 +108,18 @@ const variables = {
     .max(200)
     .default(10)
     .register(docs, { meaning: 'Connections per process to that server.' }),
+  DATABASE_APP_ROLE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a role name: lower-case letters, digits and _')
+    .optional()
+    .register(docs, {
+      meaning:
+        'With `DATABASE_URL` only: the role the application connects as, which owns nothing (see "Least privilege on PostgreSQL"). Run as the owner, `hifazat migrate` and every start grant it what the application needs and no more: it may add to the audit log but not change, delete or unprotect it, and it may not create or alter tables.',
+    }),
   HIFAZAT_KEY_FILE: z.string().min(1).optional().register(docs, {
     unset: 'DATA_DIR/data.key',
     meaning:
-      'The 256-bit data key (base64). Created with mode 0600 on first start if missing; one that other users may read is made private when read, or refused if this process cannot change its mode. **Back it up apart from the database: without it the encrypted fields cannot be read.**',
+      'The 256-bit data key (base64; after `hifazat key rotate`, the keys with their ids). Created with mode 0600 on first start if missing; one that other users may read is made private when read, or refused if this process cannot change its mode. **Back it up apart from the database: without it the encrypted fields cannot be read.**',
   }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').register(docs, {
     meaning:
@@ -196,6 +204,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  /** DATABASE_APP_ROLE: the role migrating as the owner grants the application's privileges to. */
+  databaseAppRole: string | undefined;
   keyFile: string;
   logLevel: z.infer<typeof environment>['LOG_LEVEL'];
   /** Fastify's trustProxy: false, a hop count, or the proxies' addresses and networks. */
@@ -214,6 +224,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new HifazatError('config_invalid', `Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (e.DATABASE_APP_ROLE !== undefined && e.DATABASE_URL === undefined) {
+    throw new HifazatError(
+      'config_invalid',
+      'Invalid configuration:\n  DATABASE_APP_ROLE: needs DATABASE_URL (the embedded database has one user, nothing to grant)',
+    );
+  }
   const dataDir = resolve(e.DATA_DIR);
   return {
     port: e.PORT,
@@ -221,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseAppRole: e.DATABASE_APP_ROLE,
     keyFile: resolve(e.HIFAZAT_KEY_FILE ?? resolve(dataDir, 'data.key')),
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,

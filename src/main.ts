@@ -4,10 +4,18 @@ import type { Config } from './config.ts';
 import { buildApp } from './http/app.ts';
 import { sealTypedDistricts } from './services/districts.ts';
 import { DistrictStore } from './store/districts.ts';
-import { createServices, defaultBudgets } from './services/index.ts';
-import { Keyring, loadOrCreateDataKey } from './services/keys.ts';
-import { lockDataDir, restrictDataDir, usePrivateUmask } from './store/data-dir-lock.ts';
-import { migrate, openDatabase, type Database } from './store/database.ts';
+import { createServices, defaultBudgets, type Services } from './services/index.ts';
+import { HifazatError } from './domain/errors.ts';
+import { commandLine } from './domain/actor.ts';
+import { KeyRotation, type RotationProgress } from './services/key-rotation.ts';
+import { Keyring } from './services/keys.ts';
+import { AuditLog, parseAuditHead } from './services/audit.ts';
+import { AuditLogStore } from './store/audit-log.ts';
+import { KeyRotationStore } from './store/key-rotation.ts';
+import { lockDataDir, restrictDataDir, runInHolder, usePrivateUmask } from './store/data-dir-lock.ts';
+import type { ControlHandler } from './store/control-channel.ts';
+import { embeddedBackup, recordBackup } from './services/backup.ts';
+import { applyMigrations, openDatabase, type Database } from './store/database.ts';
 
 const maintenanceIntervalMs = 10 * 60 * 1000;
 const indexRefreshIntervalMs = 10 * 1000;
@@ -16,6 +24,10 @@ const auditHeadIntervalMs = 60 * 60 * 1000;
 export interface Opened {
   database: Database;
   keyring: Keyring;
+  /** DATABASE_APP_ROLE, when this process (the owner) granted it its privileges. */
+  grantedTo: string | undefined;
+  /** The running server's commands (serverCommands) for the control channel of DATA_DIR's lock; nothing with DATABASE_URL. */
+  serve(handler: ControlHandler): void;
   close(): Promise<void>;
 }
 
@@ -30,32 +42,96 @@ export async function openStorage(config: Config): Promise<Opened> {
   usePrivateUmask();
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   restrictDataDir(config.dataDir);
-  const unlock = config.databaseUrl ? () => {} : lockDataDir(config.dataDir);
+  const lock = config.databaseUrl ? undefined : await lockDataDir(config.dataDir);
   try {
-    const keyring = new Keyring(loadOrCreateDataKey(config.keyFile, { create: true }));
+    // Follows the key file while the process runs: a key rotation reaches it within seconds.
+    const keyring = Keyring.fromFile(config.keyFile, { create: true });
     const database = config.databaseUrl
       ? await openDatabase({ engine: 'postgres', url: config.databaseUrl, poolSize: config.databasePoolSize })
       : await openDatabase({ engine: 'pglite', dataDir: `${config.dataDir}/pglite` });
-    await migrate(database);
+    const { grantedTo } = await applyMigrations(database, { appRole: config.databaseAppRole });
     // What SQL could not do in a migration: encrypt districts typed before 0010 (cheap once done).
     await sealTypedDistricts(new DistrictStore(database), keyring);
     restrictDataDir(config.dataDir);
     return {
       database,
       keyring,
+      grantedTo,
+      serve: (handler) => lock?.serve(handler),
       async close() {
         try {
           await database.close();
           restrictDataDir(config.dataDir);
         } finally {
-          unlock();
+          await lock?.release();
         }
       },
     };
   } catch (error) {
-    unlock();
+    await lock?.release();
     throw error;
   }
+}
+
+/**
+ * Commands the running server runs for the command line, through the control channel of its
+ * data directory's lock (store/control-channel.ts): on the embedded database no other process
+ * may open the data while the server runs. Each gets the server's storage and services and
+ * answers with bytes; a new one is a line here and a call of runInServer in cli/.
+ */
+export const serverCommands: Record<
+  string,
+  (server: { storage: Opened; services: Services }, args: Record<string, string>) => Promise<Uint8Array>
+> = {
+  async backup({ storage, services }) {
+    const backup = await embeddedBackup(storage.database, storage.keyring);
+    await recordBackup(services.audit, backup.header);
+    return backup.bytes;
+  },
+  /** `hifazat key rotate` on the embedded database: the rotation runs here, its progress and result come back as JSON. */
+  async 'key-rotate'({ storage }) {
+    const progress: RotationProgress[] = [];
+    const result = await keyRotation(storage, storage.keyring.file!).rotate(commandLine, (p) => progress.push(p));
+    return Buffer.from(JSON.stringify({ progress, result }));
+  },
+  async 'key-status'({ storage }) {
+    return Buffer.from(JSON.stringify(await keyRotation(storage, storage.keyring.file!).status()));
+  },
+  /** `hifazat audit head` and `audit verify` while the embedded server runs: an operator's cron sends the head elsewhere. */
+  async 'audit-head'({ services }) {
+    return Buffer.from(JSON.stringify(await services.audit.head()));
+  },
+  async 'audit-verify'({ services }, args) {
+    const expectHead = args.head === undefined ? null : parseAuditHead(args.head);
+    return Buffer.from(JSON.stringify(await services.audit.verify(expectHead ? { expectHead } : {})));
+  },
+};
+
+/**
+ * Runs one of serverCommands in the server that holds DATA_DIR, if one does (undefined when no
+ * process holds it: the command line may open the storage itself). Only the embedded database
+ * is locked; with DATABASE_URL every process opens the database itself.
+ */
+export async function runInServer(
+  config: Config,
+  command: keyof typeof serverCommands,
+  args: Record<string, string> = {},
+): Promise<{ pid: number; body: Uint8Array } | undefined> {
+  if (config.databaseUrl) return undefined;
+  return runInHolder(config.dataDir, command, args);
+}
+
+/**
+ * The data key's rotation and status (`hifazat key rotate|status`) over open storage: the command
+ * line's own, or a running server's when the command asks it through its control channel.
+ */
+export function keyRotation(storage: Pick<Opened, 'database' | 'keyring'>, keyFile: string): KeyRotation {
+  return new KeyRotation(
+    new KeyRotationStore(storage.database),
+    new AuditLog(new AuditLogStore(storage.database), storage.keyring),
+    storage.keyring,
+    keyFile,
+  );
 }
 
 export async function start(config: Config): Promise<{ app: FastifyInstance; url: string; stop(): Promise<void> }> {
@@ -88,6 +164,17 @@ export async function start(config: Config): Promise<{ app: FastifyInstance; url
   await logAuditHead();
   await services.matchIndex.ensureLoaded();
   await app.listen({ port: config.port, host: config.host });
+  // From now on the command line's requests (hifazat backup) run here, with this server's storage.
+  storage.serve(async (command, args) => {
+    const run = Object.hasOwn(serverCommands, command) ? serverCommands[command] : undefined;
+    if (!run) throw new HifazatError('not_found', `The running server has no command "${command}": it may be an older Hifazat.`);
+    try {
+      return await run({ storage, services }, args);
+    } catch (error) {
+      if (!(error instanceof HifazatError)) app.log.error({ err: error }, 'a command from the command line failed');
+      throw error;
+    }
+  });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;

@@ -32,7 +32,8 @@ Usage: hifazat <command>
 
 Commands:
   start      Start the web server (migrates the database first).
-  migrate    Create or update the database schema, then exit.
+  migrate    Create or update the database schema, then exit. Run as the owner with
+             DATABASE_APP_ROLE, it then grants that role what the application needs.
   admin create --email EMAIL [--name NAME] [--url BASE_URL]
              Create an administrator account and print its one-time enrolment link
              (valid ${enrolmentHours} hours). BASE_URL is how staff reach Hifazat (default
@@ -40,6 +41,21 @@ Commands:
   admin disable --email EMAIL | admin enable --email EMAIL
              Disable a staff account (every session of it ends at once; never the last
              active administrator) or enable a disabled one again; audited.
+  admin list Every staff account: email, role, status, name.
+  admin role --email EMAIL --role ROLE
+             Change an account's role (administrator, supervisor, analyst, auditor), from its
+             next request; never the last active administrator's; audited.
+  admin reset --email EMAIL [--url BASE_URL]
+             Reset an account's password and second factor: its sessions end, its password,
+             authenticator and recovery codes stop working, and a new one-time enrolment link
+             (valid ${enrolmentHours} hours) is printed. For an administrator locked out of the console.
+  admin cancel --email EMAIL
+             Cancel an invitation not yet taken up: its enrolment link stops working.
+  admin sessions --email EMAIL | admin revoke-sessions --email EMAIL
+             List an account's sessions (signed in, last active, ends; nothing else is kept),
+             or end them all at once; audited.
+             With the embedded database these commands open the data directory: stop a
+             running server first.
   hash [--dihedral] FILE|DIR...
              Print PDQ (with quality), MD5 and SHA-256 of images, one JSON line each.
   bank list | bank import NAME FILE [--source TEXT] | bank export NAME
@@ -72,6 +88,21 @@ Commands:
              earlier); exit 0 when intact, 1 when not.
   audit head Print the newest entry as SEQ:HASH, for a cron job to send outside the
              database (mail, another host) and "audit verify --head" to check later.
+             Both ask the running server when it holds the embedded database.
+  backup FILE
+             Write a consistent copy of the whole database to FILE (0600): taken by the
+             running server on the embedded database, pg_dump on PostgreSQL. The data key
+             file is NOT in it: back it up separately and keep it apart.
+  restore FILE [--force]
+             Restore a backup into a new DATA_DIR or an empty database (--force: one
+             with tables, PostgreSQL only), with the backup's key file in place; checks
+             the key first, then verifies the audit log; audited.
+  key rotate Add a new data key (it encrypts new values at once, in every running server
+             within seconds), re-encrypt every encrypted field under it while Hifazat
+             runs, then remove the old key, kept beside the key file as
+             KEYFILE.retired-DATE for old backups; audited. Run again if interrupted.
+             Keyed hashes (receipts, URLs, the audit chain) stay under the original key.
+  key status Show which data key encrypts, and how many values each key holds.
   help       Show this help; "hifazat start --help" explains each variable below.
 
 Configuration is read from the environment (defaults in brackets):

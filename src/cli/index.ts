@@ -1,14 +1,14 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
-import { commandLine } from '../domain/actor.ts';
 import { HifazatError } from '../domain/errors.ts';
-import { enrolmentHours } from '../domain/staff.ts';
 import { openStorage, start } from '../main.ts';
-import { auditProblemDescriptions } from '../services/audit.ts';
-import { createServices } from '../services/index.ts';
+import { auditCommand } from './audit.ts';
+import { backupCommand, restoreCommand } from './backup.ts';
 import { help, startHelp } from './help.ts';
+import { keyCommand } from './keys.ts';
 import { apiKeyCommand, bankCommand, hashCommand, matchCommand } from './signals.ts';
 import { mediaCommand, statsCommand } from './statistics.ts';
+import { adminCommand } from './staff.ts';
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -18,6 +18,7 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
       head: { type: 'string' },
       email: { type: 'string' },
+      role: { type: 'string' },
       name: { type: 'string' },
       url: { type: 'string' },
       dihedral: { type: 'boolean' },
@@ -31,6 +32,7 @@ async function main(argv: string[]): Promise<number> {
       from: { type: 'string' },
       to: { type: 'string' },
       k: { type: 'string' },
+      force: { type: 'boolean' },
     },
   });
   const command = values.help ? 'help' : (positionals[0] ?? 'help');
@@ -42,18 +44,12 @@ async function main(argv: string[]): Promise<number> {
     case 'migrate': {
       const storage = await openStorage(loadConfig());
       await storage.close();
-      process.stdout.write('Database is up to date.\n');
+      const granted = storage.grantedTo ? ` Privileges granted to ${storage.grantedTo}.` : '';
+      process.stdout.write(`Database is up to date.${granted}\n`);
       return 0;
     }
     case 'admin':
-      if (positionals[1] === 'create' && values.email) return createAdministrator(values.email, values.name, values.url);
-      if ((positionals[1] === 'disable' || positionals[1] === 'enable') && values.email) {
-        return setAccountStatus(positionals[1], values.email);
-      }
-      process.stderr.write(
-        `Usage: hifazat admin create --email EMAIL [--name NAME] [--url BASE_URL]\n       hifazat admin disable|enable --email EMAIL\n`,
-      );
-      return 2;
+      return adminCommand(positionals.slice(1), { email: values.email, name: values.name, url: values.url, role: values.role });
     case 'hash':
       return hashCommand(positionals.slice(1), { dihedral: values.dihedral ?? false });
     case 'bank':
@@ -77,11 +73,14 @@ async function main(argv: string[]): Promise<number> {
       return mediaCommand(loadConfig(), positionals.slice(1));
     case 'stats':
       return statsCommand(loadConfig(), positionals.slice(1), { from: values.from, to: values.to, k: values.k });
+    case 'key':
+      return keyCommand(loadConfig(), positionals.slice(1));
+    case 'backup':
+      return backupCommand(loadConfig(), positionals.slice(1));
+    case 'restore':
+      return restoreCommand(loadConfig(), positionals.slice(1), { force: values.force ?? false });
     case 'audit':
-      if (positionals[1] === 'verify') return auditVerify(values.head);
-      if (positionals[1] === 'head') return auditHead();
-      process.stderr.write(`Unknown command: ${positionals.join(' ')}\n\n${help}`);
-      return 2;
+      return auditCommand(loadConfig(), positionals.slice(1), { head: values.head });
     case 'start': {
       const server = await start(loadConfig());
       process.stdout.write(`Hifazat is running at ${server.url}/\n`);
@@ -98,92 +97,6 @@ async function main(argv: string[]): Promise<number> {
     default:
       process.stderr.write(`Unknown command: ${command}\n\n${help}`);
       return 2;
-  }
-}
-
-async function createAdministrator(email: string, name: string | undefined, baseUrl: string | undefined): Promise<number> {
-  // --url stands in for PUBLIC_URL, checked by the same rules.
-  const config = loadConfig(baseUrl === undefined ? process.env : { ...process.env, PUBLIC_URL: baseUrl });
-  const storage = await openStorage(config);
-  try {
-    const { staff } = createServices(storage.database, storage.keyring);
-    const { enrolmentToken } = await staff.invite(commandLine, { email, displayName: name ?? email, role: 'administrator' });
-    process.stdout.write(
-      `Administrator ${email.toLowerCase()} created.\nOpen this one-time link within ${enrolmentHours} hours to set a password and a second factor:\n${config.publicUrl}/console/en/enrol/${enrolmentToken}\n`,
-    );
-    return 0;
-  } finally {
-    await storage.close();
-  }
-}
-
-/**
- * `admin disable|enable --email E`, as the operator: for an administrator locked out of the
- * console, or a leaver to be ended from the server. Opens storage as every command does, so on the
- * embedded database the data-directory lock says to stop a running server first.
- */
-async function setAccountStatus(change: 'disable' | 'enable', email: string): Promise<number> {
-  const storage = await openStorage(loadConfig());
-  try {
-    const { staff } = createServices(storage.database, storage.keyring);
-    const wanted = email.trim().toLowerCase();
-    const account = (await staff.list()).find((member) => member.email === wanted);
-    if (!account) throw new HifazatError('not_found', `No staff account has the email ${wanted}.`);
-    if (change === 'disable') {
-      await staff.disable(commandLine, account.id);
-      process.stdout.write(`Disabled ${account.email} (${account.role}); every session of the account has ended.\n`);
-    } else {
-      await staff.enable(commandLine, account.id);
-      process.stdout.write(`Enabled ${account.email} (${account.role}); they sign in with their password and second factor.\n`);
-    }
-    return 0;
-  } finally {
-    await storage.close();
-  }
-}
-
-async function auditVerify(recordedHead: string | undefined): Promise<number> {
-  const expected = recordedHead === undefined ? undefined : /^(\d+):([0-9a-f]{64})$/i.exec(recordedHead);
-  if (expected === null) {
-    process.stderr.write('--head must be SEQ:HASH, as printed by a previous verify (64 hex digits).\n');
-    return 2;
-  }
-  const storage = await openStorage(loadConfig());
-  try {
-    const result = await createServices(storage.database, storage.keyring).audit.verify(
-      expected ? { expectHead: { seq: Number(expected[1]), hash: expected[2]! } } : {},
-    );
-    const head = result.head ? `seq ${result.head.seq}, hash ${result.head.hash}` : 'none (the log is empty)';
-    if (result.ok) {
-      process.stdout.write(`Audit log intact: ${result.entries} entries checked.\nHead: ${head}\n`);
-      // Truncating the newest entries leaves a valid chain: only a head kept elsewhere shows it.
-      if (result.head) {
-        process.stdout.write(
-          `Record the head outside the database; later, "hifazat audit verify --head ${result.head.seq}:${result.head.hash}" checks it is still there.\n`,
-        );
-      }
-      return 0;
-    }
-    process.stdout.write(
-      `Audit log NOT intact: ${result.entries} entries checked, ${result.problemCount} problem(s).\nHead: ${head}\n` +
-        result.problems.map((p) => `  seq ${p.seq}: ${p.problem}: ${auditProblemDescriptions[p.problem]}\n`).join('') +
-        (result.problemCount > result.problems.length ? `  … and ${result.problemCount - result.problems.length} more\n` : ''),
-    );
-    return 1;
-  } finally {
-    await storage.close();
-  }
-}
-
-/** The newest entry as SEQ:HASH, the form `audit verify --head` takes: for an operator's cron to send elsewhere. */
-async function auditHead(): Promise<number> {
-  const storage = await openStorage(loadConfig());
-  try {
-    const head = await createServices(storage.database, storage.keyring).audit.head();
-    process.stdout.write(head ? `${head.seq}:${head.hash}\n` : 'The audit log is empty: no head to record yet.\n');
-    return 0;
-  } finally {
-    await storage.close();
   }
 }
 

@@ -13,6 +13,27 @@ export const auditActions = [
   'staff.disable',
   /** An administrator (or the command line) enabled a disabled account again, with its id and email. */
   'staff.enable',
+  /** An administrator (or the command line) changed an account's role, with its id, email, old and new role. */
+  'staff.role',
+  /**
+   * An administrator (or the command line) reset an account to enrol again (password, second factor and recovery
+   * codes removed, a new enrolment link issued), with its id, email and how many sessions ended.
+   */
+  'staff.reset',
+  /** An administrator (or the command line) cancelled an invitation not yet taken up, with the account's id and email. */
+  'staff.cancel',
+  /** One session of an account was ended by its owner or an administrator, with the account's id. */
+  'session.revoke',
+  /** An administrator (or the command line) ended every session of an account, with its id, email and how many. */
+  'sessions.revoke',
+  /** A member of staff ended all their sessions but the one they were using, with how many. */
+  'sign_out.others',
+  /** A member of staff changed their password, with how many of their other sessions ended. */
+  'password.change',
+  /** A member of staff gave their password and second factor again for a sensitive action, with the factor used. */
+  'reauthenticate',
+  /** A re-authentication was refused. */
+  'reauthenticate.failed',
   /** A member of staff signed in, with the second factor used. */
   'sign_in',
   /** A sign-in was refused, under the account name as typed. */
@@ -68,6 +89,12 @@ export const auditActions = [
   /** Closed cases past retention were purged, with how many cases and reports. */
   'retention.purge',
 
+  // Backups (services/backup.ts)
+  /** The command line took a backup of the whole database, with the engine and schema version. */
+  'backup.create',
+  /** The command line restored a backup into this database, with the engine, schema and when the backup was taken. */
+  'backup.restore',
+
   // Statistics (services/statistics)
   /** Unpublished tables were exported as CSV, with the filter. */
   'statistics.export',
@@ -97,6 +124,12 @@ export const auditActions = [
   'api_key.revoke',
   /** A platform gave feedback on a match with its key, and whether the entry is now hidden from that key. */
   'match.feedback',
+
+  // The data key (services/key-rotation.ts)
+  /** A data key rotation began (or resumed), with the new key's id and the old keys' ids. */
+  'data_key.rotation_start',
+  /** A data key rotation finished: the old keys' ids, now removed, and how many values were re-encrypted, by column. */
+  'data_key.rotation_finish',
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];

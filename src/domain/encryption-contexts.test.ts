@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { caseContexts, keyPurposes, reportContexts, staffContexts } from './encryption-contexts.ts';
+import { backupContexts, caseContexts, keyPurposes, reportContexts, staffContexts } from './encryption-contexts.ts';
 
 // These strings are part of every ciphertext and keyed hash already stored. A test that fails here
 // means a change that makes stored reports, notes and secrets unreadable and receipts unfindable:
@@ -25,6 +25,10 @@ test('case work and staff contexts are pinned', () => {
   assert.equal(staffContexts.totpSecret(id), `staff_users/${id}/totp_secret`);
   assert.deepEqual(Object.keys(caseContexts).sort(), ['note', 'referralNotes']);
   assert.deepEqual(Object.keys(staffContexts), ['totpSecret']);
+});
+
+test('the backup key check context is pinned', () => {
+  assert.deepEqual(backupContexts, { keyCheck: 'backup/key-check' });
 });
 
 test('key purposes (the names of the data key’s subkeys) are pinned', () => {

@@ -33,6 +33,11 @@ export const staffContexts = {
   totpSecret: (userId: string) => `staff_users/${userId}/totp_secret`,
 };
 
+/** Backups: a known text sealed in every backup's header, to tell a wrong key file before restoring. */
+export const backupContexts = {
+  keyCheck: 'backup/key-check',
+};
+
 /** The data key's subkeys: one per purpose, so that no two purposes share a key. */
 export const keyPurposes = [
   'field-encryption',

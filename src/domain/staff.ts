@@ -38,6 +38,17 @@ export const totpDigits = 6;
 export const sessionIdleMinutes = 30;
 export const sessionAbsoluteHours = 12;
 
+/**
+ * How long after giving the password and a second factor again a session may reveal a reporter's
+ * contact details, copy a live link or publish statistics without being asked once more.
+ */
+export const reauthenticationMinutes = 5;
+
+/** Whether a session re-authenticated at `at` (null: not since sign-in) is still within the window at `now`. */
+export function recentlyReauthenticated(at: Date | null, now: Date): boolean {
+  return at !== null && now.getTime() - at.getTime() < reauthenticationMinutes * 60_000 && at.getTime() <= now.getTime();
+}
+
 export const passwordMinLength = 12;
 export const passwordMaxLength = 256;
 

@@ -44,6 +44,15 @@ export interface AuditHead {
   hash: string;
 }
 
+/**
+ * A head written as `hifazat audit head` prints it and `audit verify --head` takes it, SEQ:HASH;
+ * null when the text is not one.
+ */
+export function parseAuditHead(text: string): AuditHead | null {
+  const parts = /^(\d+):([0-9a-f]{64})$/i.exec(text);
+  return parts ? { seq: Number(parts[1]), hash: parts[2]!.toLowerCase() } : null;
+}
+
 export type AuditProblemKind =
   /** The entry's content (or seq, time, link) does not match its keyed hash: edited or forged. */
   | 'hash_mismatch'

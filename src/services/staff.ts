@@ -4,9 +4,10 @@ import QRCode from 'qrcode';
 import { requirePermission, type Actor } from '../domain/actor.ts';
 import { staffContexts } from '../domain/encryption-contexts.ts';
 import { HifazatError } from '../domain/errors.ts';
-import { checkDisable, checkEnable } from '../domain/staff-lifecycle.ts';
+import { checkCancel, checkDisable, checkEnable, checkReset, checkRoleChange } from '../domain/staff-lifecycle.ts';
 import {
   enrolmentHours,
+  recentlyReauthenticated,
   sessionAbsoluteHours,
   sessionIdleMinutes,
   staffRoles,
@@ -35,7 +36,26 @@ export interface Session {
   staff: StaffMember;
   /** The hash under which the session is stored, to end just this one. */
   idHash: Buffer;
+  /** When this session last gave the password and a second factor again (null: not since sign-in). */
+  reauthenticatedAt: Date | null;
 }
+
+/**
+ * A session as its owner and administrators see it: when it began, was last used and will end
+ * (whichever of the idle and absolute limits comes first). Nothing else is stored about it: no
+ * address, no browser. `handle` names it in a form: the hex of its stored SHA-256, from which the
+ * cookie cannot be worked out.
+ */
+export interface SessionInfo {
+  handle: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  endsAt: Date;
+  current: boolean;
+}
+
+/** An account as the staff pages and the command line list it. */
+export type StaffAccount = StaffMember & { status: StaffStatus; enrolled: boolean };
 
 const recoveryCodeCount = 10;
 /** A code as an authenticator app shows it: `totpDigits` digits. */
@@ -73,6 +93,14 @@ export class StaffAccounts {
       | 'lockActiveAdministrators'
       | 'lockAccount'
       | 'setStatus'
+      | 'setRole'
+      | 'resetToInvited'
+      | 'cancelInvitation'
+      | 'setPassword'
+      | 'sessionsOf'
+      | 'deleteSessionOf'
+      | 'deleteSessionsOfExcept'
+      | 'setReauthenticated'
     >,
     private readonly keyring: Keyring,
     private readonly audit: Pick<AuditLog, 'transaction' | 'appendNow'>,
@@ -188,8 +216,7 @@ export class StaffAccounts {
    */
   async signIn(input: { email: string; password: string; code: string }, client: Client): Promise<{ token: string; staff: StaffMember }> {
     const email = input.email.trim().toLowerCase();
-    const fromClient = await this.throttles.take(this.rules.signInClient, client);
-    const forAccount = await this.throttles.take(this.rules.signInAccount, client, email);
+    const { fromClient, forAccount } = await this.#takeSignInAttempt(email, client);
     const user = await this.store.byEmail(email);
     const active = user?.status === 'active' ? user : undefined;
     const passwordOk = await verifyPassword(active?.passwordHash ?? null, input.password);
@@ -279,7 +306,7 @@ export class StaffAccounts {
       return undefined;
     }
     await this.store.touchSession(idHash, now);
-    return { staff: toStaff(row.user), idHash };
+    return { staff: toStaff(row.user), idHash, reauthenticatedAt: row.session.reauthenticatedAt };
   }
 
   async signOut(session: Session): Promise<void> {
@@ -320,10 +347,9 @@ export class StaffAccounts {
     return this.audit.transaction(actor, async (tx, audit) => {
       // The administrators first, in the same order in every transaction, then the account.
       const administrators = status === 'disabled' ? await this.store.lockActiveAdministrators(tx) : [];
-      const account = isUuid(staffId) ? await this.store.lockAccount(tx, staffId) : undefined;
-      if (!account) throw new HifazatError('not_found', 'There is no such staff account.');
-      if (status === 'disabled') checkDisable(actor, account, administrators);
-      else checkEnable(account);
+      const account = await this.#lockAccount(tx, staffId);
+      if (status === 'disabled') checkDisable(actor, toAccountState(account), administrators);
+      else checkEnable(toAccountState(account));
       await this.store.setStatus(tx, account.id, status, this.now());
       if (status === 'disabled') await this.store.deleteSessionsOf(tx, account.id);
       audit({
@@ -336,9 +362,242 @@ export class StaffAccounts {
     });
   }
 
-  async list(): Promise<(StaffMember & { status: StaffStatus })[]> {
+  /**
+   * Gives another role, effective at the account's next request (each request reads the role).
+   * Administrators (or the command line); never one's own role, never the last active
+   * administrator's (domain/staff-lifecycle.ts).
+   */
+  async changeRole(actor: Actor, staffId: string, role: string): Promise<StaffAccount> {
+    requirePermission(actor, 'administer');
+    return this.audit.transaction(actor, async (tx, audit) => {
+      const administrators = await this.store.lockActiveAdministrators(tx);
+      const account = await this.#lockAccount(tx, staffId);
+      checkRoleChange(actor, toAccountState(account), role, administrators);
+      await this.store.setRole(tx, account.id, role as StaffRole, this.now());
+      audit({
+        action: 'staff.role',
+        objectType: 'staff',
+        objectId: account.id,
+        details: { staffId: account.id, email: account.email, from: account.role, to: role },
+      });
+      return { ...toAccount(account), role: role as StaffRole };
+    });
+  }
+
+  /**
+   * Takes an account back to needing enrolment, in one transaction: every session of it ends, its
+   * password, second factor and recovery codes stop working, and a new one-time enrolment link
+   * (valid `enrolmentHours`) is returned, for the administrator to pass on. Never one's own; the
+   * command line may reset anyone (an administrator locked out of the console).
+   */
+  async reset(actor: Actor, staffId: string): Promise<{ account: StaffAccount; enrolmentToken: string }> {
+    requirePermission(actor, 'administer');
+    const enrolmentToken = token(32);
+    return this.audit.transaction(actor, async (tx, audit) => {
+      const account = await this.#lockAccount(tx, staffId);
+      checkReset(actor, toAccountState(account));
+      const now = this.now();
+      await this.store.resetToInvited(
+        tx,
+        account.id,
+        { tokenHash: sha256(enrolmentToken), expiresAt: new Date(now.getTime() + enrolmentHours * 3_600_000) },
+        now,
+      );
+      const sessionsEnded = await this.store.deleteSessionsOf(tx, account.id);
+      audit({
+        action: 'staff.reset',
+        objectType: 'staff',
+        objectId: account.id,
+        details: { staffId: account.id, email: account.email, sessionsEnded },
+      });
+      return { account: { ...toAccount(account), status: 'invited', enrolled: false }, enrolmentToken };
+    });
+  }
+
+  /** Cancels an invitation not yet taken up: its enrolment link stops working and the account is disabled. */
+  async cancelInvitation(actor: Actor, staffId: string): Promise<StaffAccount> {
+    requirePermission(actor, 'administer');
+    return this.audit.transaction(actor, async (tx, audit) => {
+      const account = await this.#lockAccount(tx, staffId);
+      checkCancel(toAccountState(account));
+      await this.store.cancelInvitation(tx, account.id, this.now());
+      audit({ action: 'staff.cancel', objectType: 'staff', objectId: account.id, details: { staffId: account.id, email: account.email } });
+      return { ...toAccount(account), status: 'disabled', enrolled: false };
+    });
+  }
+
+  async #lockAccount(tx: Parameters<StaffAccountStore['lockAccount']>[0], staffId: string): Promise<StaffRow> {
+    const account = isUuid(staffId) ? await this.store.lockAccount(tx, staffId) : undefined;
+    if (!account) throw new HifazatError('not_found', 'There is no such staff account.');
+    return account;
+  }
+
+  /** One account, for its page. Administrators (or the command line). */
+  async account(actor: Actor, staffId: string): Promise<StaffAccount> {
+    requirePermission(actor, 'administer');
+    const account = (await this.store.list()).find((row) => row.id === staffId);
+    if (!account) throw new HifazatError('not_found', 'There is no such staff account.');
+    return toAccount(account);
+  }
+
+  /** The account with this email (any case), for the command line. */
+  async accountByEmail(actor: Actor, email: string): Promise<StaffAccount> {
+    requirePermission(actor, 'administer');
+    const wanted = email.trim().toLowerCase();
+    const account = await this.store.byEmail(wanted);
+    if (!account) throw new HifazatError('not_found', `No staff account has the email ${wanted}.`);
+    return toAccount(account);
+  }
+
+  /** An account's sessions still running. Administrators (or the command line). */
+  async sessionsOf(actor: Actor, staffId: string): Promise<SessionInfo[]> {
+    requirePermission(actor, 'administer');
+    if (!isUuid(staffId)) throw new HifazatError('not_found', 'There is no such staff account.');
+    return this.#sessions(staffId, undefined);
+  }
+
+  /** The signed-in member's own sessions still running, this one marked. */
+  async ownSessions(session: Session): Promise<SessionInfo[]> {
+    return this.#sessions(session.staff.id, session.idHash);
+  }
+
+  async #sessions(staffId: string, current: Buffer | undefined): Promise<SessionInfo[]> {
+    const now = this.now();
+    const idle = sessionIdleMinutes * 60_000;
+    const rows = await this.store.sessionsOf(staffId, now, new Date(now.getTime() - idle));
+    return rows.map((row) => ({
+      handle: row.idHash.toString('hex'),
+      createdAt: row.createdAt,
+      lastSeenAt: row.lastSeenAt,
+      endsAt: new Date(Math.min(row.expiresAt.getTime(), row.lastSeenAt.getTime() + idle)),
+      current: current !== undefined && row.idHash.equals(current),
+    }));
+  }
+
+  /**
+   * Ends one session of an account (by its handle), refused at its next request in every process.
+   * Administrators (or the command line), for any account.
+   */
+  async revokeSession(actor: Actor, staffId: string, handle: string): Promise<void> {
+    requirePermission(actor, 'administer');
+    await this.#endSession(actor, staffId, handle);
+  }
+
+  /** Ends every session of an account; returns how many ended. Administrators (or the command line). */
+  async revokeSessions(actor: Actor, staffId: string): Promise<number> {
+    requirePermission(actor, 'administer');
+    return this.audit.transaction(actor, async (tx, audit) => {
+      const account = await this.#lockAccount(tx, staffId);
+      const ended = await this.store.deleteSessionsOf(tx, account.id);
+      audit({
+        action: 'sessions.revoke',
+        objectType: 'staff',
+        objectId: account.id,
+        details: { staffId: account.id, email: account.email, sessionsEnded: ended },
+      });
+      return ended;
+    });
+  }
+
+  /** Ends one of one's own sessions; true when it was this one (the caller then clears the cookie). */
+  async endOwnSession(session: Session, handle: string): Promise<boolean> {
+    await this.#endSession(session.staff, session.staff.id, handle);
+    return handle === session.idHash.toString('hex');
+  }
+
+  async #endSession(actor: Actor, staffId: string, handle: string): Promise<void> {
+    if (!/^[0-9a-f]{64}$/.test(handle) || !isUuid(staffId)) throw new HifazatError('not_found', 'There is no such session.');
+    await this.audit.transaction(actor, async (tx, audit) => {
+      if (!(await this.store.deleteSessionOf(tx, staffId, Buffer.from(handle, 'hex')))) {
+        throw new HifazatError('not_found', 'There is no such session.');
+      }
+      audit({ action: 'session.revoke', objectType: 'staff', objectId: staffId, details: { staffId } });
+    });
+  }
+
+  /** Ends every session of the signed-in member but this one; returns how many ended. */
+  async endOtherSessions(session: Session): Promise<number> {
+    return this.audit.transaction(session.staff, async (tx, audit) => {
+      const ended = await this.store.deleteSessionsOfExcept(tx, session.staff.id, session.idHash);
+      audit({ action: 'sign_out.others', objectType: 'staff', objectId: session.staff.id, details: { sessionsEnded: ended } });
+      return ended;
+    });
+  }
+
+  /**
+   * Changes one's own password: the current one, then a new one by the enrolment rules (length,
+   * not common). Every other session ends; this one stays. Attempts count against the sign-in
+   * throttles, so a session left open cannot be used to guess the password faster than sign-in.
+   */
+  async changePassword(session: Session, input: { currentPassword: string; newPassword: string }, client: Client): Promise<void> {
+    const user = await this.store.byEmail(session.staff.email);
+    const problem = passwordProblem(input.newPassword, session.staff.email);
+    if (problem) throw new HifazatError('validation_failed', 'Choose another password.', { issues: [{ field: 'newPassword', problem }] });
+    const { fromClient, forAccount } = await this.#takeSignInAttempt(session.staff.email, client);
+    if (!user || user.status !== 'active' || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
+      throw new HifazatError('validation_failed', 'The current password is not right.', {
+        issues: [{ field: 'currentPassword', problem: 'password_wrong' }],
+      });
+    }
+    const passwordHash = await hashPassword(input.newPassword);
+    await this.audit.transaction(session.staff, async (tx, audit) => {
+      await this.store.setPassword(tx, user.id, passwordHash, this.now());
+      const sessionsEnded = await this.store.deleteSessionsOfExcept(tx, user.id, session.idHash);
+      audit({ action: 'password.change', objectType: 'staff', objectId: user.id, details: { sessionsEnded } });
+    });
+    await forAccount.forget();
+    await fromClient.refund();
+  }
+
+  /**
+   * Re-authentication for the most sensitive actions: the password and a current TOTP code (or a
+   * recovery code) again. When right, the session may do those actions for
+   * `reauthenticationMinutes` (domain/staff.ts). Counted by the sign-in throttles, as sign-in is,
+   * so failures slow this client and never lock the owner out elsewhere.
+   */
+  async reauthenticate(session: Session, input: { password: string; code: string }, client: Client): Promise<void> {
+    const { fromClient, forAccount } = await this.#takeSignInAttempt(session.staff.email, client);
+    const user = await this.store.byEmail(session.staff.email);
+    const active = user?.status === 'active' && user.id === session.staff.id ? user : undefined;
+    const passwordOk = await verifyPassword(active?.passwordHash ?? null, input.password);
+    const secondFactor = active && passwordOk ? await this.#checkSecondFactor(active, input.code) : undefined;
+    if (!active || !secondFactor) {
+      await this.audit.appendNow({
+        actorId: session.staff.id,
+        actor: session.staff.email,
+        action: 'reauthenticate.failed',
+        objectType: 'staff',
+        objectId: session.staff.id,
+      });
+      throw new HifazatError('validation_failed', 'The password or code is not right.', {
+        issues: [{ field: 'reauthCode', problem: 'reauth_failed' }],
+      });
+    }
+    const now = this.now();
+    await this.audit.transaction(session.staff, async (tx, audit) => {
+      await this.store.setReauthenticated(tx, session.idHash, now);
+      audit({ action: 'reauthenticate', objectType: 'staff', objectId: active.id, details: { secondFactor } });
+    });
+    session.reauthenticatedAt = now;
+    await forAccount.forget();
+    await fromClient.refund();
+  }
+
+  /** Whether this session re-authenticated recently enough for the most sensitive actions. */
+  recentlyReauthenticated(session: Session): boolean {
+    return recentlyReauthenticated(session.reauthenticatedAt, this.now());
+  }
+
+  /** One attempt counted by each sign-in throttle (per client, per client and account), as sign-in counts. */
+  async #takeSignInAttempt(email: string, client: Client) {
+    const fromClient = await this.throttles.take(this.rules.signInClient, client);
+    const forAccount = await this.throttles.take(this.rules.signInAccount, client, email);
+    return { fromClient, forAccount };
+  }
+
+  async list(): Promise<StaffAccount[]> {
     const rows = await this.store.list();
-    return rows.map((u) => ({ ...toStaff(u), status: u.status }));
+    return rows.map(toAccount);
   }
 
   /** Removes sessions past their absolute expiry or idle limit. */
@@ -346,6 +605,14 @@ export class StaffAccounts {
     const now = this.now();
     await this.store.deleteSessionsEnded(now, new Date(now.getTime() - sessionIdleMinutes * 60_000));
   }
+}
+
+function toAccountState(user: StaffRow) {
+  return { id: user.id, email: user.email, role: user.role, status: user.status, enrolled: user.passwordHash !== null };
+}
+
+function toAccount(user: StaffRow): StaffAccount {
+  return { ...toStaff(user), status: user.status, enrolled: user.passwordHash !== null };
 }
 
 function toStaff(user: StaffRow): StaffMember {

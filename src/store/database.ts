@@ -5,6 +5,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
+import { HifazatError } from '../domain/errors.ts';
 import { advisoryLocks } from './advisory-locks.ts';
 import * as schema from './schema.ts';
 
@@ -38,6 +39,11 @@ export interface Database {
   close(): Promise<void>;
   /** PGlite only: the whole data directory as a tarball (tests copy a migrated one). */
   dumpDataDir?(): Promise<Blob>;
+  /**
+   * PGlite only: a consistent copy of the data directory while it runs (hifazat backup). It is
+   * taken in a transaction slot, so no other transaction is half done, after a checkpoint.
+   */
+  snapshotDataDir?(): Promise<Blob>;
 }
 
 export type DatabaseTarget =
@@ -65,6 +71,11 @@ async function openPglite(target: { dataDir?: string; loadDataDir?: Blob }): Pro
     ping: async () => void (await client.query('SELECT 1')),
     close: () => client.close(),
     dumpDataDir: () => client.dumpDataDir('gzip'),
+    snapshotDataDir: () =>
+      client.transaction(async (tx) => {
+        await tx.exec('CHECKPOINT');
+        return client.dumpDataDir('gzip');
+      }),
   };
 }
 
@@ -108,27 +119,114 @@ export function statementSql(statement: NamedStatement, params: unknown[]): SQL 
 
 const migrationsDir = new URL('./migrations/', import.meta.url);
 
+export interface MigrationResult {
+  /** The versions applied now. */
+  applied: string[];
+  /** The application role granted its privileges (see grantAppRole), when one was named and this user owns the schema. */
+  grantedTo: string | undefined;
+}
+
 /**
  * Applies the SQL files in store/migrations in name order, each once, all pending ones in a
  * single transaction under an advisory lock: several instances may start together against one
- * server, and a failure leaves the schema as it was. Returns the versions it applied.
+ * server, and a failure leaves the schema as it was.
+ *
+ * The application may run as a role that owns nothing (README, "Least privilege on PostgreSQL"):
+ * with nothing pending it only reads schema_migrations, and with something pending it refuses
+ * plainly rather than failing in the middle of a migration. Run as the owner with `appRole`, it (re)grants that
+ * role its privileges after migrating, in the same transaction.
  */
-export async function migrate(database: Database): Promise<string[]> {
+export async function applyMigrations(database: Database, options: { appRole?: string | undefined } = {}): Promise<MigrationResult> {
   const files = (await readdir(migrationsDir)).filter((f) => f.endsWith('.sql')).sort();
   return database.rawTransaction(async (raw) => {
     await raw.query('SELECT pg_advisory_xact_lock($1)', [advisoryLocks.migration]);
-    await raw.exec(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    // Checked first: CREATE TABLE IF NOT EXISTS needs CREATE on the schema even when the table exists.
+    const [{ exists } = { exists: false }] = await raw.query<{ exists: boolean }>(
+      "SELECT to_regclass('schema_migrations') IS NOT NULL AS exists",
     );
-    const done = new Set((await raw.query<{ version: string }>('SELECT version FROM schema_migrations')).map((r) => r.version));
-    const applied: string[] = [];
-    for (const file of files) {
-      const version = file.replace(/\.sql$/, '');
-      if (done.has(version)) continue;
-      await raw.exec(await readFile(new URL(file, migrationsDir), 'utf8'));
-      await raw.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version]);
-      applied.push(version);
+    const done = new Set(
+      exists ? (await raw.query<{ version: string }>('SELECT version FROM schema_migrations')).map((r) => r.version) : [],
+    );
+    const pending = files.map((file) => file.replace(/\.sql$/, '')).filter((version) => !done.has(version));
+    const owner = await ownsSchema(raw, exists);
+    if (pending.length > 0 && !owner.may) {
+      throw new HifazatError(
+        'config_invalid',
+        `The database needs ${pending.length === 1 ? 'migration' : 'migrations'} ${pending.join(', ')}, which ${owner.user} may not apply (it does not own the schema): run \`hifazat migrate\` as the owner (its DATABASE_URL), then start again.`,
+      );
     }
-    return applied;
+    if (!exists) {
+      await raw.exec('CREATE TABLE schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+    }
+    for (const version of pending) {
+      await raw.exec(await readFile(new URL(`${version}.sql`, migrationsDir), 'utf8'));
+      await raw.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version]);
+    }
+    // Run as the application role itself (its DATABASE_URL beside DATABASE_APP_ROLE), there is nothing to grant.
+    const role = options.appRole === owner.user ? undefined : options.appRole;
+    if (role !== undefined) {
+      if (!owner.may) {
+        throw new HifazatError(
+          'config_invalid',
+          `${owner.user} may not grant DATABASE_APP_ROLE ${role} its privileges (it does not own the schema): run \`hifazat migrate\` as the owner (its DATABASE_URL).`,
+        );
+      }
+      await grantAppRole(raw, role);
+    }
+    return { applied: pending, grantedTo: role };
   });
+}
+
+/** applyMigrations, for callers that want only the versions applied (tests, benchmarks). */
+export async function migrate(database: Database, options: { appRole?: string | undefined } = {}): Promise<string[]> {
+  return (await applyMigrations(database, options)).applied;
+}
+
+/**
+ * Whether the connected user may migrate: CREATE on the schema, and membership in the role that
+ * owns schema_migrations (the migrations' tables are that role's). A superuser always may.
+ */
+async function ownsSchema(raw: RawSql, migrationsTableExists: boolean): Promise<{ may: boolean; user: string }> {
+  const [row] = await raw.query<{ may: boolean; user: string }>(
+    `SELECT current_user AS user, has_schema_privilege(current_schema(), 'CREATE') AND ${
+      migrationsTableExists
+        ? "pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = 'schema_migrations'::regclass), 'MEMBER')"
+        : 'true'
+    } AS may`,
+  );
+  return row!;
+}
+
+/**
+ * The application role's privileges, granted afresh (all revoked first, in the same transaction,
+ * so nothing granted earlier by hand survives): reading and writing the ordinary tables; only
+ * INSERT and SELECT on audit_log (no UPDATE, DELETE or TRUNCATE, and, not being the owner, no
+ * ALTER TABLE … DISABLE TRIGGER); only SELECT on schema_migrations; the sequences' nextval. It
+ * creates and alters nothing. statistics_releases keeps UPDATE and DELETE because LOCK TABLE in
+ * SHARE ROW EXCLUSIVE mode needs one of them; its trigger refuses both.
+ */
+async function grantAppRole(raw: RawSql, role: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role)) throw new HifazatError('config_invalid', `Not a role name: ${role}`);
+  const [{ found } = { found: false }] = await raw.query<{ found: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS found',
+    [role],
+  );
+  if (!found) {
+    throw new HifazatError(
+      'config_invalid',
+      `DATABASE_APP_ROLE names ${role}, which is not a role of this server: create it first (CREATE ROLE ${role} LOGIN).`,
+    );
+  }
+  const [{ schema } = { schema: 'public' }] = await raw.query<{ schema: string }>('SELECT current_schema() AS schema');
+  const s = `"${schema.replaceAll('"', '""')}"`;
+  await raw.exec(`
+    REVOKE ALL ON ALL TABLES IN SCHEMA ${s} FROM ${role};
+    REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${s} FROM ${role};
+    REVOKE CREATE ON SCHEMA ${s} FROM ${role};
+    GRANT USAGE ON SCHEMA ${s} TO ${role};
+    GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${s} TO ${role};
+    REVOKE UPDATE, DELETE ON audit_log FROM ${role};
+    REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM ${role};
+    GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO ${role};
+  `);
 }

@@ -206,6 +206,8 @@ export const staffSessions = pgTable('staff_sessions', {
     .notNull()
     .default(sql`now()`),
   expiresAt: timestamptz('expires_at').notNull(),
+  /** When the password and second factor were last given again in this session (migration 0012). */
+  reauthenticatedAt: timestamptz('reauthenticated_at'),
 });
 
 export const auditLog = pgTable('audit_log', {

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, lt, lte, or } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, lt, lte, ne, or } from 'drizzle-orm';
 import type { StaffRole, StaffStatus } from '../domain/staff.ts';
 import type { Db, Tx } from './database.ts';
 import { staffRecoveryCodes, staffSessions, staffUsers } from './schema.ts';
@@ -107,6 +107,78 @@ export class StaffAccountStore {
     await tx.update(staffUsers).set({ status, updatedAt: now }).where(eq(staffUsers.id, userId));
   }
 
+  async setRole(tx: Tx, userId: string, role: StaffRole, now: Date): Promise<void> {
+    await tx.update(staffUsers).set({ role, updatedAt: now }).where(eq(staffUsers.id, userId));
+  }
+
+  /**
+   * Takes the account back to needing enrolment with a new link: its password, second factor and
+   * recovery codes are removed, so none of them works any more.
+   */
+  async resetToInvited(tx: Tx, userId: string, enrolment: { tokenHash: Buffer; expiresAt: Date }, now: Date): Promise<void> {
+    await tx
+      .update(staffUsers)
+      .set({
+        status: 'invited',
+        passwordHash: null,
+        totpSecret: null,
+        enrolmentTokenHash: enrolment.tokenHash,
+        enrolmentExpiresAt: enrolment.expiresAt,
+        updatedAt: now,
+      })
+      .where(eq(staffUsers.id, userId));
+    await tx.delete(staffRecoveryCodes).where(eq(staffRecoveryCodes.userId, userId));
+  }
+
+  /**
+   * Cancels an invitation: the account is disabled and its enrolment link and any half-set-up
+   * second factor removed. The row stays (the email may be reset to a new link later; audit
+   * entries and cases may name it).
+   */
+  async cancelInvitation(tx: Tx, userId: string, now: Date): Promise<void> {
+    await tx
+      .update(staffUsers)
+      .set({ status: 'disabled', passwordHash: null, totpSecret: null, enrolmentTokenHash: null, enrolmentExpiresAt: null, updatedAt: now })
+      .where(eq(staffUsers.id, userId));
+  }
+
+  /** Sets a new password hash. */
+  async setPassword(tx: Tx, userId: string, passwordHash: string, now: Date): Promise<void> {
+    await tx.update(staffUsers).set({ passwordHash, updatedAt: now }).where(eq(staffUsers.id, userId));
+  }
+
+  /** The account's sessions not yet ended by `now` (absolute expiry) nor idle since `idleSince`, oldest first. */
+  async sessionsOf(userId: string, now: Date, idleSince: Date): Promise<SessionRow[]> {
+    return this.db
+      .select()
+      .from(staffSessions)
+      .where(and(eq(staffSessions.userId, userId), gt(staffSessions.expiresAt, now), gt(staffSessions.lastSeenAt, idleSince)))
+      .orderBy(asc(staffSessions.createdAt));
+  }
+
+  /** Ends one session of this account; false when it has no such session. */
+  async deleteSessionOf(tx: Tx, userId: string, idHash: Buffer): Promise<boolean> {
+    const deleted = await tx
+      .delete(staffSessions)
+      .where(and(eq(staffSessions.userId, userId), eq(staffSessions.idHash, idHash)))
+      .returning({ userId: staffSessions.userId });
+    return deleted.length === 1;
+  }
+
+  /** Ends every session of an account but `keep`; returns how many ended. */
+  async deleteSessionsOfExcept(tx: Tx, userId: string, keep: Buffer): Promise<number> {
+    const deleted = await tx
+      .delete(staffSessions)
+      .where(and(eq(staffSessions.userId, userId), ne(staffSessions.idHash, keep)))
+      .returning({ userId: staffSessions.userId });
+    return deleted.length;
+  }
+
+  /** Records that the session gave the password and a second factor again at `at`. */
+  async setReauthenticated(tx: Tx, idHash: Buffer, at: Date): Promise<void> {
+    await tx.update(staffSessions).set({ reauthenticatedAt: at }).where(eq(staffSessions.idHash, idHash));
+  }
+
   /** Starts a session, last seen at its start. */
   async insertSession(tx: Tx, session: { idHash: Buffer; userId: string; createdAt: Date; expiresAt: Date }): Promise<void> {
     await tx.insert(staffSessions).values({ ...session, lastSeenAt: session.createdAt });
@@ -131,9 +203,10 @@ export class StaffAccountStore {
     await tx.delete(staffSessions).where(eq(staffSessions.idHash, idHash));
   }
 
-  /** Ends every session of an account. */
-  async deleteSessionsOf(tx: Tx, userId: string): Promise<void> {
-    await tx.delete(staffSessions).where(eq(staffSessions.userId, userId));
+  /** Ends every session of an account; returns how many ended. */
+  async deleteSessionsOf(tx: Tx, userId: string): Promise<number> {
+    const deleted = await tx.delete(staffSessions).where(eq(staffSessions.userId, userId)).returning({ userId: staffSessions.userId });
+    return deleted.length;
   }
 
   /** Deletes the sessions that expired by `expiredBy` or were last seen by `idleSince`. */

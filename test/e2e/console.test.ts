@@ -145,8 +145,19 @@ describe("analysts' console in a browser", { skip: skipWithoutBrowser }, () => {
   const claimedStep = new Map<string, number>();
   const stepOf = (at: Date) => Math.floor(at.getTime() / 30_000);
 
-  /** Signs in through the sign-in form with a fresh code, and lands on the queue (or staff page). */
-  async function signIn(page: Page, staff: EnrolledStaff, lang: Language): Promise<void> {
+  /**
+   * Signs in through the sign-in form with a fresh code, and lands on the queue (or staff page).
+   * One sign-in at a time: moving the app's clock on for one account's next code while another
+   * account's code is on its way would make that code too old.
+   */
+  let signingIn: Promise<void> = Promise.resolve();
+  function signIn(page: Page, staff: EnrolledStaff, lang: Language): Promise<void> {
+    const turn = signingIn.then(() => signInNow(page, staff, lang));
+    signingIn = turn.catch(() => {});
+    return turn;
+  }
+
+  async function signInNow(page: Page, staff: EnrolledStaff, lang: Language): Promise<void> {
     const s = consoleMessages[lang].signIn;
     await page.goto(`/console/${lang}/sign-in`);
     await page.getByLabel(s.email, { exact: true }).fill(staff.email);
@@ -164,7 +175,10 @@ describe("analysts' console in a browser", { skip: skipWithoutBrowser }, () => {
     assert.equal(status, 200, `signed in as ${staff.role}`);
     assert.ok(new URL(page.url()).pathname.startsWith(`/console/${lang}/`));
     const c = consoleMessages[lang];
-    assert.equal((await page.locator('.session p').innerText()).trim(), `${c.signedInAs} Test ${staff.role} (${c.roles[staff.role]})`);
+    assert.equal(
+      (await page.locator('.session p').innerText()).trim(),
+      `${c.signedInAs} Test ${staff.role} (${c.roles[staff.role]}) · ${c.account.nav}`,
+    );
   }
 
   /**
@@ -569,9 +583,22 @@ describe("analysts' console in a browser", { skip: skipWithoutBrowser }, () => {
         const c = consoleMessages[lang];
         await go(page, lang, '/', 'queue');
         await go(page, lang, `/reports/${busy.reportId}`, 'report page');
+        // Contact details ask for the password and a code first; a wrong answer comes back with its problem.
+        assert.equal(await press(page, page.getByRole('button', { name: c.report.revealContact })), 200);
+        await check(page, `${lang} re-authentication page`);
+        await field(page, c.reauthenticate.password).fill('not the password');
+        await field(page, c.reauthenticate.code).fill('000000');
+        assert.equal(await press(page, page.getByRole('button', { name: c.reauthenticate.submit })), 400);
+        await check(page, `${lang} re-authentication page with a problem`);
         await go(page, lang, `/cases/${busy.caseId}`, 'case page');
         assert.equal(await press(page, group(page, c.case.addReferral).getByRole('button', { name: c.case.addReferral })), 400);
         await check(page, `${lang} case page with problems in the referral form`);
+        await go(page, lang, '/account', 'own account page');
+        await field(page, c.account.currentPassword).fill('not the password');
+        await field(page, c.account.newPassword).fill('short');
+        await field(page, c.account.newPasswordAgain).fill('different');
+        assert.equal(await press(page, page.getByRole('button', { name: c.account.changePassword })), 400);
+        await check(page, `${lang} own account page with problems`);
         await go(page, lang, '/file-report', 'file-report page');
         assert.equal(await press(page, page.getByRole('button', { name: publicMessages[lang].report.submit, exact: true })), 400);
         await check(page, `${lang} file-report page with problems`);
@@ -589,6 +616,10 @@ describe("analysts' console in a browser", { skip: skipWithoutBrowser }, () => {
         await field(page, c.staff.role).selectOption({ label: c.roles.supervisor });
         assert.equal(await press(page, page.getByRole('button', { name: c.staff.invite })), 200);
         await check(page, `${lang} staff page with an enrolment link`);
+        await go(page, lang, `/staff/${analyst.id}`, 'staff account page');
+        // The role the account already has: the page says so and nothing changes.
+        assert.equal(await press(page, page.getByRole('button', { name: c.staffAccount.changeRole })), 409);
+        await check(page, `${lang} staff account page with a problem`);
         await go(page, lang, '/settings', 'settings page');
         await field(page, c.settings.retention).fill('5');
         assert.equal(await press(page, page.getByRole('button', { name: c.settings.save })), 400);

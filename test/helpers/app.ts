@@ -5,12 +5,13 @@ import { buildApp, type HttpOptions } from '../../src/http/app.ts';
 import { createServices, type Budgets, type Services } from '../../src/services/index.ts';
 import { Keyring } from '../../src/services/keys.ts';
 import type { Database } from '../../src/store/database.ts';
-import { testDatabase, type Engine } from './database.ts';
+import { testDatabase, type Engine, type TestDatabase } from './database.ts';
 
 export interface TestApp {
   app: FastifyInstance;
   services: Services;
-  database: Database;
+  /** On PostgreSQL, connected as the application's least-privileged role (asOwner for the rest). */
+  database: TestDatabase;
   keyring: Keyring;
   /** Every log line the app wrote. */
   logs: string[];

@@ -1,11 +1,12 @@
 /**
  * Run once by scripts/test.mjs before the suite (and with --cleanup after it). Prints, as JSON,
- * the environment that test files read through test/helpers/database.ts.
+ * the environment that test files read through test/helpers/database.ts. On PostgreSQL it
+ * creates the application's role if missing (test/helpers/postgres.ts, testAppRole).
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { migrate, openDatabase } from '../../src/store/database.ts';
-import { databaseUrl, withClient } from './postgres.ts';
+import { databaseUrl, ensureRole, testAppRole, withClient } from './postgres.ts';
 
 const workDir = process.env.HIFAZAT_TEST_DIR!;
 const serverUrl = process.env.TEST_DATABASE_URL;
@@ -31,9 +32,11 @@ if (process.argv.includes('--cleanup')) {
 
   if (serverUrl) {
     const template = `hifazat_test_${process.pid}`;
+    await ensureRole(serverUrl, testAppRole);
     await withClient(serverUrl, (client) => client.query(`CREATE DATABASE "${template}"`));
+    // Migrated by the owner, who grants the application's role its privileges; every copy keeps them.
     const database = await openDatabase({ engine: 'postgres', url: databaseUrl(serverUrl, template), poolSize: 1 });
-    await migrate(database);
+    await migrate(database, { appRole: testAppRole });
     await database.close();
     out.HIFAZAT_TEST_PG_TEMPLATE = template;
   }

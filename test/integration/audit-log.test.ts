@@ -12,7 +12,7 @@ import { AuditLog, type AuditEntry, type AuditHead } from '../../src/services/au
 import { Keyring } from '../../src/services/keys.ts';
 import { AuditLogStore } from '../../src/store/audit-log.ts';
 import { openDatabase, type Database } from '../../src/store/database.ts';
-import { forEachEngine, testDatabase } from '../helpers/database.ts';
+import { forEachEngine, testDatabase, type TestDatabase } from '../helpers/database.ts';
 
 const entry = (n: number, extra: Partial<AuditEntry> = {}): AuditEntry => ({
   actorId: null,
@@ -24,17 +24,25 @@ const entry = (n: number, extra: Partial<AuditEntry> = {}): AuditEntry => ({
   ...extra,
 });
 
-/** Runs SQL as a table owner could: with the append-only trigger disabled, in one transaction. */
-function asOwner(database: Database, work: (query: (text: string, params?: unknown[]) => Promise<unknown>) => Promise<void>) {
-  return database.rawTransaction(async (raw) => {
-    await raw.exec('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only');
-    await work((text, params) => raw.query(text, params));
-    await raw.exec('ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only');
-  });
+/**
+ * Runs SQL as the table's owner could: with the append-only trigger disabled, in one transaction.
+ * On PostgreSQL the test's application role may not (least-privilege.test.ts): the owner does.
+ */
+function asOwner(
+  database: Database | TestDatabase,
+  work: (query: (text: string, params?: unknown[]) => Promise<unknown>) => Promise<void>,
+) {
+  const tamper = (owner: Database) =>
+    owner.rawTransaction(async (raw) => {
+      await raw.exec('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only');
+      await work((text, params) => raw.query(text, params));
+      await raw.exec('ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only');
+    });
+  return 'asOwner' in database ? database.asOwner(tamper) : tamper(database);
 }
 
 forEachEngine('audit log', (engine) => {
-  let database: Database & { url?: string };
+  let database: TestDatabase;
   let keyring: Keyring;
   let audit: AuditLog;
 
@@ -123,7 +131,7 @@ forEachEngine('audit log', (engine) => {
     assert.equal(result.entries, appends.length);
   });
 
-  test('the trigger refuses UPDATE, DELETE and TRUNCATE', async () => {
+  test('the trigger refuses UPDATE, DELETE and TRUNCATE, even to the owner', async () => {
     await chain(2);
     for (const statement of [
       'UPDATE audit_log SET details = \'{"n": 9}\' WHERE seq = 1',
@@ -131,7 +139,7 @@ forEachEngine('audit log', (engine) => {
       'TRUNCATE audit_log',
     ]) {
       await assert.rejects(
-        database.rawTransaction((raw) => raw.exec(statement)),
+        database.asOwner((owner) => owner.rawTransaction((raw) => raw.exec(statement))),
         /append-only/,
         statement,
       );
@@ -298,7 +306,7 @@ test('hifazat audit verify exits 0 on an intact log and 1 on a tampered one', as
 });
 
 forEachEngine('audit log: the console page check', (engine) => {
-  let database: Database & { url?: string };
+  let database: TestDatabase;
   let audit: AuditLog;
   let now = Date.UTC(2026, 11, 1, 9);
 

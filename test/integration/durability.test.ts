@@ -4,7 +4,7 @@
  * `POST /api/v1/reports`, and started again on the same data. After every restart:
  *
  * - the server comes back (GET /readyz): on PGlite that means recovering a data directory
- *   killed mid-write and taking over the data-dir lock the dead process left behind;
+ *   killed mid-write, and its data-dir lock, which the kernel released with the dead process;
  * - the receipts handed out just before the kill (the ones at risk) answer a follow-up;
  * - the submissions left unanswered by the kill, retried with their Idempotency-Key, get a
  *   receipt (200 for a report that was committed before the kill, 201 for one that was not).
@@ -19,13 +19,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomInt, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { count, inArray } from 'drizzle-orm';
 import { Keyring, loadOrCreateDataKey } from '../../src/services/keys.ts';
+import { lockHolder } from '../../src/store/data-dir-lock.ts';
 import { openDatabase, type Database } from '../../src/store/database.ts';
 import { reports } from '../../src/store/schema.ts';
 import { forEachEngine, testDatabase, type Engine } from '../helpers/database.ts';
@@ -250,7 +251,6 @@ forEachEngine('durability: the server killed with SIGKILL during submissions', (
       const began = performance.now();
       const dataDir = join(workDir, 'data');
       const keyFile = join(workDir, 'data.key');
-      const lockFile = join(dataDir, 'hifazat.lock');
       const port = await freePort();
       const base = `http://127.0.0.1:${port}`;
       const env: NodeJS.ProcessEnv = {
@@ -285,7 +285,7 @@ forEachEngine('durability: the server killed with SIGKILL during submissions', (
         current = startServerProcess(env);
         startupMs.push(await waitReady(current, base, startedAt, what));
         if (engine === 'pglite') {
-          assert.equal(readFileSync(lockFile, 'utf8'), String(current.pid), `${what}: the new process holds the data-dir lock`);
+          assert.equal(await lockHolder(dataDir), current.pid, `${what}: the new process holds the data-dir lock`);
           if (previousPid !== undefined) assert.notEqual(current.pid, previousPid);
         }
         return current;
@@ -349,7 +349,7 @@ forEachEngine('durability: the server killed with SIGKILL during submissions', (
           server.child.kill('SIGTERM');
           const exit = await server.exited;
           assert.equal(exit.code, 0, `clean stop after the last restart: exit ${exit.code}/${exit.signal}\n${server.output()}`);
-          if (engine === 'pglite') assert.ok(!existsSync(lockFile), 'a clean stop removes the data-dir lock');
+          if (engine === 'pglite') assert.equal(await lockHolder(dataDir), undefined, 'a clean stop releases the data-dir lock');
           break;
         }
 
@@ -358,7 +358,7 @@ forEachEngine('durability: the server killed with SIGKILL during submissions', (
         spent.submitting += performance.now() - mark;
         inFlightAtKills.push(result.inFlightAtKill);
         if (engine === 'pglite') {
-          assert.equal(readFileSync(lockFile, 'utf8'), String(server.pid), `kill #${run} leaves the dead process's lock behind`);
+          assert.equal(await lockHolder(dataDir), undefined, `kill #${run}: the dead process's lock went with it`);
         }
         previousPid = server.pid;
         lastRun = result.acknowledged;

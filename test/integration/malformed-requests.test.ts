@@ -269,6 +269,13 @@ forEachEngine('malformed console requests', (engine) => {
     supervisorBrowser = new Browser(t);
     assert.equal((await supervisorBrowser.signIn(supervisor, now)).statusCode, 303);
     ({ reportId, caseId } = await submitOnlineReport(t));
+    // Copying a link asks for the password and a code again first (the clock stands still here, so this lasts).
+    const reauthenticated = await supervisorBrowser.post(
+      `/console/en/reports/${reportId}/reveal-contact`,
+      { reauthPassword: supervisor.password, reauthCode: supervisor.recoveryCodes[0]! },
+      { formPage: `/console/en/reports/${reportId}` },
+    );
+    assert.equal(reauthenticated.statusCode, 200);
   });
   after(() => t.close());
 

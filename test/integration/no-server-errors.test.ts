@@ -5,7 +5,7 @@ import { commandLine } from '../../src/domain/actor.ts';
 import type { StaffRole } from '../../src/domain/staff.ts';
 import type { StaffMember } from '../../src/services/staff.ts';
 import { testApp, type TestApp } from '../helpers/app.ts';
-import { Browser, enrolStaff, type EnrolledStaff } from '../helpers/console.ts';
+import { Browser, enrolStaff, totp, type EnrolledStaff } from '../helpers/console.ts';
 import { forEachEngine } from '../helpers/database.ts';
 
 /**
@@ -826,7 +826,7 @@ function whoFor(url: string): Who {
   if (/\/(sign-in|enrol\/:token)$/.test(url)) return 'anonymous';
   // Signing out ends the session: the auditor's, which no other route here uses.
   if (/\/sign-out(-everywhere)?$/.test(url)) return 'auditor';
-  if (/\/(staff|settings|audit)$/.test(url)) return 'administrator';
+  if (/\/(staff|settings|audit)$|\/staff\/:id/.test(url)) return 'administrator';
   return 'supervisor';
 }
 
@@ -856,6 +856,22 @@ forEachEngine('no 5xx from any input', (engine) => {
       now = new Date(now.getTime() + 30_000);
       const signedIn = await browser.signIn(staff.get(who)!, now);
       assert.equal(signedIn.statusCode, 303, `${who} signs in: ${signedIn.body.slice(0, 200)}`);
+    }
+    if (who === 'supervisor') {
+      // Contact details, live links and publishing ask for re-authentication first: given here (with
+      // the next code), the generated requests reach those actions too.
+      now = new Date(now.getTime() + 30_000);
+      const { password, secret } = staff.get(who)!;
+      const reportPage = `/console/en/reports/${fixture.reportIds[0]}`;
+      const reauthenticated = await browser.post(
+        `${reportPage}/reveal-contact`,
+        { reauthPassword: password, reauthCode: await totp(secret, now) },
+        { formPage: reportPage },
+      );
+      assert.ok(
+        reauthenticated.statusCode === 200 && !reauthenticated.body.includes('name="reauthPassword"'),
+        'the supervisor re-authenticates',
+      );
     }
     const csrf = await browser.csrfToken('/console/en/sign-in');
     assert.ok(csrf, 'a CSRF token');

@@ -199,7 +199,7 @@ forEachEngine('the data directory', (engine) => {
       const atStart = assertPrivate(dataDir, 'at start');
       assert.ok(atStart.has(join(dataDir, 'data.key')), 'the key file');
       if (engine === 'pglite') {
-        assert.ok(atStart.has(join(dataDir, 'hifazat.lock')), 'the lock file');
+        assert.ok(atStart.has(join(dataDir, 'control.secret')), 'the control channel’s secret');
         const pgliteFiles = [...atStart.keys()].filter((path) => path.startsWith(join(dataDir, 'pglite')));
         assert.ok(pgliteFiles.length > 100, `files PGlite wrote (${pgliteFiles.length})`);
       }

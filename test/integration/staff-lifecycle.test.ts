@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -92,7 +92,7 @@ forEachEngine('staff lifecycle: disable and enable', (engine) => {
   });
 });
 
-test('hifazat admin disable and enable act by email, as the command line; an unknown email exits 1', async () => {
+test('hifazat admin: list, role, sessions, revoke-sessions, disable, enable, cancel and reset act by email, as the command line', async () => {
   const bin = new URL('../../bin/hifazat.mjs', import.meta.url).pathname;
   const dataDir = mkdtempSync(join(tmpdir(), 'hifazat-cli-'));
   after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -107,42 +107,91 @@ test('hifazat admin disable and enable act by email, as the command line; an unk
   const unknown = run(['admin', 'disable', '--email', 'nobody@hotline.example.org']);
   assert.equal(unknown.status, 1);
   assert.match(unknown.stderr, /No staff account has the email nobody@hotline\.example\.org/);
-  assert.equal(run(['admin', 'enable', '--email', 'nobody@hotline.example.org']).status, 1);
-
   const invited = run(['admin', 'enable', '--email', 'Head@Hotline.example.org']);
   assert.equal(invited.status, 1, 'an account that never enrolled is not enabled');
   assert.match(invited.stderr, /never enrolled: send a new invitation/);
   const notEnrolled = run(['admin', 'disable', '--email', 'head@hotline.example.org']);
   assert.equal(notEnrolled.status, 1);
   assert.match(notEnrolled.stderr, /has not enrolled yet/);
-  assert.equal(run(['admin', 'disable']).status, 2, 'no email: the usage');
+  const usage = run(['admin', 'role', '--email', 'head@hotline.example.org']);
+  assert.equal(usage.status, 2, 'no role: the usage');
+  assert.match(usage.stderr, /hifazat admin role --email EMAIL --role/);
 
-  // An analyst enrolled through the services, on the same data directory (the command has exited).
-  const storage = await openStorage(loadConfig({ DATA_DIR: dataDir }));
-  try {
-    const { staff } = createServices(storage.database, storage.keyring);
+  // An analyst enrolled and signed in through the services, and an invitation, on the same data
+  // directory (the commands have exited).
+  const withServices = async <T>(work: (services: ReturnType<typeof createServices>) => Promise<T>): Promise<T> => {
+    const storage = await openStorage(loadConfig({ DATA_DIR: dataDir }));
+    try {
+      return await work(createServices(storage.database, storage.keyring));
+    } finally {
+      await storage.close();
+    }
+  };
+  await withServices(async ({ staff }) => {
     const { enrolmentToken } = await staff.invite(commandLine, { email: 'leaver@hotline.example.org', displayName: 'L', role: 'analyst' });
     const { secret } = await staff.beginEnrolment(enrolmentToken);
-    await staff.completeEnrolment(enrolmentToken, 'river lantern copper meadow', await totp(secret));
-  } finally {
-    await storage.close();
-  }
+    const password = 'river lantern copper meadow';
+    const { recoveryCodes } = await staff.completeEnrolment(enrolmentToken, password, await totp(secret));
+    await staff.signIn({ email: 'leaver@hotline.example.org', password, code: recoveryCodes[0]! }, { address: '127.0.0.1' });
+    await staff.invite(commandLine, { email: 'pending@hotline.example.org', displayName: 'P', role: 'auditor' });
+  });
+
+  const list = run(['admin', 'list']);
+  assert.equal(list.status, 0, list.stderr);
+  assert.match(list.stdout, /^head@hotline\.example\.org\tadministrator\tinvited\t/m);
+  assert.match(list.stdout, /^leaver@hotline\.example\.org\tanalyst\tactive\tL$/m);
+
+  const sessions = run(['admin', 'sessions', '--email', 'leaver@hotline.example.org']);
+  assert.equal(sessions.status, 0, sessions.stderr);
+  assert.match(sessions.stdout, /^created\tlast active\tends\n\d{4}-\d\d-\d\dT[^\t]+Z\t[^\t]+Z\t[^\t]+Z\n$/);
+
+  const role = run(['admin', 'role', '--email', 'leaver@hotline.example.org', '--role', 'supervisor']);
+  assert.equal(role.status, 0, role.stderr);
+  assert.match(role.stdout, /leaver@hotline\.example\.org is now supervisor \(was analyst\)/);
+  const badRole = run(['admin', 'role', '--email', 'leaver@hotline.example.org', '--role', 'owner']);
+  assert.equal(badRole.status, 1);
+  assert.match(badRole.stderr, /Unknown role/);
+
+  const revoked = run(['admin', 'revoke-sessions', '--email', 'leaver@hotline.example.org']);
+  assert.equal(revoked.status, 0, revoked.stderr);
+  assert.match(revoked.stdout, /Ended 1 session\(s\) of leaver@hotline\.example\.org/);
+  assert.match(run(['admin', 'sessions', '--email', 'leaver@hotline.example.org']).stdout, /has no sessions/);
+
   const disabled = run(['admin', 'disable', '--email', 'Leaver@hotline.example.org']);
   assert.equal(disabled.status, 0, disabled.stderr);
-  assert.match(disabled.stdout, /Disabled leaver@hotline\.example\.org \(analyst\); every session of the account has ended/);
+  assert.match(disabled.stdout, /Disabled leaver@hotline\.example\.org \(supervisor\); every session of the account has ended/);
   assert.equal(run(['admin', 'disable', '--email', 'leaver@hotline.example.org']).status, 1, 'already disabled');
   const enabled = run(['admin', 'enable', '--email', 'leaver@hotline.example.org']);
   assert.equal(enabled.status, 0, enabled.stderr);
   assert.match(enabled.stdout, /Enabled leaver@hotline\.example\.org/);
 
-  // While a live process (this one) holds the embedded database, the command says to stop it first.
-  const lock = join(dataDir, 'hifazat.lock');
-  writeFileSync(lock, String(process.pid));
+  const cancelled = run(['admin', 'cancel', '--email', 'pending@hotline.example.org']);
+  assert.equal(cancelled.status, 0, cancelled.stderr);
+  assert.match(cancelled.stdout, /Cancelled the invitation of pending@hotline\.example\.org/);
+  assert.match(run(['admin', 'cancel', '--email', 'pending@hotline.example.org']).stderr, /no invitation to cancel/);
+  assert.match(run(['admin', 'list']).stdout, /^pending@hotline\.example\.org\tauditor\tinvitation cancelled\t/m);
+
+  // A locked-out administrator is reset from the server: a new link, built from --url.
+  const reset = run(['admin', 'reset', '--email', 'leaver@hotline.example.org', '--url', 'https://hotline.example.org']);
+  assert.equal(reset.status, 0, reset.stderr);
+  assert.match(reset.stdout, /every session ended; the password, second factor and recovery codes no longer work/);
+  const token = /^https:\/\/hotline\.example\.org\/console\/en\/enrol\/([\w-]+)$/m.exec(reset.stdout)?.[1];
+  assert.ok(token, reset.stdout);
+  await withServices(async ({ staff, audit }) => {
+    assert.equal((await staff.beginEnrolment(token)).email, 'leaver@hotline.example.org', 'the printed link works');
+    const entries = await audit.list({ limit: 100 });
+    for (const action of ['staff.role', 'sessions.revoke', 'staff.cancel', 'staff.reset']) {
+      assert.equal(entries.find((e) => e.action === action)?.actor, 'cli', action);
+    }
+  });
+
+  // While another process (this one) holds the embedded database, the command says to stop it first.
+  const storage = await openStorage(loadConfig({ DATA_DIR: dataDir }));
   try {
-    const locked = run(['admin', 'disable', '--email', 'leaver@hotline.example.org']);
+    const locked = run(['admin', 'list']);
     assert.equal(locked.status, 1);
-    assert.match(locked.stderr, /in use by another Hifazat process \(PID \d+\)\. Stop it/);
+    assert.match(locked.stderr, /in use by another Hifazat process.*Stop it/);
   } finally {
-    unlinkSync(lock);
+    await storage.close();
   }
 });

@@ -497,11 +497,14 @@ forEachEngine('statistics', (engine) => {
     assert.match(accepted.body, /1 newspaper reports were imported/);
 
     const supervisor = new Browser(t);
-    assert.equal((await supervisor.signIn(await enrolStaff(t, 'supervisor'))).statusCode, 303);
+    const supervisorStaff = await enrolStaff(t, 'supervisor');
+    assert.equal((await supervisor.signIn(supervisorStaff)).statusCode, 303);
     const statsPage = '/console/en/statistics';
+    // Publishing asks for the password and a code again; given with the first try, the form goes on to publish.
+    const reauthentication = { reauthPassword: supervisorStaff.password, reauthCode: supervisorStaff.recoveryCodes[0]! };
     const wrong = await supervisor.post(
       '/console/en/statistics/publish',
-      { from: '2012-01-01', to: '2012-12-31', k: '1' },
+      { from: '2012-01-01', to: '2012-12-31', k: '1', ...reauthentication },
       { formPage: statsPage },
     );
     assert.equal(wrong.statusCode, 400);

@@ -58,6 +58,7 @@ export function registerCaseRoutes(
   services: Services,
   lang: Language,
   ctx: (request: FastifyRequest, reply: FastifyReply, page: string) => ConsoleContext,
+  recentlyReauthenticated: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
 ): void {
   const staffOf = (request: FastifyRequest) => request.staffSession!.staff;
   const path = (page: string) => `/console/${lang}${page}`;
@@ -118,7 +119,9 @@ export function registerCaseRoutes(
   const work = { config: { consoleAccess: 'workCases' as const } };
   // The classification forms' checkboxes send these names once per box ticked.
   const classify = { config: { ...work.config, consoleFormLists: ['legalBases', 'tags'] } };
-  const reveal = { config: { consoleAccess: 'revealContact' as const } };
+  // Contact details and a live link are shown only after a recent re-authentication (console.ts).
+  const reveal = { config: { consoleAccess: 'revealContact' as const }, preHandler: recentlyReauthenticated };
+  const copy = { ...work, preHandler: recentlyReauthenticated };
 
   app.get<{ Querystring: { state?: string } }>(path('/'), read, async (request, reply) => {
     const filter = caseStates.includes(request.query.state as CaseState) ? (request.query.state as CaseState) : undefined;
@@ -128,7 +131,7 @@ export function registerCaseRoutes(
 
   app.get<{ Params: Params }>(path('/reports/:id'), read, (request, reply) => renderReport(request, reply));
 
-  app.post<{ Params: Params }>(path('/reports/:id/copy-url'), work, async (request, reply) => {
+  app.post<{ Params: Params }>(path('/reports/:id/copy-url'), copy, async (request, reply) => {
     const position = numberOr404(single(fields(request).position), 'smallint', 'link');
     const url = await services.cases.copyUrl(staffOf(request), request.params.id, position);
     return renderReport(request, reply, { copied: { position, url } });

@@ -25,12 +25,14 @@ export function registerStatisticsRoutes(
   services: Services,
   lang: Language,
   ctx: (request: FastifyRequest, reply: FastifyReply, page: string) => ConsoleContext,
+  recentlyReauthenticated: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
 ): void {
   const path = (page: string) => `/console/${lang}${page}`;
   const staffOf = (request: FastifyRequest) => request.staffSession!.staff;
   const read = { config: { consoleAccess: 'readCases' as const } };
   const work = { config: { consoleAccess: 'workCases' as const } };
-  const publish = { config: { consoleAccess: 'publishStatistics' as const } };
+  // Publishing is asked for only after a recent re-authentication (console.ts).
+  const publish = { config: { consoleAccess: 'publishStatistics' as const }, preHandler: recentlyReauthenticated };
   const districtNames = async () => new Map((await services.districts.list()).map((d) => [districtKey(d.province, d.nameEn), d.nameUr]));
 
   /** The filter as typed; by default this year so far (Pakistan time). */

@@ -4,7 +4,7 @@ import csrfProtection from '@fastify/csrf-protection';
 import fastifyMultipart from '@fastify/multipart';
 import { may } from '../../domain/actor.ts';
 import { mediaLimits } from '../../domain/media.ts';
-import { HifazatError } from '../../domain/errors.ts';
+import { HifazatError, type FieldIssue } from '../../domain/errors.ts';
 import { languages } from '../../domain/report.ts';
 import { wholeNumber } from '../../domain/whole-number.ts';
 import { sessionAbsoluteHours, type Permission, type StaffRole } from '../../domain/staff.ts';
@@ -17,6 +17,7 @@ import { consoleMessages } from '../i18n/console.ts';
 import { messages, negotiateLanguage } from '../i18n/index.ts';
 import { enrolDonePage, enrolPage, messagePage, settingsPage, signInPage, staffPage } from '../views/console/account-pages.ts';
 import { auditPage } from '../views/console/audit-page.ts';
+import { ownAccountPage, reauthenticatePage, staffAccountPage, type StaffAccountPageState } from '../views/console/staff-pages.ts';
 import { consolePath, homePage, type ConsoleContext } from '../views/console/layout.ts';
 import { registerCaseRoutes } from './console-cases.ts';
 import { registerStatisticsRoutes } from './console-statistics.ts';
@@ -154,8 +155,43 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
       const body = (request: FastifyRequest) => (request.body ?? {}) as Record<string, string | undefined>;
       const c = consoleMessages[lang];
 
-      registerCaseRoutes(app, services, lang, ctx);
-      registerStatisticsRoutes(app, services, lang, ctx);
+      /**
+       * Before the most sensitive actions (a reporter's contact details, a live link, publishing
+       * statistics): unless the session re-authenticated in the last few minutes, the action's page
+       * asks for the password and a code, posted back to the action with its own fields; once they
+       * are right the action goes ahead in that same request.
+       */
+      const recentlyReauthenticated = async (request: FastifyRequest, reply: FastifyReply) => {
+        const session = request.staffSession!;
+        if (services.staff.recentlyReauthenticated(session)) return;
+        const { _csrf, reauthPassword, reauthCode, ...rest } = body(request);
+        const carried = Object.fromEntries(Object.entries(rest).filter((entry): entry is [string, string] => entry[1] !== undefined));
+        const action = request.url.split('?')[0]!;
+        // Back to the page the action was on: the report, or the statistics.
+        const page = action.replace(/^\/console\/(en|ur)/, '').replace(/\/[^/]*$/, '') || '/';
+        let refusal: HifazatError | undefined;
+        if (reauthPassword !== undefined || reauthCode !== undefined) {
+          try {
+            await services.staff.reauthenticate(session, { password: reauthPassword ?? '', code: reauthCode ?? '' }, clientOf(request));
+            request.body = carried;
+            return;
+          } catch (error) {
+            if (!(error instanceof HifazatError) || (error.code !== 'validation_failed' && error.code !== 'too_many_attempts')) throw error;
+            refusal = error;
+          }
+        }
+        const form = reauthenticatePage(ctx(request, reply, page), {
+          action,
+          fields: carried,
+          back: consolePath(lang, page),
+          message: refusal?.code === 'too_many_attempts' ? c.signIn.wait(refusal.retryAfter ?? 60) : undefined,
+          issues: refusal?.issues,
+        });
+        return sendPage(reply, form, refusal);
+      };
+
+      registerCaseRoutes(app, services, lang, ctx, recentlyReauthenticated);
+      registerStatisticsRoutes(app, services, lang, ctx, recentlyReauthenticated);
 
       app.get(`/console/${lang}/sign-in`, { config: { consoleAccess: 'public' } }, async (request, reply) =>
         sendPage(reply, signInPage(ctx(request, reply, '/sign-in'))),
@@ -264,6 +300,166 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
           });
           return sendPage(reply, page, error);
         }
+      });
+
+      type AccountRequest = FastifyRequest<{ Params: { id: string }; Querystring: { done?: string; n?: string } }>;
+      /** How many sessions a done-notice names (from its own redirect). */
+      const countIn = (query: { n?: string }) => wholeNumber(query.n, 'integer') ?? 0;
+      const renderAccount = async (
+        request: AccountRequest,
+        reply: FastifyReply,
+        extra: Partial<StaffAccountPageState>,
+        refusal?: HifazatError,
+      ) => {
+        const actor = request.staffSession!.staff;
+        const account = await services.staff.account(actor, request.params.id);
+        const sessions = await services.staff.sessionsOf(actor, account.id);
+        return sendPage(reply, staffAccountPage(ctx(request, reply, `/staff/${account.id}`), { account, sessions, ...extra }), refusal);
+      };
+      /** A destructive form's box must be ticked. */
+      const confirmed = (request: FastifyRequest) => {
+        if (body(request).confirm !== 'yes') {
+          throw new HifazatError('validation_failed', 'Tick the box to confirm.', {
+            issues: [{ field: 'confirm', problem: 'confirm_required' }],
+          });
+        }
+      };
+      /** Runs an administrator's change to an account; a refusal is shown on the account's page, in its language. */
+      const accountChange =
+        (form: string, work: (request: AccountRequest) => Promise<number | void>) =>
+        async (request: AccountRequest, reply: FastifyReply) => {
+          let count: number | void;
+          try {
+            count = await work(request);
+          } catch (error) {
+            if (!(error instanceof HifazatError) || !['validation_failed', 'invalid_state'].includes(error.code) || !error.issues.length)
+              throw error;
+            return renderAccount(request, reply, { issues: error.issues, issuesFor: form }, error);
+          }
+          const query = new URLSearchParams({ done: form, ...(typeof count === 'number' ? { n: String(count) } : {}) });
+          return reply.redirect(consolePath(lang, `/staff/${encodeURIComponent(request.params.id)}?${query}`), 303);
+        };
+      const administer = { config: { consoleAccess: 'administer' as const } };
+      const doneText = (done: string | undefined, n: number): string | undefined =>
+        ({
+          role: c.staffAccount.roleChanged,
+          disable: c.staffAccount.disabled,
+          enable: c.staffAccount.enabled,
+          cancel: c.staffAccount.cancelled,
+          'sessions/end': c.staffAccount.sessionEnded,
+          'sessions/end-all': c.staffAccount.sessionsEnded(n),
+        })[done ?? ''];
+
+      app.get(`/console/${lang}/staff/:id`, administer, async (request: AccountRequest, reply) =>
+        renderAccount(request, reply, { done: doneText(request.query.done, countIn(request.query)) }),
+      );
+      const actorOf = (request: FastifyRequest) => request.staffSession!.staff;
+      app.post(
+        `/console/${lang}/staff/:id/role`,
+        administer,
+        accountChange('role', async (request) => {
+          await services.staff.changeRole(actorOf(request), request.params.id, body(request).role ?? '');
+        }),
+      );
+      app.post(
+        `/console/${lang}/staff/:id/disable`,
+        administer,
+        accountChange('disable', async (request) => {
+          confirmed(request);
+          await services.staff.disable(actorOf(request), request.params.id);
+        }),
+      );
+      app.post(
+        `/console/${lang}/staff/:id/enable`,
+        administer,
+        accountChange('enable', async (request) => {
+          await services.staff.enable(actorOf(request), request.params.id);
+        }),
+      );
+      app.post(
+        `/console/${lang}/staff/:id/cancel`,
+        administer,
+        accountChange('cancel', async (request) => {
+          confirmed(request);
+          await services.staff.cancelInvitation(actorOf(request), request.params.id);
+        }),
+      );
+      app.post(
+        `/console/${lang}/staff/:id/sessions/end`,
+        administer,
+        accountChange('sessions/end', async (request) => {
+          await services.staff.revokeSession(actorOf(request), request.params.id, body(request).session ?? '');
+        }),
+      );
+      app.post(
+        `/console/${lang}/staff/:id/sessions/end-all`,
+        administer,
+        accountChange('sessions/end-all', (request) => services.staff.revokeSessions(actorOf(request), request.params.id)),
+      );
+      // The reset's link is shown on the page it answers, once: never in a redirect or a URL.
+      app.post(`/console/${lang}/staff/:id/reset`, administer, async (request: AccountRequest, reply) => {
+        let enrolmentToken: string;
+        try {
+          confirmed(request);
+          ({ enrolmentToken } = await services.staff.reset(actorOf(request), request.params.id));
+        } catch (error) {
+          if (!(error instanceof HifazatError) || !['validation_failed', 'invalid_state'].includes(error.code) || !error.issues.length)
+            throw error;
+          return renderAccount(request, reply, { issues: error.issues, issuesFor: 'reset' }, error);
+        }
+        // From the configured address, never from the request's Host header.
+        return renderAccount(request, reply, { enrolmentLink: `${options.publicUrl}${consolePath(lang, `/enrol/${enrolmentToken}`)}` });
+      });
+
+      // Everyone's own account: their password and their sessions.
+      const signedIn = { config: { consoleAccess: 'signed_in' as const } };
+      const renderOwn = async (
+        request: FastifyRequest,
+        reply: FastifyReply,
+        extra: { done?: string; issues?: readonly FieldIssue[] },
+        refusal?: HifazatError,
+      ) =>
+        sendPage(
+          reply,
+          ownAccountPage(ctx(request, reply, '/account'), { sessions: await services.staff.ownSessions(request.staffSession!), ...extra }),
+          refusal,
+        );
+      app.get<{ Querystring: { done?: string; n?: string } }>(`/console/${lang}/account`, signedIn, async (request, reply) => {
+        const done = {
+          password: c.account.passwordChanged,
+          session: c.account.sessionEnded,
+          others: c.account.othersEnded(countIn(request.query)),
+        }[request.query.done ?? ''];
+        return renderOwn(request, reply, done ? { done } : {});
+      });
+      app.post(`/console/${lang}/account/password`, signedIn, async (request, reply) => {
+        const { currentPassword = '', newPassword = '', newPasswordAgain = '' } = body(request);
+        try {
+          if (newPassword !== newPasswordAgain) {
+            throw new HifazatError('validation_failed', 'Passwords differ.', {
+              issues: [{ field: 'newPasswordAgain', problem: 'passwords_differ' }],
+            });
+          }
+          await services.staff.changePassword(request.staffSession!, { currentPassword, newPassword }, clientOf(request));
+        } catch (error) {
+          if (!(error instanceof HifazatError)) throw error;
+          if (error.code === 'too_many_attempts') {
+            return renderOwn(request, reply, { issues: [{ field: 'currentPassword', problem: 'too_many_attempts' }] }, error);
+          }
+          if (error.code !== 'validation_failed') throw error;
+          return renderOwn(request, reply, { issues: error.issues }, error);
+        }
+        return reply.redirect(consolePath(lang, '/account?done=password'), 303);
+      });
+      app.post(`/console/${lang}/account/sessions/end`, signedIn, async (request, reply) => {
+        const wasThisOne = await services.staff.endOwnSession(request.staffSession!, body(request).session ?? '');
+        if (!wasThisOne) return reply.redirect(consolePath(lang, '/account?done=session'), 303);
+        reply.clearCookie(cookies.session, cookies.options);
+        return reply.redirect(consolePath(lang, '/sign-in'), 303);
+      });
+      app.post(`/console/${lang}/account/sessions/end-others`, signedIn, async (request, reply) => {
+        const ended = await services.staff.endOtherSessions(request.staffSession!);
+        return reply.redirect(consolePath(lang, `/account?done=others&n=${ended}`), 303);
       });
 
       app.get<{ Querystring: { saved?: string } }>(

@@ -1,12 +1,12 @@
 import type { FieldIssue } from '../../../domain/errors.ts';
 import { staffRoles } from '../../../domain/staff.ts';
-import type { StaffMember } from '../../../services/staff.ts';
+import type { StaffAccount } from '../../../services/staff.ts';
 import { html, Html } from '../html.ts';
 import { errorSummary, selectField, textField, type ProblemText } from '../fields.ts';
 import { consoleLayout, consolePath, csrfField, type ConsoleContext } from './layout.ts';
 
 /** A form's problems: each field's own, and the summary above the form, linking to the field `f-<name>`. */
-function formProblems(ctx: ConsoleContext, issues: readonly FieldIssue[] | undefined) {
+export function formProblems(ctx: ConsoleContext, issues: readonly FieldIssue[] | undefined) {
   const problems = { ...ctx.t.problems, ...ctx.c.problems } as ProblemText;
   return {
     problems,
@@ -77,7 +77,7 @@ export function messagePage(ctx: ConsoleContext, title: string, text: string): H
 export function staffPage(
   ctx: ConsoleContext,
   state: {
-    staff: readonly (StaffMember & { status: string })[];
+    staff: readonly StaffAccount[];
     issues?: readonly FieldIssue[];
     values?: Record<string, string>;
     enrolmentLink?: string;
@@ -92,10 +92,10 @@ export function staffPage(
 ${state.enrolmentLink ? html`<div class="notice" role="status"><p>${s.inviteLink}</p><p><code dir="ltr" class="break">${state.enrolmentLink}</code></p></div>` : ''}
 <div class="table-scroll" tabindex="0" role="region" aria-label="${s.title}">
 <table>
-<thead><tr><th scope="col">${s.email}</th><th scope="col">${s.name}</th><th scope="col">${s.role}</th><th scope="col">${s.status}</th></tr></thead>
+<thead><tr><th scope="col">${s.email}</th><th scope="col">${s.name}</th><th scope="col">${s.role}</th><th scope="col">${s.status}</th><th scope="col"></th></tr></thead>
 <tbody>${state.staff.map(
       (m) =>
-        html`<tr><td><bdi dir="ltr">${m.email}</bdi></td><td><bdi>${m.displayName}</bdi></td><td>${ctx.c.roles[m.role]}</td><td>${(ctx.c.staff.statuses as Record<string, string>)[m.status] ?? m.status}</td></tr>`,
+        html`<tr><td><bdi dir="ltr">${m.email}</bdi></td><td><bdi>${m.displayName}</bdi></td><td>${ctx.c.roles[m.role]}</td><td>${m.status === 'disabled' && !m.enrolled ? s.invitationCancelled : s.statuses[m.status]}</td><td><a href="${consolePath(ctx.lang, `/staff/${m.id}`)}" aria-label="${s.manageAccount(m.email)}">${s.manage}</a></td></tr>`,
     )}</tbody>
 </table>
 </div>

@@ -63,7 +63,7 @@ export function consoleLayout(ctx: ConsoleContext, title: string, main: Html): H
   ${
     staff
       ? html`<div class="session">
-    <p>${c.signedInAs} <bdi>${staff.displayName}</bdi> (${c.roles[staff.role]})</p>
+    <p>${c.signedInAs} <bdi>${staff.displayName}</bdi> (${c.roles[staff.role]}) · <a href="${consolePath(lang, '/account')}"${attrs({ 'aria-current': ctx.page === '/account' ? 'page' : undefined })}>${c.account.nav}</a></p>
     <form method="post" action="${consolePath(lang, '/sign-out')}">${csrfField(ctx)}<button type="submit" class="secondary">${c.signOut}</button></form>
     <form method="post" action="${consolePath(lang, '/sign-out-everywhere')}">${csrfField(ctx)}<button type="submit" class="secondary">${c.signOutEverywhere}</button></form>
   </div>`

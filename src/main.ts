@@ -10,6 +10,7 @@ import { commandLine } from './domain/actor.ts';
 import { KeyRotation, type RotationProgress } from './services/key-rotation.ts';
 import { Keyring } from './services/keys.ts';
 import { AuditLog, parseAuditHead } from './services/audit.ts';
+import { administerStaff, staffAdminRequestOf } from './services/staff-admin.ts';
 import { AuditLogStore } from './store/audit-log.ts';
 import { KeyRotationStore } from './store/key-rotation.ts';
 import { lockDataDir, restrictDataDir, runInHolder, usePrivateUmask } from './store/data-dir-lock.ts';
@@ -96,6 +97,10 @@ export const serverCommands: Record<
   },
   async 'key-status'({ storage }) {
     return Buffer.from(JSON.stringify(await keyRotation(storage, storage.keyring.file!).status()));
+  },
+  /** `hifazat admin …` while the embedded server runs: the request and its result as JSON. */
+  async admin({ services }, args) {
+    return Buffer.from(JSON.stringify(await administerStaff(services.staff, staffAdminRequestOf(args))));
   },
   /** `hifazat audit head` and `audit verify` while the embedded server runs: an operator's cron sends the head elsewhere. */
   async 'audit-head'({ services }) {

@@ -54,8 +54,7 @@ Commands:
   admin sessions --email EMAIL | admin revoke-sessions --email EMAIL
              List an account's sessions (signed in, last active, ends; nothing else is kept),
              or end them all at once; audited.
-             With the embedded database these commands open the data directory: stop a
-             running server first.
+             With the embedded database a running server carries these out for the command.
   hash [--dihedral] FILE|DIR...
              Print PDQ (with quality), MD5 and SHA-256 of images, one JSON line each.
   bank list | bank import NAME FILE [--source TEXT] | bank export NAME

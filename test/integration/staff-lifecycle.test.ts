@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { createServices } from '../../src/services/index.ts';
 import { staffSessions } from '../../src/store/schema.ts';
 import { testApp, type TestApp } from '../helpers/app.ts';
 import { Browser, enrolStaff, totp, type EnrolledStaff } from '../helpers/console.ts';
+import { freePort, startServerProcess } from '../helpers/server-process.ts';
 import { forEachEngine } from '../helpers/database.ts';
 
 forEachEngine('staff lifecycle: disable and enable', (engine) => {
@@ -185,13 +186,43 @@ test('hifazat admin: list, role, sessions, revoke-sessions, disable, enable, can
     }
   });
 
-  // While another process (this one) holds the embedded database, the command says to stop it first.
+  // A process holding the embedded database that is not a server (this one) takes no commands: the command says so.
   const storage = await openStorage(loadConfig({ DATA_DIR: dataDir }));
   try {
-    const locked = run(['admin', 'list']);
-    assert.equal(locked.status, 1);
-    assert.match(locked.stderr, /in use by another Hifazat process.*Stop it/);
+    // Not spawnSync: this process must stay free to greet the command on the lock's socket.
+    const held = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, 'admin', 'list'], { env: { ...process.env, LOG_LEVEL: 'warn', DATA_DIR: dataDir } });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      child.on('close', (status) => resolve({ status, stderr }));
+    });
+    assert.equal(held.status, 1);
+    assert.match(held.stderr, new RegExp(`\\(PID ${process.pid}\\) is not a running server .*wait for it to finish`));
   } finally {
     await storage.close();
+  }
+
+  // While a server runs on it, the commands are run by the server (the control channel): no need to stop it.
+  const { DATABASE_URL: _embedded, ...inherited } = process.env;
+  const port = await freePort();
+  const server = startServerProcess({ ...inherited, DATA_DIR: dataDir, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1' });
+  try {
+    for (const deadline = Date.now() + 40_000; Date.now() < deadline && !server.hasExited();) {
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const cancelledWhileRunning = run(['admin', 'cancel', '--email', 'leaver@hotline.example.org']);
+    assert.equal(cancelledWhileRunning.status, 0, `${cancelledWhileRunning.stderr}\n${server.output()}`);
+    assert.match(cancelledWhileRunning.stdout, /Cancelled the invitation of leaver@hotline\.example\.org/);
+    assert.match(run(['admin', 'list']).stdout, /^leaver@hotline\.example\.org\tsupervisor\tinvitation cancelled\t/m);
+    assert.match(
+      run(['admin', 'cancel', '--email', 'leaver@hotline.example.org']).stderr,
+      /no invitation to cancel/,
+      'refusals come back too',
+    );
+    assert.equal(server.hasExited(), false, 'the server still runs');
+  } finally {
+    server.child.kill('SIGTERM');
+    await server.exited;
   }
 });

@@ -60,6 +60,15 @@ test('a media row: enumerations as in the portal, empty breakdowns mean not know
   ]);
 });
 
+test('the link of a media row follows the same rule as the report form: pasted links kept, numbers refused', () => {
+  const row = (url: string) =>
+    validateMediaRow({ date: '2024-03-01', newspaper: 'Dawn', headline: 'x', category: 'rape', sex: 'girl', url }, '2024-06-01');
+  const pasted = row('«www.dawn.com/news/1»۔');
+  assert.ok(pasted.ok);
+  assert.equal(pasted.record.url, 'http://www.dawn.com/news/1');
+  assert.deepEqual(row('0xffffffff'), { ok: false, issues: [{ field: 'url', problem: 'invalid_url' }] });
+});
+
 test('a media file: every problem by row and column, duplicates within the file, header problems', () => {
   const file = [
     header,

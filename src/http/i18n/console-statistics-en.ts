@@ -91,7 +91,7 @@ export const consoleStatisticsEn = {
     required: 'Fill this in.',
     too_long: 'This is too long.',
     invalid_choice: 'Use one of the values of the form.',
-    invalid_url: 'Not a web address.',
+    invalid_url: 'Not a web address: give the article’s whole address, such as https://www.dawn.com/news/1234567.',
     unsupported_scheme: 'Only http:// and https:// links.',
     control_characters: 'Remove the hidden control characters.',
     duplicate_row: 'The same as an earlier row.',

@@ -84,7 +84,7 @@ export const consoleStatisticsUr: Widen<typeof consoleStatisticsEn> = {
     required: 'یہ بھریں۔',
     too_long: 'یہ بہت لمبا ہے۔',
     invalid_choice: 'فارم کی اقدار میں سے ایک استعمال کریں۔',
-    invalid_url: 'یہ ویب ایڈریس نہیں۔',
+    invalid_url: 'یہ ویب ایڈریس نہیں: خبر کا پورا لنک لکھیں۔',
     unsupported_scheme: 'صرف http:// اور https:// لنک۔',
     control_characters: 'چھپے ہوئے کنٹرول حروف ہٹائیں۔',
     duplicate_row: 'پہلے کی ایک قطار جیسی ہے۔',

@@ -194,7 +194,7 @@ export const en = {
     control_characters: 'This has hidden control characters. Please type it again.',
     invalid_date: 'Please give a real date.',
     future_date: 'This date is in the future.',
-    invalid_url: 'This is not a web address. It should look like https://example.com/page.',
+    invalid_url: 'This is not a web address. Please paste the whole address from your browser or app, such as https://example.com/page',
     unsupported_scheme: 'Only web addresses starting with http:// or https:// can be reported here.',
     too_many_urls: `Please give at most ${maxUrlsPerReport} links in one report.`,
     url_required: 'Please give at least one link.',

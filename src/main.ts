@@ -100,7 +100,11 @@ export const serverCommands: Record<
   },
   /** `hifazat admin …` while the embedded server runs: the request and its result as JSON. */
   async admin({ services }, args) {
-    return Buffer.from(JSON.stringify(await administerStaff(services.staff, staffAdminRequestOf(args))));
+    return Buffer.from(
+      JSON.stringify(
+        await administerStaff({ staff: services.staff, administration: services.staffAdministration }, staffAdminRequestOf(args)),
+      ),
+    );
   },
   /** `hifazat audit head` and `audit verify` while the embedded server runs: an operator's cron sends the head elsewhere. */
   async 'audit-head'({ services }) {

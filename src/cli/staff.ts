@@ -47,7 +47,8 @@ async function administer(config: Config, request: StaffAdminRequest): Promise<S
   if (fromServer) return JSON.parse(Buffer.from(fromServer.body).toString('utf8')) as StaffAdminResult;
   const storage = await openStorage(config);
   try {
-    return await administerStaff(createServices(storage.database, storage.keyring).staff, request);
+    const services = createServices(storage.database, storage.keyring);
+    return await administerStaff({ staff: services.staff, administration: services.staffAdministration }, request);
   } finally {
     await storage.close();
   }

@@ -9,6 +9,7 @@ import type { Keyring } from './keys.ts';
 import { ReportService } from './reports.ts';
 import { Settings } from './settings.ts';
 import { StaffAccounts } from './staff.ts';
+import { StaffAdministration } from './staff-administration.ts';
 import { createStatistics, type StatisticsService } from './statistics/index.ts';
 import { SubmissionGate } from './submission-gate.ts';
 import { defaultClientLimits, throttleRules, type ClientLimits, type ThrottleRules } from '../domain/throttling.ts';
@@ -38,6 +39,7 @@ export interface Services {
   submissionGate: SubmissionGate;
   audit: AuditLog;
   staff: StaffAccounts;
+  staffAdministration: StaffAdministration;
   cases: CaseWork;
   settings: Settings;
   banks: HashBanks;
@@ -65,7 +67,8 @@ export function createServices(
   const submissionGate = new SubmissionGate(new SpentChallengeStore(database), keyring, throttles, rules, budgets.proofOfWork);
   const reports = new ReportService(new ReportStore(database), keyring, throttles, rules.receiptFailure, submissionGate);
   const audit = new AuditLog(new AuditLogStore(database), keyring, () => clock().getTime());
-  const staff = new StaffAccounts(new StaffAccountStore(database.db), keyring, audit, throttles, rules, clock);
+  const staffStore = new StaffAccountStore(database.db);
+  const staff = new StaffAccounts(staffStore, keyring, audit, throttles, rules, clock);
   const cases = createCaseWork(database, keyring, audit, reports, clock);
   // The index follows the banks: a change made here is applied as soon as it commits.
   const bankStore = new HashBankStore(database);
@@ -79,6 +82,7 @@ export function createServices(
     submissionGate,
     audit,
     staff,
+    staffAdministration: new StaffAdministration(staffStore, audit, clock),
     cases,
     settings: new Settings(new SettingsStore(database.db), audit),
     banks,

@@ -1,6 +1,7 @@
 import { commandLine } from '../domain/actor.ts';
 import { HifazatError } from '../domain/errors.ts';
 import type { SessionInfo, StaffAccount, StaffAccounts } from './staff.ts';
+import type { StaffAdministration } from './staff-administration.ts';
 
 /** What `hifazat admin` asks, by email: the same request whether the command runs it or a running server does. */
 export type StaffAdminRequest =
@@ -36,7 +37,10 @@ export interface StaffAdminResult {
  * Staff accounts from the server, as the command line (audited as 'cli'): for an administrator
  * locked out of the console, or a leaver to be ended at once. The rules are StaffAccounts' own.
  */
-export async function administerStaff(staff: StaffAccounts, request: StaffAdminRequest): Promise<StaffAdminResult> {
+export async function administerStaff(
+  { staff, administration }: { staff: StaffAccounts; administration: StaffAdministration },
+  request: StaffAdminRequest,
+): Promise<StaffAdminResult> {
   switch (request.command) {
     case 'list':
       return { accounts: await staff.list() };
@@ -49,24 +53,24 @@ export async function administerStaff(staff: StaffAccounts, request: StaffAdminR
       return { enrolmentToken };
     }
     default: {
-      const account = await staff.accountByEmail(commandLine, request.email);
+      const account = await administration.accountByEmail(commandLine, request.email);
       switch (request.command) {
         case 'role':
-          return { account, changed: await staff.changeRole(commandLine, account.id, request.role) };
+          return { account, changed: await administration.changeRole(commandLine, account.id, request.role) };
         case 'reset':
-          return { account, enrolmentToken: (await staff.reset(commandLine, account.id)).enrolmentToken };
+          return { account, enrolmentToken: (await administration.reset(commandLine, account.id)).enrolmentToken };
         case 'disable':
-          await staff.disable(commandLine, account.id);
+          await administration.disable(commandLine, account.id);
           return { account };
         case 'enable':
-          await staff.enable(commandLine, account.id);
+          await administration.enable(commandLine, account.id);
           return { account };
         case 'cancel':
-          return { account, changed: await staff.cancelInvitation(commandLine, account.id) };
+          return { account, changed: await administration.cancelInvitation(commandLine, account.id) };
         case 'sessions':
-          return { account, sessions: await staff.sessionsOf(commandLine, account.id) };
+          return { account, sessions: await administration.sessionsOf(commandLine, account.id) };
         case 'revoke-sessions':
-          return { account, ended: await staff.revokeSessions(commandLine, account.id) };
+          return { account, ended: await administration.revokeSessions(commandLine, account.id) };
       }
     }
   }

@@ -1,10 +1,9 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { generateSecret, generateURI, verify as verifyTotp } from 'otplib';
 import QRCode from 'qrcode';
 import { requirePermission, type Actor } from '../domain/actor.ts';
 import { staffContexts } from '../domain/encryption-contexts.ts';
 import { HifazatError } from '../domain/errors.ts';
-import { checkCancel, checkDisable, checkEnable, checkReset, checkRoleChange } from '../domain/staff-lifecycle.ts';
 import {
   enrolmentHours,
   recentlyReauthenticated,
@@ -13,56 +12,31 @@ import {
   staffRoles,
   totpDigits,
   type StaffRole,
-  type StaffStatus,
 } from '../domain/staff.ts';
 import type { ThrottleRules } from '../domain/throttling.ts';
-import type { Language } from '../domain/report.ts';
-import { isUuid } from '../domain/uuid.ts';
 import type { StaffAccountStore, StaffRow } from '../store/staff-accounts.ts';
 import type { AuditLog } from './audit.ts';
 import type { Keyring } from './keys.ts';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
+import {
+  endSession,
+  listSessions,
+  sha256,
+  toAccount,
+  toStaff,
+  token,
+  type Session,
+  type SessionInfo,
+  type StaffAccount,
+  type StaffMember,
+} from './staff-records.ts';
 import type { Client, ClientThrottles } from './throttle.ts';
 
-export interface StaffMember {
-  id: string;
-  email: string;
-  displayName: string;
-  role: StaffRole;
-  language: Language;
-}
-
-export interface Session {
-  staff: StaffMember;
-  /** The hash under which the session is stored, to end just this one. */
-  idHash: Buffer;
-  /** When this session last gave the password and a second factor again (null: not since sign-in). */
-  reauthenticatedAt: Date | null;
-}
-
-/**
- * A session as its owner and administrators see it: when it began, was last used and will end
- * (whichever of the idle and absolute limits comes first). Nothing else is stored about it: no
- * address, no browser. `handle` names it in a form: the hex of its stored SHA-256, from which the
- * cookie cannot be worked out.
- */
-export interface SessionInfo {
-  handle: string;
-  createdAt: Date;
-  lastSeenAt: Date;
-  endsAt: Date;
-  current: boolean;
-}
-
-/** An account as the staff pages and the command line list it. */
-export type StaffAccount = StaffMember & { status: StaffStatus; enrolled: boolean };
+export type { Session, SessionInfo, StaffAccount, StaffMember } from './staff-records.ts';
 
 const recoveryCodeCount = 10;
 /** A code as an authenticator app shows it: `totpDigits` digits. */
 const totpCode = new RegExp(`^\\d{${totpDigits}}$`);
-const sha256 = (value: string) => createHash('sha256').update(value).digest();
-/** A 128-bit or longer random token, URL- and cookie-safe. */
-const token = (bytes: number) => randomBytes(bytes).toString('base64url');
 
 /** Recovery codes: 10 groups of 4 lower-case letters and digits (about 52 bits each), single use. */
 function newRecoveryCode(): string {
@@ -90,12 +64,6 @@ export class StaffAccounts {
       | 'deleteSession'
       | 'deleteSessionsOf'
       | 'deleteSessionsEnded'
-      | 'lockActiveAdministrators'
-      | 'lockAccount'
-      | 'setStatus'
-      | 'setRole'
-      | 'resetToInvited'
-      | 'cancelInvitation'
       | 'setPassword'
       | 'sessionsOf'
       | 'deleteSessionOf'
@@ -328,191 +296,15 @@ export class StaffAccounts {
     });
   }
 
-  /**
-   * Disables an account and ends every session of it in the same transaction, so its next request
-   * is refused (`session` refuses an account that is not active). Administrators (or the command
-   * line) only; never oneself nor the last active administrator (domain/staff-lifecycle.ts).
-   */
-  async disable(actor: Actor, staffId: string): Promise<StaffMember> {
-    return this.#changeStatus(actor, staffId, 'disabled');
-  }
-
-  /** Enables a disabled account again: its owner signs in with their password and second factor. */
-  async enable(actor: Actor, staffId: string): Promise<StaffMember> {
-    return this.#changeStatus(actor, staffId, 'active');
-  }
-
-  async #changeStatus(actor: Actor, staffId: string, status: 'active' | 'disabled'): Promise<StaffMember> {
-    requirePermission(actor, 'administer');
-    return this.audit.transaction(actor, async (tx, audit) => {
-      // The administrators first, in the same order in every transaction, then the account.
-      const administrators = status === 'disabled' ? await this.store.lockActiveAdministrators(tx) : [];
-      const account = await this.#lockAccount(tx, staffId);
-      if (status === 'disabled') checkDisable(actor, toAccountState(account), administrators);
-      else checkEnable(toAccountState(account));
-      await this.store.setStatus(tx, account.id, status, this.now());
-      if (status === 'disabled') await this.store.deleteSessionsOf(tx, account.id);
-      audit({
-        action: status === 'disabled' ? 'staff.disable' : 'staff.enable',
-        objectType: 'staff',
-        objectId: account.id,
-        details: { staffId: account.id, email: account.email },
-      });
-      return toStaff(account);
-    });
-  }
-
-  /**
-   * Gives another role, effective at the account's next request (each request reads the role).
-   * Administrators (or the command line); never one's own role, never the last active
-   * administrator's (domain/staff-lifecycle.ts).
-   */
-  async changeRole(actor: Actor, staffId: string, role: string): Promise<StaffAccount> {
-    requirePermission(actor, 'administer');
-    return this.audit.transaction(actor, async (tx, audit) => {
-      const administrators = await this.store.lockActiveAdministrators(tx);
-      const account = await this.#lockAccount(tx, staffId);
-      checkRoleChange(actor, toAccountState(account), role, administrators);
-      await this.store.setRole(tx, account.id, role as StaffRole, this.now());
-      audit({
-        action: 'staff.role',
-        objectType: 'staff',
-        objectId: account.id,
-        details: { staffId: account.id, email: account.email, from: account.role, to: role },
-      });
-      return { ...toAccount(account), role: role as StaffRole };
-    });
-  }
-
-  /**
-   * Takes an account back to needing enrolment, in one transaction: every session of it ends, its
-   * password, second factor and recovery codes stop working, and a new one-time enrolment link
-   * (valid `enrolmentHours`) is returned, for the administrator to pass on. Never one's own; the
-   * command line may reset anyone (an administrator locked out of the console).
-   */
-  async reset(actor: Actor, staffId: string): Promise<{ account: StaffAccount; enrolmentToken: string }> {
-    requirePermission(actor, 'administer');
-    const enrolmentToken = token(32);
-    return this.audit.transaction(actor, async (tx, audit) => {
-      const account = await this.#lockAccount(tx, staffId);
-      checkReset(actor, toAccountState(account));
-      const now = this.now();
-      await this.store.resetToInvited(
-        tx,
-        account.id,
-        { tokenHash: sha256(enrolmentToken), expiresAt: new Date(now.getTime() + enrolmentHours * 3_600_000) },
-        now,
-      );
-      const sessionsEnded = await this.store.deleteSessionsOf(tx, account.id);
-      audit({
-        action: 'staff.reset',
-        objectType: 'staff',
-        objectId: account.id,
-        details: { staffId: account.id, email: account.email, sessionsEnded },
-      });
-      return { account: { ...toAccount(account), status: 'invited', enrolled: false }, enrolmentToken };
-    });
-  }
-
-  /** Cancels an invitation not yet taken up: its enrolment link stops working and the account is disabled. */
-  async cancelInvitation(actor: Actor, staffId: string): Promise<StaffAccount> {
-    requirePermission(actor, 'administer');
-    return this.audit.transaction(actor, async (tx, audit) => {
-      const account = await this.#lockAccount(tx, staffId);
-      checkCancel(toAccountState(account));
-      await this.store.cancelInvitation(tx, account.id, this.now());
-      audit({ action: 'staff.cancel', objectType: 'staff', objectId: account.id, details: { staffId: account.id, email: account.email } });
-      return { ...toAccount(account), status: 'disabled', enrolled: false };
-    });
-  }
-
-  async #lockAccount(tx: Parameters<StaffAccountStore['lockAccount']>[0], staffId: string): Promise<StaffRow> {
-    const account = isUuid(staffId) ? await this.store.lockAccount(tx, staffId) : undefined;
-    if (!account) throw new HifazatError('not_found', 'There is no such staff account.');
-    return account;
-  }
-
-  /** One account, for its page. Administrators (or the command line). */
-  async account(actor: Actor, staffId: string): Promise<StaffAccount> {
-    requirePermission(actor, 'administer');
-    const account = (await this.store.list()).find((row) => row.id === staffId);
-    if (!account) throw new HifazatError('not_found', 'There is no such staff account.');
-    return toAccount(account);
-  }
-
-  /** The account with this email (any case), for the command line. */
-  async accountByEmail(actor: Actor, email: string): Promise<StaffAccount> {
-    requirePermission(actor, 'administer');
-    const wanted = email.trim().toLowerCase();
-    const account = await this.store.byEmail(wanted);
-    if (!account) throw new HifazatError('not_found', `No staff account has the email ${wanted}.`);
-    return toAccount(account);
-  }
-
-  /** An account's sessions still running. Administrators (or the command line). */
-  async sessionsOf(actor: Actor, staffId: string): Promise<SessionInfo[]> {
-    requirePermission(actor, 'administer');
-    if (!isUuid(staffId)) throw new HifazatError('not_found', 'There is no such staff account.');
-    return this.#sessions(staffId, undefined);
-  }
-
   /** The signed-in member's own sessions still running, this one marked. */
   async ownSessions(session: Session): Promise<SessionInfo[]> {
-    return this.#sessions(session.staff.id, session.idHash);
-  }
-
-  async #sessions(staffId: string, current: Buffer | undefined): Promise<SessionInfo[]> {
-    const now = this.now();
-    const idle = sessionIdleMinutes * 60_000;
-    const rows = await this.store.sessionsOf(staffId, now, new Date(now.getTime() - idle));
-    return rows.map((row) => ({
-      handle: row.idHash.toString('hex'),
-      createdAt: row.createdAt,
-      lastSeenAt: row.lastSeenAt,
-      endsAt: new Date(Math.min(row.expiresAt.getTime(), row.lastSeenAt.getTime() + idle)),
-      current: current !== undefined && row.idHash.equals(current),
-    }));
-  }
-
-  /**
-   * Ends one session of an account (by its handle), refused at its next request in every process.
-   * Administrators (or the command line), for any account.
-   */
-  async revokeSession(actor: Actor, staffId: string, handle: string): Promise<void> {
-    requirePermission(actor, 'administer');
-    await this.#endSession(actor, staffId, handle);
-  }
-
-  /** Ends every session of an account; returns how many ended. Administrators (or the command line). */
-  async revokeSessions(actor: Actor, staffId: string): Promise<number> {
-    requirePermission(actor, 'administer');
-    return this.audit.transaction(actor, async (tx, audit) => {
-      const account = await this.#lockAccount(tx, staffId);
-      const ended = await this.store.deleteSessionsOf(tx, account.id);
-      audit({
-        action: 'sessions.revoke',
-        objectType: 'staff',
-        objectId: account.id,
-        details: { staffId: account.id, email: account.email, sessionsEnded: ended },
-      });
-      return ended;
-    });
+    return listSessions(this.store, session.staff.id, session.idHash, this.now());
   }
 
   /** Ends one of one's own sessions; true when it was this one (the caller then clears the cookie). */
   async endOwnSession(session: Session, handle: string): Promise<boolean> {
-    await this.#endSession(session.staff, session.staff.id, handle);
+    await endSession(this.store, this.audit, session.staff, session.staff.id, handle);
     return handle === session.idHash.toString('hex');
-  }
-
-  async #endSession(actor: Actor, staffId: string, handle: string): Promise<void> {
-    if (!/^[0-9a-f]{64}$/.test(handle) || !isUuid(staffId)) throw new HifazatError('not_found', 'There is no such session.');
-    await this.audit.transaction(actor, async (tx, audit) => {
-      if (!(await this.store.deleteSessionOf(tx, staffId, Buffer.from(handle, 'hex')))) {
-        throw new HifazatError('not_found', 'There is no such session.');
-      }
-      audit({ action: 'session.revoke', objectType: 'staff', objectId: staffId, details: { staffId } });
-    });
   }
 
   /** Ends every session of the signed-in member but this one; returns how many ended. */
@@ -605,22 +397,4 @@ export class StaffAccounts {
     const now = this.now();
     await this.store.deleteSessionsEnded(now, new Date(now.getTime() - sessionIdleMinutes * 60_000));
   }
-}
-
-function toAccountState(user: StaffRow) {
-  return { id: user.id, email: user.email, role: user.role, status: user.status, enrolled: user.passwordHash !== null };
-}
-
-function toAccount(user: StaffRow): StaffAccount {
-  return { ...toStaff(user), status: user.status, enrolled: user.passwordHash !== null };
-}
-
-function toStaff(user: StaffRow): StaffMember {
-  return {
-    id: user.id,
-    email: user.email,
-    displayName: user.displayName,
-    role: user.role,
-    language: user.language,
-  };
 }

@@ -74,7 +74,7 @@ forEachEngine('staff accounts: roles, resets, invitations, sessions, passwords, 
     const unknown = await adminPost(analyst.id, 'role', { role: 'owner' });
     assert.equal(unknown.statusCode, 400);
     assert.ok(unknown.body.includes(consoleEn.problems.invalid_choice));
-    assert.equal((await t.services.staff.account(commandLine, administrator.id)).role, 'administrator');
+    assert.equal((await t.services.staffAdministration.account(commandLine, administrator.id)).role, 'administrator');
   });
 
   test('a reset forces re-enrolment: sessions end, the old password and recovery codes fail, the new link works once', async () => {

@@ -41,7 +41,7 @@ forEachEngine('staff lifecycle: disable and enable', (engine) => {
     assert.equal((await browser.signIn(analyst, now)).statusCode, 303);
     assert.equal((await browser.get('/console/en/')).statusCode, 200, 'signed in');
 
-    const disabled = await t.services.staff.disable(administrator, analyst.id);
+    const disabled = await t.services.staffAdministration.disable(administrator, analyst.id);
     assert.equal(disabled.email, analyst.email);
     const sessionsLeft = await t.database.db.select().from(staffSessions).where(eq(staffSessions.userId, analyst.id));
     assert.equal(sessionsLeft.length, 0, 'every session ended with the account, before any request');
@@ -56,7 +56,7 @@ forEachEngine('staff lifecycle: disable and enable', (engine) => {
     assert.equal(entry?.actor, administrator.email);
     assert.deepEqual(entry?.details, { staffId: analyst.id, email: analyst.email });
 
-    await t.services.staff.enable(administrator, analyst.id);
+    await t.services.staffAdministration.enable(administrator, analyst.id);
     nextStep();
     const again = new Browser(t);
     assert.equal((await again.signIn(analyst, now)).statusCode, 303);
@@ -66,29 +66,40 @@ forEachEngine('staff lifecycle: disable and enable', (engine) => {
   });
 
   test('the last active administrator cannot be disabled, nor does anyone disable themselves', async () => {
-    await assert.rejects(t.services.staff.disable(commandLine, administrator.id), {
+    await assert.rejects(t.services.staffAdministration.disable(commandLine, administrator.id), {
       code: 'invalid_state',
       message: /last active administrator/,
     });
-    await assert.rejects(t.services.staff.disable(administrator, administrator.id), { code: 'invalid_state', message: /your own/ });
+    await assert.rejects(t.services.staffAdministration.disable(administrator, administrator.id), {
+      code: 'invalid_state',
+      message: /your own/,
+    });
     const second = await enrolStaff(t, 'administrator', clock);
-    await t.services.staff.disable(second, administrator.id);
-    await assert.rejects(t.services.staff.disable(commandLine, second.id), { code: 'invalid_state', message: /last active administrator/ });
-    await t.services.staff.enable(commandLine, administrator.id);
+    await t.services.staffAdministration.disable(second, administrator.id);
+    await assert.rejects(t.services.staffAdministration.disable(commandLine, second.id), {
+      code: 'invalid_state',
+      message: /last active administrator/,
+    });
+    await t.services.staffAdministration.enable(commandLine, administrator.id);
     assert.equal((await auditedFor('staff.enable', administrator.id))[0]?.actor, 'cli');
   });
 
   test('an analyst cannot disable or enable anyone; unknown ids and never-enrolled accounts are refused', async () => {
-    await assert.rejects(t.services.staff.disable(analyst, administrator.id), { code: 'forbidden' });
-    await assert.rejects(t.services.staff.enable(analyst, analyst.id), { code: 'forbidden' });
-    await assert.rejects(t.services.staff.disable(administrator, 'not-a-uuid'), { code: 'not_found' });
-    await assert.rejects(t.services.staff.disable(administrator, '00000000-0000-4000-8000-000000000000'), { code: 'not_found' });
+    await assert.rejects(t.services.staffAdministration.disable(analyst, administrator.id), { code: 'forbidden' });
+    await assert.rejects(t.services.staffAdministration.enable(analyst, analyst.id), { code: 'forbidden' });
+    await assert.rejects(t.services.staffAdministration.disable(administrator, 'not-a-uuid'), { code: 'not_found' });
+    await assert.rejects(t.services.staffAdministration.disable(administrator, '00000000-0000-4000-8000-000000000000'), {
+      code: 'not_found',
+    });
     const { userId } = await t.services.staff.invite(commandLine, {
       email: 'pending@hotline.example.org',
       displayName: 'P',
       role: 'analyst',
     });
-    await assert.rejects(t.services.staff.enable(administrator, userId), { code: 'invalid_state', message: /new invitation/ });
+    await assert.rejects(t.services.staffAdministration.enable(administrator, userId), {
+      code: 'invalid_state',
+      message: /new invitation/,
+    });
     assert.equal((await t.services.staff.list()).find((s) => s.email === analyst.email)?.status, 'active', 'nothing changed');
   });
 });

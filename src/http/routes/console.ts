@@ -312,8 +312,8 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
         refusal?: HifazatError,
       ) => {
         const actor = request.staffSession!.staff;
-        const account = await services.staff.account(actor, request.params.id);
-        const sessions = await services.staff.sessionsOf(actor, account.id);
+        const account = await services.staffAdministration.account(actor, request.params.id);
+        const sessions = await services.staffAdministration.sessionsOf(actor, account.id);
         return sendPage(reply, staffAccountPage(ctx(request, reply, `/staff/${account.id}`), { account, sessions, ...extra }), refusal);
       };
       /** A destructive form's box must be ticked. */
@@ -358,7 +358,7 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
         `/console/${lang}/staff/:id/role`,
         administer,
         accountChange('role', async (request) => {
-          await services.staff.changeRole(actorOf(request), request.params.id, body(request).role ?? '');
+          await services.staffAdministration.changeRole(actorOf(request), request.params.id, body(request).role ?? '');
         }),
       );
       app.post(
@@ -366,14 +366,14 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
         administer,
         accountChange('disable', async (request) => {
           confirmed(request);
-          await services.staff.disable(actorOf(request), request.params.id);
+          await services.staffAdministration.disable(actorOf(request), request.params.id);
         }),
       );
       app.post(
         `/console/${lang}/staff/:id/enable`,
         administer,
         accountChange('enable', async (request) => {
-          await services.staff.enable(actorOf(request), request.params.id);
+          await services.staffAdministration.enable(actorOf(request), request.params.id);
         }),
       );
       app.post(
@@ -381,27 +381,27 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
         administer,
         accountChange('cancel', async (request) => {
           confirmed(request);
-          await services.staff.cancelInvitation(actorOf(request), request.params.id);
+          await services.staffAdministration.cancelInvitation(actorOf(request), request.params.id);
         }),
       );
       app.post(
         `/console/${lang}/staff/:id/sessions/end`,
         administer,
         accountChange('sessions/end', async (request) => {
-          await services.staff.revokeSession(actorOf(request), request.params.id, body(request).session ?? '');
+          await services.staffAdministration.revokeSession(actorOf(request), request.params.id, body(request).session ?? '');
         }),
       );
       app.post(
         `/console/${lang}/staff/:id/sessions/end-all`,
         administer,
-        accountChange('sessions/end-all', (request) => services.staff.revokeSessions(actorOf(request), request.params.id)),
+        accountChange('sessions/end-all', (request) => services.staffAdministration.revokeSessions(actorOf(request), request.params.id)),
       );
       // The reset's link is shown on the page it answers, once: never in a redirect or a URL.
       app.post(`/console/${lang}/staff/:id/reset`, administer, async (request: AccountRequest, reply) => {
         let enrolmentToken: string;
         try {
           confirmed(request);
-          ({ enrolmentToken } = await services.staff.reset(actorOf(request), request.params.id));
+          ({ enrolmentToken } = await services.staffAdministration.reset(actorOf(request), request.params.id));
         } catch (error) {
           if (!(error instanceof HifazatError) || !['validation_failed', 'invalid_state'].includes(error.code) || !error.issues.length)
             throw error;

@@ -6,6 +6,7 @@ import { HashBanks } from './hash-banks.ts';
 import { MatchIndex } from './match-index.ts';
 import { DistrictDirectory } from './districts.ts';
 import type { Keyring } from './keys.ts';
+import { FollowUpService } from './follow-up.ts';
 import { ReportService } from './reports.ts';
 import { Settings } from './settings.ts';
 import { StaffAccounts } from './staff.ts';
@@ -35,6 +36,7 @@ export const defaultBudgets: Budgets = defaultClientLimits;
 export interface Services {
   database: Database;
   reports: ReportService;
+  followUp: FollowUpService;
   districts: DistrictDirectory;
   submissionGate: SubmissionGate;
   audit: AuditLog;
@@ -65,11 +67,13 @@ export function createServices(
   const throttleStore = new ClientThrottleStore(database);
   const throttles = new ClientThrottles(throttleStore, keyring, clock);
   const submissionGate = new SubmissionGate(new SpentChallengeStore(database), keyring, throttles, rules, budgets.proofOfWork);
-  const reports = new ReportService(new ReportStore(database), keyring, throttles, rules.receiptFailure, submissionGate);
+  const reportStore = new ReportStore(database);
+  const reports = new ReportService(reportStore, keyring, submissionGate);
+  const followUp = new FollowUpService(reportStore, keyring, throttles, rules.receiptFailure);
   const audit = new AuditLog(new AuditLogStore(database), keyring, () => clock().getTime());
   const staffStore = new StaffAccountStore(database.db);
   const staff = new StaffAccounts(staffStore, keyring, audit, throttles, rules, clock);
-  const cases = createCaseWork(database, keyring, audit, reports, clock);
+  const cases = createCaseWork(database, keyring, audit, reports, followUp, clock);
   // The index follows the banks: a change made here is applied as soon as it commits.
   const bankStore = new HashBankStore(database);
   const banks = new HashBanks(bankStore, audit, () => matchIndex.refresh());
@@ -78,6 +82,7 @@ export function createServices(
   return {
     database,
     reports,
+    followUp,
     districts,
     submissionGate,
     audit,

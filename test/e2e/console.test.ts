@@ -120,7 +120,7 @@ describe("analysts' console in a browser", { skip: skipWithoutBrowser }, () => {
     await t.services.cases.classifyReport(actor, ids.reportId, classification);
     await t.services.cases.classifyUrl(actor, ids.reportId, 0, classification);
     await t.services.cases.askReporter(actor, ids.reportId, 'کیا یہ گروپ ابھی تک موجود ہے؟');
-    await t.services.reports.addReporterMessage(
+    await t.services.followUp.addReporterMessage(
       receipt,
       'جی ہاں، کل تک موجود تھا۔ https://another-site.example.net/' + 'y'.repeat(150),
       testClient,

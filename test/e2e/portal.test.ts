@@ -163,7 +163,7 @@ describe('public portal in a browser', { skip: skipWithoutBrowser }, () => {
         assert.ok(await page.getByText(ur.followUp.noMessages).isVisible());
 
         const question = 'کیا بچی اب محفوظ ہے؟ کیا آپ اسکول کا نام بتا سکتے ہیں؟';
-        await t.services.reports.addStaffMessage(await reportIdOf(receipt), question);
+        await t.services.followUp.addStaffMessage(await reportIdOf(receipt), question);
         await page.goto('/ur/follow-up');
         await lookUp();
         const thread = page.locator('ol.thread > li');
@@ -355,7 +355,7 @@ describe('public portal in a browser', { skip: skipWithoutBrowser }, () => {
       await assertFits('receipt page');
       await page.goto('/ur/follow-up');
       await assertFits('follow-up page');
-      await t.services.reports.addStaffMessage(await reportIdOf(receipt), 'براہ کرم یہ لنک دیکھیں: https://example.com/' + 'x'.repeat(120));
+      await t.services.followUp.addStaffMessage(await reportIdOf(receipt), 'براہ کرم یہ لنک دیکھیں: https://example.com/' + 'x'.repeat(120));
       await field(page, ur.followUp.receiptLabel).fill(receipt);
       await page.getByRole('button', { name: ur.followUp.submit, exact: true }).click();
       await page.locator('ol.thread').waitFor();
@@ -404,7 +404,7 @@ describe('public portal in a browser', { skip: skipWithoutBrowser }, () => {
         await page.locator('#receipt-code').waitFor();
         await assertNoAxeViolations(page, `${lang} receipt page`);
         const receipt = await receiptOnPage(page);
-        await t.services.reports.addStaffMessage(await reportIdOf(receipt), 'A question from staff');
+        await t.services.followUp.addStaffMessage(await reportIdOf(receipt), 'A question from staff');
         await page.goto(`/${lang}/follow-up`);
         await field(page, m.followUp.receiptLabel).fill(receipt);
         await page.getByRole('button', { name: m.followUp.submit, exact: true }).click();

@@ -116,7 +116,7 @@ forEachEngine('backup and restore', (engine: Engine) => {
         );
         await services.cases.viewReport(supervisor, report!.id);
         await services.cases.askReporter(supervisor, report!.id, `Which school, ${i}?`);
-        await services.reports.addReporterMessage(receipt, `The one near the park (${i}).`, testClient);
+        await services.followUp.addReporterMessage(receipt, `The one near the park (${i}).`, testClient);
       }
       return contents(storage.database);
     });

@@ -54,7 +54,7 @@ forEachEngine('case work', (engine) => {
     services = createServices(database, keyring);
     audit = new AuditLog(new AuditLogStore(database), keyring);
     now = new Date();
-    work = createCaseWork(database, keyring, audit, services.reports, () => now);
+    work = createCaseWork(database, keyring, audit, services.reports, services.followUp, () => now);
     staff = await createStaffTeam(database);
   });
   afterEach(() => database.close());
@@ -315,7 +315,7 @@ forEachEngine('case work', (engine) => {
     const target = await submit({ kind: 'online_material', urls: ['https://example.com/abuse'] });
     const other = await submit({ kind: 'online_material', urls: ['example.com/abuse'] });
     await work.addNote(staff.analyst, other.caseId, 'Second reporter, same link.');
-    await services.reports.addReporterMessage(other.receipt, 'It is still online.', testClient);
+    await services.followUp.addReporterMessage(other.receipt, 'It is still online.', testClient);
     await refused(work.linkReports(staff.otherAnalyst, target.caseId, other.caseId), 'forbidden'); // other is the analyst's
     await refused(work.linkReports(staff.analyst, target.caseId, target.caseId), 'invalid_state');
 
@@ -336,7 +336,7 @@ forEachEngine('case work', (engine) => {
     );
     assert.equal(view.unreadReporterMessages, 1);
     assert.deepEqual(await work.duplicates(staff.analyst, target.reportId), []);
-    assert.equal((await services.reports.followUp(other.receipt, testClient)).status, 'received', 'the reporter follows the merged case');
+    assert.equal((await services.followUp.view(other.receipt, testClient)).status, 'received', 'the reporter follows the merged case');
     assert.deepEqual(
       (await actionsOf('case', target.caseId)).filter((a) => a === 'case.link'),
       ['case.link'],
@@ -371,7 +371,7 @@ forEachEngine('case work', (engine) => {
       ['closed', 'actioned', staff.supervisor.id, staff.otherSupervisor.id],
     );
     assert.deepEqual(row.closedAt, now);
-    assert.equal((await services.reports.followUp(report.receipt, testClient)).status, 'closed');
+    assert.equal((await services.followUp.view(report.receipt, testClient)).status, 'closed');
     await refused(work.setState(staff.supervisor, caseId, 'in_progress'), 'invalid_state');
     await refused(work.addNote(staff.supervisor, caseId, 'after closing'), 'invalid_state');
     assert.deepEqual(await actionsOf('case', caseId), [
@@ -451,11 +451,11 @@ forEachEngine('case work', (engine) => {
     const [message] = await database.db.select().from(reportMessages).where(eq(reportMessages.reportId, report.reportId));
     assert.deepEqual([message!.author, message!.staffId], ['staff', staff.analyst.id]);
     assert.deepEqual(
-      (await services.reports.followUp(report.receipt, testClient)).messages.map((m) => [m.author, m.body]),
+      (await services.followUp.view(report.receipt, testClient)).messages.map((m) => [m.author, m.body]),
       [['staff', 'Which school is it?']],
     );
 
-    await services.reports.addReporterMessage(report.receipt, 'The government school near the bazaar.', testClient);
+    await services.followUp.addReporterMessage(report.receipt, 'The government school near the bazaar.', testClient);
     const item = (await work.queue(staff.analyst)).items.find((i) => i.case.id === report.caseId)!;
     assert.equal(item.hasUnreadMessages, true);
     assert.equal(item.case.unreadReporterMessages, 1);
@@ -492,7 +492,7 @@ forEachEngine('case work', (engine) => {
       .from(reports)
       .where(eq(reports.receiptHash, keyring.mac('receipt-lookup', receipt)));
     assert.deepEqual([row!.source, row!.filedBy, row!.filingConsent], ['staff', staff.analyst.id, true]);
-    assert.equal((await services.reports.followUp(receipt, testClient)).status, 'received');
+    assert.equal((await services.followUp.view(receipt, testClient)).status, 'received');
     const [entry] = (await trail()).filter((e) => e.action === 'report.file');
     assert.deepEqual([entry!.objectId, entry!.actorId, entry!.details], [row!.id, staff.analyst.id, { channel: 'walk_in' }]);
   });
@@ -514,7 +514,7 @@ forEachEngine('case work', (engine) => {
       },
       'idempotency-key-of-the-old-report',
     );
-    await services.reports.addReporterMessage(old.receipt, 'more details', testClient);
+    await services.followUp.addReporterMessage(old.receipt, 'more details', testClient);
     await work.askReporter(staff.supervisor, old.reportId, 'Thank you.');
     await work.classifyReport(staff.supervisor, old.reportId, { category: 'abuse_material', victimSex: 'boy' });
     await work.classifyUrl(staff.supervisor, old.reportId, 1, { category: 'abuse_material' });
@@ -565,7 +565,7 @@ forEachEngine('case work', (engine) => {
       .where(inArray(cases.id, [recent.caseId, open.caseId]));
     assert.equal(remaining.length, 2);
     assert.equal((await work.viewCase(staff.supervisor, open.caseId)).notes[0]!.body, 'open note');
-    await refused(services.reports.followUp(old.receipt, testClient), 'unknown_receipt');
+    await refused(services.followUp.view(old.receipt, testClient), 'unknown_receipt');
 
     const [purge] = (await trail()).filter((e) => e.action === 'retention.purge');
     assert.deepEqual([purge!.actorId, purge!.objectId, purge!.details], [null, null, { cases: 1, reports: 1, retentionDays: 365 }]);

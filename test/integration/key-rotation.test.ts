@@ -117,8 +117,8 @@ forEachEngine('data key rotation', (engine) => {
     const seeded = [];
     for (let n = 0; n < count; n++) {
       const report = await submit(services, n, n % 4 === 0 ? `key-${n}` : undefined);
-      await services.reports.addStaffMessage(report.reportId, `question ${n}`, staff.supervisor.id);
-      await services.reports.addReporterMessage(report.receipt, `answer ${n}`, client);
+      await services.followUp.addStaffMessage(report.reportId, `question ${n}`, staff.supervisor.id);
+      await services.followUp.addReporterMessage(report.receipt, `answer ${n}`, client);
       await services.cases.addNote(staff.supervisor, report.caseId, `note ${n}`);
       await services.cases.addReferral(staff.supervisor, report.caseId, {
         agencyId: nccia,
@@ -154,7 +154,7 @@ forEachEngine('data key rotation', (engine) => {
       (await services.cases.revealContact(staff.supervisor, report.reportId))!.phone,
       `0300 12345${String(report.n).padStart(2, '0')}`,
     );
-    return (await services.reports.followUp(report.receipt, client)).messages.map((m) => m.body);
+    return (await services.followUp.view(report.receipt, client)).messages.map((m) => m.body);
   }
 
   test('every encrypted bytea column is rotated; every other one is a keyed hash', async () => {
@@ -215,7 +215,7 @@ forEachEngine('data key rotation', (engine) => {
     const writer = (async () => {
       for (let n = 100; !stop; n++) {
         const report = await submit(otherServices, n, n % 2 ? `key-${n}` : undefined);
-        await otherServices.reports.addReporterMessage(report.receipt, `answer ${n}`, client);
+        await otherServices.followUp.addReporterMessage(report.receipt, `answer ${n}`, client);
         arrived.push(report);
         // PGlite answers in this thread without I/O: without a turn of the event loop here, the rotation's timers never run.
         await new Promise((resolve) => setImmediate(resolve));

@@ -36,7 +36,7 @@ before(async () => {
       .select({ id: reports.id })
       .from(reports)
       .where(eq(reports.receiptHash, t.keyring.mac('receipt-lookup', receipt)));
-    await t.services.reports.addStaffMessage(row!.id, 'کیا آپ مزید بتا سکتے ہیں؟');
+    await t.services.followUp.addStaffMessage(row!.id, 'کیا آپ مزید بتا سکتے ہیں؟');
     const set = (name: string, html: string) => ((pages[name] ??= { en: '', ur: '' })[lang] = html);
     set('landing', await get(`/${lang}/`));
     set('report form', await get(`/${lang}/report`));

@@ -57,7 +57,7 @@ forEachEngine('privacy', (engine) => {
       .select({ id: reports.id })
       .from(reports)
       .where(eq(reports.receiptHash, t.keyring.mac('receipt-lookup', receipt)));
-    await t.services.reports.addStaffMessage(row!.id, secrets.staffMessage);
+    await t.services.followUp.addStaffMessage(row!.id, secrets.staffMessage);
     const reply = await t.app.inject({
       method: 'POST',
       url: '/en/follow-up/reply',
@@ -91,7 +91,7 @@ forEachEngine('privacy', (engine) => {
   });
 
   test('the decrypted report is still what was sent', async () => {
-    const view = await t.services.reports.followUp(receipt, testClient);
+    const view = await t.services.followUp.view(receipt, testClient);
     assert.deepEqual(
       view.messages.map((m) => m.body),
       [secrets.staffMessage, secrets.reporterMessage],

@@ -44,7 +44,7 @@ forEachEngine('reporting and following up', (engine) => {
     assert.deepEqual(first.json().messages, []);
     assert.equal(first.json().status, 'received');
 
-    await t.services.reports.addStaffMessage(await reportIdOf(receipt), 'Was the video still online today?');
+    await t.services.followUp.addStaffMessage(await reportIdOf(receipt), 'Was the video still online today?');
     const answer = await t.app.inject({
       method: 'POST',
       url: '/api/v1/follow-up/messages',
@@ -112,7 +112,7 @@ forEachEngine('reporting and following up', (engine) => {
     assert.equal(followUp.statusCode, 200);
     assert.ok(pageText(followUp.body).includes('موصول ہوئی'), 'status in plain Urdu');
 
-    await t.services.reports.addStaffMessage(await reportIdOf(receipt), 'کیا بچہ اب محفوظ ہے؟');
+    await t.services.followUp.addStaffMessage(await reportIdOf(receipt), 'کیا بچہ اب محفوظ ہے؟');
     const replied = await t.app.inject({
       method: 'POST',
       url: '/ur/follow-up/reply',

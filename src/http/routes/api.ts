@@ -3,7 +3,7 @@ import { HifazatError, parseInput } from '../../domain/errors.ts';
 import { pakistanToday } from '../../domain/pakistan-time.ts';
 import { followUpSchema, reporterMessageSchema, reportInputSchema } from '../../domain/report.ts';
 import type { Services } from '../../services/index.ts';
-import type { FollowUpView } from '../../services/reports.ts';
+import type { FollowUpView } from '../../services/follow-up.ts';
 import { clientLimit, clientOf } from '../client.ts';
 import { openApiDocument } from '../openapi.ts';
 
@@ -54,12 +54,12 @@ export function apiRoutes(services: Services): FastifyPluginAsync {
 
     app.post('/follow-up', followUpLimit, async (request) => {
       const { receipt } = parseInput(followUpSchema, requireJson(request));
-      return threadJson(await services.reports.followUp(receipt, clientOf(request)));
+      return threadJson(await services.followUp.view(receipt, clientOf(request)));
     });
 
     app.post('/follow-up/messages', followUpLimit, async (request, reply) => {
       const { receipt, body } = parseInput(reporterMessageSchema, requireJson(request));
-      return reply.code(201).send(threadJson(await services.reports.addReporterMessage(receipt, body, clientOf(request))));
+      return reply.code(201).send(threadJson(await services.followUp.addReporterMessage(receipt, body, clientOf(request))));
     });
   };
 }

@@ -4,13 +4,14 @@ import { checkInput, HifazatError, type FieldIssue } from '../../domain/errors.t
 import { pakistanToday } from '../../domain/pakistan-time.ts';
 import { followUpSchema, languages, reporterMessageSchema, reportInputSchema } from '../../domain/report.ts';
 import type { Services } from '../../services/index.ts';
-import type { FollowUpView } from '../../services/reports.ts';
+import type { FollowUpView } from '../../services/follow-up.ts';
 import { clientLimit, clientOf } from '../client.ts';
 import { sendPage, type RenderRejected } from '../errors.ts';
 import { readReportForm, single, type FormBody } from '../form-input.ts';
 import { messages, negotiateLanguage } from '../i18n/index.ts';
 import type { PageContext } from '../views/layout.ts';
-import { followUpPage, landingPage, receiptPage } from '../views/pages.ts';
+import { followUpPage } from '../views/follow-up.ts';
+import { landingPage, receiptPage } from '../views/pages.ts';
 import { reportFormPage, type FormValues } from '../views/report-form.ts';
 
 export function portalRoutes(services: Services): FastifyPluginAsync {
@@ -90,7 +91,7 @@ export function portalRoutes(services: Services): FastifyPluginAsync {
           return sendPage(reply, followUpPage(ctx('/follow-up'), { issues: parsed.error.issues }), parsed.error);
         }
         return withFollowUp(reply, ctx('/follow-up'), parsed.data.receipt, () =>
-          services.reports.followUp(parsed.data.receipt, clientOf(request)),
+          services.followUp.view(parsed.data.receipt, clientOf(request)),
         );
       });
 
@@ -99,7 +100,7 @@ export function portalRoutes(services: Services): FastifyPluginAsync {
         const parsed = checkInput(reporterMessageSchema, body);
         const receipt = single(body.receipt) ?? '';
         if (!parsed.ok) {
-          return withFollowUp(reply, ctx('/follow-up'), receipt, () => services.reports.followUp(receipt, clientOf(request)), {
+          return withFollowUp(reply, ctx('/follow-up'), receipt, () => services.followUp.view(receipt, clientOf(request)), {
             replyRefused: parsed.error,
             reply: single(body.body) ?? '',
           });
@@ -108,7 +109,7 @@ export function portalRoutes(services: Services): FastifyPluginAsync {
           reply,
           ctx('/follow-up'),
           receipt,
-          () => services.reports.addReporterMessage(parsed.data.receipt, parsed.data.body, clientOf(request)),
+          () => services.followUp.addReporterMessage(parsed.data.receipt, parsed.data.body, clientOf(request)),
           { sent: true },
         );
       });

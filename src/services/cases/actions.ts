@@ -6,6 +6,7 @@ import type { ReportInput } from '../../domain/report.ts';
 import type { CaseRow, CaseStore } from '../../store/cases.ts';
 import type { Tx } from '../../store/database.ts';
 import type { Audit } from '../audit.ts';
+import type { FollowUpService } from '../follow-up.ts';
 import type { ReportService, Submitted } from '../reports.ts';
 import { forbidden, invalidState, type CaseAccess } from './access.ts';
 
@@ -28,7 +29,8 @@ export class CaseActions {
       | 'closeAsDuplicate'
       | 'deleteIncidentRecord'
     >,
-    private readonly reports: Pick<ReportService, 'fileInTransaction' | 'addStaffMessage'>,
+    private readonly reports: Pick<ReportService, 'fileInTransaction'>,
+    private readonly followUp: Pick<FollowUpService, 'addStaffMessage'>,
     private readonly now: () => Date,
   ) {}
 
@@ -141,7 +143,7 @@ export class CaseActions {
     const input = parseInput(messageSchema, { body });
     await this.access.audit.transaction(actor, async (tx, audit) => {
       const { report, case: row } = await this.access.openReport(tx, actor, reportId, 'work', audit);
-      await this.reports.addStaffMessage(report.id, input.body, actor.id, tx);
+      await this.followUp.addStaffMessage(report.id, input.body, actor.id, tx);
       audit({ action: 'message.send', objectType: 'report', objectId: report.id, details: { caseId: row.id } });
     });
   }

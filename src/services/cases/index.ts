@@ -6,6 +6,7 @@ import { CaseStore } from '../../store/cases.ts';
 import { SettingsStore } from '../../store/settings.ts';
 import type { AuditLog } from '../audit.ts';
 import type { Keyring } from '../keys.ts';
+import type { FollowUpService } from '../follow-up.ts';
 import type { ReportService } from '../reports.ts';
 import { CaseAccess } from './access.ts';
 import { CaseActions } from './actions.ts';
@@ -37,6 +38,7 @@ export function createCaseWork(
   keyring: Keyring,
   audit: AuditLog,
   reports: ReportService,
+  followUp: FollowUpService,
   now: () => Date = () => new Date(),
 ) {
   const cases = new CaseStore();
@@ -46,7 +48,7 @@ export function createCaseWork(
   const views = new ReportViews(access, caseReports, keyring);
   const classification = new CaseClassification(access, caseReports, cases, now);
   const file = new CaseFile(access, new CaseFileStore(database.db), cases, keyring, now);
-  const actions = new CaseActions(access, cases, reports, now);
+  const actions = new CaseActions(access, cases, reports, followUp, now);
   const retention = new CaseRetention(cases, new SettingsStore(database.db), audit, now);
   return {
     queue: queue.queue.bind(queue),

@@ -3,6 +3,8 @@
 // file, keeping only what Urdu text needs (its letters, marks, punctuation and digits) so that the
 // font a phone downloads stays small. Run after upgrading @fontsource/noto-nastaliq-urdu:
 //   node scripts/subset-urdu-font.mjs
+// It also prints the font's vertical metrics, which site.css's 'Nastaliq fallback' face copies
+// (divided by its size-adjust) so that the page does not jump when the font arrives.
 import { readFile, writeFile } from 'node:fs/promises';
 import subsetFont from 'subset-font';
 
@@ -22,6 +24,32 @@ const urdu = [
   ' ',
 ].join('');
 
-const subset = await subsetFont(await readFile(source), urdu, { targetFormat: 'woff2' });
+/** Ascender, descender and line gap in em, as browsers read them (OS/2 typo metrics when USE_TYPO_METRICS is set, else hhea). */
+function verticalMetrics(sfnt) {
+  const table = (tag) => {
+    const count = sfnt.readUInt16BE(4);
+    for (let i = 0; i < count; i++) {
+      const entry = 12 + 16 * i;
+      if (sfnt.toString('latin1', entry, entry + 4) === tag) return sfnt.subarray(sfnt.readUInt32BE(entry + 8));
+    }
+    throw new Error(`no ${tag} table`);
+  };
+  const unitsPerEm = table('head').readUInt16BE(18);
+  const os2 = table('OS/2');
+  const hhea = table('hhea');
+  const useTypo = (os2.readUInt16BE(62) & 0x80) !== 0;
+  const [ascender, descender, lineGap] = useTypo
+    ? [os2.readInt16BE(68), os2.readInt16BE(70), os2.readInt16BE(72)]
+    : [hhea.readInt16BE(4), hhea.readInt16BE(6), hhea.readInt16BE(8)];
+  return { ascender: ascender / unitsPerEm, descender: -descender / unitsPerEm, lineGap: lineGap / unitsPerEm };
+}
+
+const font = await readFile(source);
+const subset = await subsetFont(font, urdu, { targetFormat: 'woff2' });
 await writeFile(target, subset);
 process.stdout.write(`${target.pathname}: ${subset.length} bytes\n`);
+const metrics = verticalMetrics(await subsetFont(font, urdu, { targetFormat: 'sfnt' }));
+process.stdout.write(
+  `vertical metrics (em): ascender ${metrics.ascender}, descender ${metrics.descender}, line gap ${metrics.lineGap}\n` +
+    `site.css's 'Nastaliq fallback': ascent-override, descent-override and line-gap-override are these × 100% ÷ its size-adjust\n`,
+);

@@ -60,6 +60,11 @@ export const auditActions = [
   'case.close',
   /** A supervisor refused a request to close a case. */
   'case.closure_reject',
+  /**
+   * A closed case was opened again (back in progress, its closure cleared), by the system, with the reason:
+   * 'reporter_message' when its reporter wrote to it (services/follow-up.ts).
+   */
+  'case.reopen',
   /** A report's content was shown to a member of staff. */
   'report.view',
   /** A report was classified, with the category. */

@@ -16,6 +16,8 @@ export const errorTable = {
   not_found: { status: 404, description: 'Nothing is at this address, or it is not yours to see.' },
   /** The object is not in a state that allows this (e.g. approving a closure nobody requested). */
   invalid_state: { status: 409, description: 'Not possible in the present state of what it acts on.' },
+  /** Unknown, used, expired: one answer, so that it says nothing about whether the report exists. */
+  details_link_expired: { status: 410, description: 'This link for adding details to a report has expired or was already used.' },
   payload_too_large: { status: 413, description: 'The body is over its size limit.' },
   image_too_large: { status: 413, description: 'The image has more pixels than the limit.' },
   unsupported_media_type: { status: 415, description: 'This content type is not accepted here.' },

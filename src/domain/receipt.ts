@@ -1,16 +1,25 @@
 import { westernDigits } from './text.ts';
 
 /**
- * The receipt is the reporter's only key to a report: 35 random decimal digits (116.3 bits,
- * above the 112 required) plus one Damm check digit, shown as nine groups of four. Digits
- * can be written down, read over the phone and typed on any keypad in Urdu or English. The
- * check digit catches every single-digit typo and adjacent swap before it costs the person
- * one of their throttled attempts.
+ * The receipt is the reporter's only key to a report: 19 random decimal digits (63.1 bits) plus
+ * one Damm check digit, shown as five groups of four like a phone number, so that a person can
+ * copy it by hand, read it over the phone and type it on any keypad in Urdu or English. Online
+ * guessing is what the length must withstand, and the per-client throttles bound it; the database
+ * holds only a keyed hash under the data key, whose holder can read the reports anyway (ADR 0007).
+ * Receipts issued before were 35 random digits and a check digit; they still parse, and find their
+ * report because the keyed hash is of the digits alone. The check digit catches every single-digit
+ * typo and adjacent swap before it costs the person one of their throttled attempts.
  */
-export const receiptRandomDigits = 35;
+export const receiptRandomDigits = 19;
+/** log2(10^19) ≈ 63.1: the figure ADR 0007 reasons with. */
 export const receiptEntropyBits = receiptRandomDigits * Math.log2(10);
 /** Digits of a receipt as the reporter types it: the random ones and the check digit. */
 export const receiptLength = receiptRandomDigits + 1;
+/** Digits of a receipt issued before ADR 0007 (35 random digits and the check digit). */
+export const legacyReceiptLength = 36;
+
+/** The digits a receipt's last group has, which the receipt page may ask the person to type back. */
+const groupLength = 4;
 
 // Damm's totally anti-symmetric quasigroup of order 10.
 const dammTable = [
@@ -45,23 +54,37 @@ function randomDigits(count: number): string {
   return out;
 }
 
-/** The canonical form: 36 digits, no separators. */
+/** The canonical form: 20 digits, no separators. */
 export function newReceipt(): string {
   const body = randomDigits(receiptRandomDigits);
   return body + String(dammCheckDigit(body));
 }
 
+/** Groups of four digits: five for a receipt, nine for one issued before ADR 0007. */
 export function formatReceipt(canonical: string): string {
   return canonical.replace(/(\d{4})(?=\d)/g, '$1 ');
 }
 
 export type ReceiptParse = { receipt: string } | { problem: 'receipt_format' | 'receipt_mistyped' };
 
-/** Accepts spaces, dashes and Urdu digits as people type them. */
+/**
+ * A receipt as people type it (spaces, dashes, Urdu or Arabic-Indic digits) → its canonical digits.
+ * Both lengths are accepted: a 20-digit receipt, or a 36-digit one issued before ADR 0007.
+ */
 export function parseReceipt(input: string): ReceiptParse {
   const digits = westernDigits(input).replace(/[\s\-–.]/g, '');
-  if (!/^\d+$/.test(digits) || digits.length !== receiptLength) {
+  if (!/^\d+$/.test(digits) || (digits.length !== receiptLength && digits.length !== legacyReceiptLength)) {
     return { problem: 'receipt_format' };
   }
   return dammCheckDigit(digits) === 0 ? { receipt: digits } : { problem: 'receipt_mistyped' };
+}
+
+/** The last group of four digits as shown (the check digit is its last digit). */
+export function receiptLastGroup(canonical: string): string {
+  return canonical.slice(-groupLength);
+}
+
+/** Whether `typed` (in any digits, spaces anywhere) is the receipt's last group: the person kept the code. */
+export function confirmsLastGroup(canonical: string, typed: string): boolean {
+  return westernDigits(typed).replace(/\s/g, '') === receiptLastGroup(canonical);
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkInput } from './errors.ts';
 import { pakistanToday } from './pakistan-time.ts';
-import { isAcceptedDate, isAcceptedTime, reportInputSchema } from './report.ts';
+import { isAcceptedDate, isAcceptedTime, reportDetailsSchema, reportInputSchema } from './report.ts';
 
 const schema = reportInputSchema('2026-11-29');
 const issuesOf = (input: unknown) => {
@@ -113,5 +113,50 @@ test('dates are real calendar dates from 1900 on, so every one fits PostgreSQL (
     new Date(Number.NaN),
   ]) {
     assert.equal(isAcceptedTime(time), false, String(time.getTime()));
+  }
+});
+
+const detailsSchema = reportDetailsSchema('2026-11-29');
+const detailIssuesOf = (input: unknown) => {
+  const result = checkInput(detailsSchema, input);
+  return result.ok ? [] : [...result.error.issues];
+};
+
+test('details after the receipt: every answer optional, unanswered ones "unknown"', () => {
+  const empty = detailsSchema.parse({});
+  assert.equal(empty.province, 'unknown');
+  assert.equal(empty.childSex, 'unknown');
+  assert.equal(empty.occurredOn, undefined);
+  assert.equal(empty.description, undefined);
+  assert.equal(empty.contact, undefined);
+  const given = detailsSchema.parse({ province: 'sindh', district: ' Hyderabad ', occurredOn: '2026-10-01', occurredPrecision: 'month' });
+  assert.deepEqual(
+    [given.province, given.district, given.occurredOn, given.occurredPrecision],
+    ['sindh', 'Hyderabad', '2026-10-01', 'month'],
+  );
+});
+
+test("details are checked by the report's own rules, under the same names", () => {
+  const same = [
+    { occurredOn: '2026-11-30' },
+    { occurredOn: '2026-02-30' },
+    { province: 'mars' },
+    { childAgeBand: '18+' },
+    { description: 'a\u0000b' },
+    { site: 'x'.repeat(201) },
+    { contact: { phone: '0300 1234567' } },
+    { contact: { consent: true } },
+    { contact: { consent: true, email: 'a@b' } },
+  ];
+  for (const fields of same) {
+    const asDetails = detailIssuesOf(fields);
+    assert.ok(asDetails.length > 0, `${JSON.stringify(fields)} is refused`);
+    assert.deepEqual(asDetails, issuesOf({ kind: 'abuse', language: 'en', description: 'x', ...fields }), JSON.stringify(fields));
+  }
+});
+
+test("details take no kind, language, links or danger: those are the first step's", () => {
+  for (const field of ['kind', 'language', 'urls', 'inDangerNow', 'anything']) {
+    assert.deepEqual(detailIssuesOf({ [field]: 'x' }), [{ field, problem: 'unknown_field' }], field);
   }
 });

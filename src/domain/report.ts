@@ -142,7 +142,17 @@ const contactSchema = z
   });
 
 /** Built schemas by day: building one costs ~50 times more than parsing a report with it. */
-const schemasByDay = new Map<string, ReturnType<typeof buildReportInputSchema>>();
+const schemasByDay = new Map<string, ReturnType<typeof buildReportSchemas>>();
+
+function reportSchemasOf(today: string) {
+  let schemas = schemasByDay.get(today);
+  if (!schemas) {
+    if (schemasByDay.size >= 4) schemasByDay.clear();
+    schemas = buildReportSchemas(today);
+    schemasByDay.set(today, schemas);
+  }
+  return schemas;
+}
 
 /**
  * One schema for a report, used by the HTML form and the JSON API alike. Only the kind, the
@@ -150,51 +160,89 @@ const schemasByDay = new Map<string, ReturnType<typeof buildReportInputSchema>>(
  * the date of the events; the schema for a day is built once and reused.
  */
 export function reportInputSchema(today: string) {
-  let schema = schemasByDay.get(today);
-  if (!schema) {
-    if (schemasByDay.size >= 4) schemasByDay.clear();
-    schema = buildReportInputSchema(today);
-    schemasByDay.set(today, schema);
-  }
-  return schema;
+  return reportSchemasOf(today).input;
 }
 
-function buildReportInputSchema(today: string) {
-  return z
-    .strictObject(
-      {
-        kind: z.enum(reportKinds, requiredChoice),
-        language: z.enum(languages, requiredChoice),
-        urls: urlList.default([]),
-        site: optionalText(limits.site),
-        description: optionalText(limits.description),
-        occurredOn: occurredOn(today),
-        occurredPrecision: z.enum(datePrecisions, 'invalid_choice').default('day'),
-        province: answer(provinces),
-        district: optionalText(limits.district),
-        area: answer(areas),
-        childAgeBand: answer(ageBands),
-        childSex: answer(childSexes),
-        abuserRelationship: answer(abuserRelationships),
-        place: answer(places),
-        inDangerNow: z.boolean('invalid').nullable().default(null),
-        policeStatus: answer(policeStatuses),
-        reporterRelationship: answer(reporterRelationships),
-        contact: contactSchema.optional(),
-      },
-      'invalid',
-    )
-    .superRefine((r, ctx) => {
-      if (r.kind === 'online_material' && r.urls.length === 0) {
-        ctx.addIssue({ code: 'custom', message: 'url_required', path: ['urls'] });
-      }
-      if (r.kind === 'abuse' && !r.description) {
-        ctx.addIssue({ code: 'custom', message: 'description_required', path: ['description'] });
-      }
-    });
+/** Minutes during which the continuation token given with a portal report's receipt lets its reporter add details. */
+export const detailsWindowMinutes = 60;
+
+/**
+ * The details a reporter may add after the receipt (the portal's first step asks only what is
+ * needed to act): the report's own fields, picked from its schema, so each keeps the same name and
+ * rule, every one optional. A question left unanswered ("unknown") changes nothing already stored.
+ */
+export function reportDetailsSchema(today: string) {
+  return reportSchemasOf(today).details;
+}
+
+/** The fields reportDetailsSchema takes from the report's. */
+const detailFields = {
+  occurredOn: true,
+  occurredPrecision: true,
+  province: true,
+  district: true,
+  area: true,
+  childAgeBand: true,
+  childSex: true,
+  abuserRelationship: true,
+  place: true,
+  policeStatus: true,
+  reporterRelationship: true,
+  contact: true,
+  site: true,
+  description: true,
+} as const;
+
+/** The questions among the details that may be answered "unknown": such an answer changes nothing stored. */
+export const detailAnswers = [
+  'province',
+  'area',
+  'childAgeBand',
+  'childSex',
+  'abuserRelationship',
+  'place',
+  'policeStatus',
+  'reporterRelationship',
+] as const satisfies readonly (keyof typeof detailFields)[];
+export type DetailAnswer = (typeof detailAnswers)[number];
+
+function buildReportSchemas(today: string) {
+  const report = z.strictObject(
+    {
+      kind: z.enum(reportKinds, requiredChoice),
+      language: z.enum(languages, requiredChoice),
+      urls: urlList.default([]),
+      site: optionalText(limits.site),
+      description: optionalText(limits.description),
+      occurredOn: occurredOn(today),
+      occurredPrecision: z.enum(datePrecisions, 'invalid_choice').default('day'),
+      province: answer(provinces),
+      district: optionalText(limits.district),
+      area: answer(areas),
+      childAgeBand: answer(ageBands),
+      childSex: answer(childSexes),
+      abuserRelationship: answer(abuserRelationships),
+      place: answer(places),
+      inDangerNow: z.boolean('invalid').nullable().default(null),
+      policeStatus: answer(policeStatuses),
+      reporterRelationship: answer(reporterRelationships),
+      contact: contactSchema.optional(),
+    },
+    'invalid',
+  );
+  const input = report.superRefine((r, ctx) => {
+    if (r.kind === 'online_material' && r.urls.length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'url_required', path: ['urls'] });
+    }
+    if (r.kind === 'abuse' && !r.description) {
+      ctx.addIssue({ code: 'custom', message: 'description_required', path: ['description'] });
+    }
+  });
+  return { input, details: report.pick(detailFields) };
 }
 
 export type ReportInput = z.output<ReturnType<typeof reportInputSchema>>;
+export type ReportDetails = z.output<ReturnType<typeof reportDetailsSchema>>;
 
 export const followUpSchema = z.strictObject({ receipt: z.string('required').max(200, 'receipt_format') }, 'invalid');
 

@@ -104,9 +104,9 @@ export function throttleRules(limits: ClientLimits) {
     unverifiedReport: rateLimit('report-unverified', 3600, limits.unverifiedReportsPerHour),
     followUp: rateLimit('follow-up', 600, limits.followUpsPerTenMinutes),
     /**
-     * Receipt look-ups that find nothing, per client. A receipt has 116 random bits, so guessing
-     * one is hopeless at any rate; this only bounds the cost of trying, and never reaches a
-     * client whose look-ups succeed.
+     * Receipt look-ups that find nothing, per client. With the follow-up limit it bounds online
+     * guessing of 63-bit receipts (ADR 0007 gives the figures), and never reaches a client whose
+     * look-ups succeed.
      */
     receiptFailure: attempts('receipt-failure', 600, 1000, 5, 60),
     /** Failed sign-ins from one client, whatever the account (a client trying many accounts). */

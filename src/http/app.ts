@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 import Fastify, { type FastifyInstance } from 'fastify';
+import compress from '@fastify/compress';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
@@ -106,23 +108,6 @@ export async function buildApp(services: Services, options: HttpOptions): Promis
     },
   });
 
-  await app.register(fastifyStatic, {
-    root: fileURLToPath(new URL('./assets/', import.meta.url)),
-    prefix: '/assets/',
-    cacheControl: false,
-    setHeaders: (res) => res.setHeader('Cache-Control', 'public, max-age=604800'),
-  });
-
-  // The proof-of-work widget, served from the installed package: no third-party host.
-  await app.register(fastifyStatic, {
-    root: fileURLToPath(new URL('..', import.meta.resolve('altcha/external'))),
-    prefix: '/assets/vendor/altcha/',
-    decorateReply: false,
-    cacheControl: false,
-    allowedPath: (path) => vendorFiles.has(path),
-    setHeaders: (res) => res.setHeader('Cache-Control', 'public, max-age=604800'),
-  });
-
   // Nothing dynamic is cached: report and follow-up pages show what only one person should see.
   app.addHook('onSend', async (request, reply) => {
     if (!request.url.startsWith('/assets/')) reply.header('Cache-Control', 'no-store');
@@ -136,8 +121,36 @@ export async function buildApp(services: Services, options: HttpOptions): Promis
     answerErrors(probes, jsonErrors);
     await probes.register(healthRoutes(services));
   });
-  await app.register(portalRoutes(services));
-  await app.register(statisticsRoutes(services));
+  // The public side is compressed, for phones on slow networks (the report's first step must be
+  // at most 15 KB on the wire: docs/PERFORMANCE.md). Not the console: its pages carry a CSRF
+  // secret with every response and show what staff typed, which compression would leak by the
+  // response's length (BREACH). Not the API: its clients are servers. Public pages have no
+  // cookie, so none carries a secret the attacker's requests could bring along.
+  await app.register(async (publicSide) => {
+    await publicSide.register(compress, {
+      encodings: ['br', 'gzip'],
+      // Quality 5: nearly the size of 11 for a small page, at a fraction of the processor time.
+      brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } },
+    });
+    await publicSide.register(fastifyStatic, {
+      root: fileURLToPath(new URL('./assets/', import.meta.url)),
+      prefix: '/assets/',
+      cacheControl: false,
+      setHeaders: (res) => res.setHeader('Cache-Control', 'public, max-age=604800'),
+    });
+
+    // The proof-of-work widget, served from the installed package: no third-party host.
+    await publicSide.register(fastifyStatic, {
+      root: fileURLToPath(new URL('..', import.meta.resolve('altcha/external'))),
+      prefix: '/assets/vendor/altcha/',
+      decorateReply: false,
+      cacheControl: false,
+      allowedPath: (path) => vendorFiles.has(path),
+      setHeaders: (res) => res.setHeader('Cache-Control', 'public, max-age=604800'),
+    });
+    await publicSide.register(portalRoutes(services));
+    await publicSide.register(statisticsRoutes(services));
+  });
   await app.register(
     async (api) => {
       answerErrors(api, jsonErrors, { notFound: true });

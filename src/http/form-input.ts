@@ -31,9 +31,11 @@ export interface ReportFormSubmission {
   idempotencyKey: string | undefined;
   proofOfWork: string | undefined;
   action: string | undefined;
+  /** What attaches details to a report after its receipt (the details form only). */
+  continuation: string | undefined;
 }
 
-const formOnly = new Set(['idempotencyKey', 'altcha', 'action']);
+const formOnly = new Set(['idempotencyKey', 'altcha', 'action', 'continuation']);
 
 function tristate(value: unknown): unknown {
   if (value === 'true') return true;
@@ -66,6 +68,7 @@ export function readReportForm(body: FormBody): ReportFormSubmission {
     idempotencyKey: single(body.idempotencyKey),
     proofOfWork: single(body.altcha),
     action: single(body.action),
+    continuation: single(body.continuation),
   };
 }
 

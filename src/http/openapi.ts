@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { errorCodes, errorTable } from '../domain/errors.ts';
+import { closureReasons } from '../domain/case.ts';
+import { agencyKinds } from '../domain/classification.ts';
 import { followUpSchema, reporterMessageSchema, reportInputSchema, publicStatuses } from '../domain/report.ts';
+import { reporterStages } from '../domain/reporter-status.ts';
 import { bulkMatchRequestSchema, matchFeedbackSchema, matchRequestSchema, maxHiddenEntriesPerKey } from '../domain/signals.ts';
 
 /**
@@ -52,7 +55,36 @@ const errorBody = {
 const thread = {
   type: 'object',
   properties: {
-    status: { enum: [...publicStatuses] },
+    status: { enum: [...publicStatuses], description: 'The case in four words, kept for compatibility; `progress` tells what staff did.' },
+    progress: {
+      type: 'object',
+      description:
+        'What staff did, as the follow-up page says it (src/domain/reporter-status.ts). Staff messages count as seen once an answer has shown them.',
+      properties: {
+        stage: {
+          enum: [...reporterStages],
+          description:
+            'closed; else written_to_you (a staff message not yet seen); referred; reopened (her message reopened the closed case); read (first opened by staff); received.',
+        },
+        since: {
+          type: ['string', 'null'],
+          format: 'date-time',
+          description: 'When the stage was reached; null only for a case marked referred with no referral recorded.',
+        },
+        agencyKind: { enum: [...agencyKinds], description: 'referred: the kind of organisation, never its name.' },
+        closureReason: {
+          enum: [...closureReasons],
+          description: 'closed: why (duplicate: joined with another report about the same thing).',
+        },
+        unreadStaffMessages: { type: 'integer', minimum: 0, description: 'Staff messages not shown before this answer.' },
+        checkAgainInDays: {
+          type: ['integer', 'null'],
+          description:
+            'When to look again; null: nothing to wait for (a message to answer, or a closed case, which a new message reopens).',
+        },
+      },
+      required: ['stage', 'since', 'unreadStaffMessages', 'checkAgainInDays'],
+    },
     receivedAt: { type: 'string', format: 'date-time' },
     messages: {
       type: 'array',
@@ -139,7 +171,7 @@ export function openApiDocument(): object {
               description: 'Stored.',
               ...json({
                 type: 'object',
-                properties: { receipt: { type: 'string', pattern: '^[0-9]{36}$' }, status: { const: 'received' } },
+                properties: { receipt: { type: 'string', pattern: '^[0-9]{20}$' }, status: { const: 'received' } },
               }),
             },
             '200': { description: 'A retry of an earlier request with the same Idempotency-Key: the same receipt.' },
@@ -165,7 +197,7 @@ export function openApiDocument(): object {
       },
       '/api/v1/follow-up/messages': {
         post: {
-          summary: 'Add a message from the reporter.',
+          summary: 'Add a message from the reporter. A closed case accepts it and is reopened for staff (progress.stage: reopened).',
           requestBody: { required: true, ...json(jsonSchema(reporterMessageSchema)) },
           responses: {
             '201': { description: 'Added; the thread as it is now.', ...json(thread) },

@@ -18,6 +18,7 @@ import { ApiKeyStore } from '../store/api-keys.ts';
 import { AuditLogStore } from '../store/audit-log.ts';
 import { ClientThrottleStore } from '../store/client-throttles.ts';
 import { DistrictStore } from '../store/districts.ts';
+import { ReportDetailsStore } from '../store/report-details.ts';
 import { ReportStore } from '../store/reports.ts';
 import { SettingsStore } from '../store/settings.ts';
 import { SpentChallengeStore } from '../store/spent-challenges.ts';
@@ -68,9 +69,9 @@ export function createServices(
   const throttles = new ClientThrottles(throttleStore, keyring, clock);
   const submissionGate = new SubmissionGate(new SpentChallengeStore(database), keyring, throttles, rules, budgets.proofOfWork);
   const reportStore = new ReportStore(database);
-  const reports = new ReportService(reportStore, keyring, submissionGate);
-  const followUp = new FollowUpService(reportStore, keyring, throttles, rules.receiptFailure);
+  const reports = new ReportService(reportStore, keyring, submissionGate, new ReportDetailsStore(database));
   const audit = new AuditLog(new AuditLogStore(database), keyring, () => clock().getTime());
+  const followUp = new FollowUpService(reportStore, keyring, throttles, rules.receiptFailure, audit);
   const staffStore = new StaffAccountStore(database.db);
   const staff = new StaffAccounts(staffStore, keyring, audit, throttles, rules, clock);
   const cases = createCaseWork(database, keyring, audit, reports, followUp, clock);
@@ -99,7 +100,7 @@ export function createServices(
     async maintain() {
       await cases.purgeClosedCases();
       await staff.purgeExpired();
-      await reports.purgeExpiredIdempotencyKeys();
+      await reports.purgeExpired();
       await submissionGate.purgeExpired();
       await throttleStore.purgeOld();
       await statistics.refreshStale();

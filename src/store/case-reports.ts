@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, ne, or, sql, type AnyColumn } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, ne, or, sql, type AnyColumn } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { CaseState } from '../domain/case.ts';
 import { pakistanTimeZone } from '../domain/pakistan-time.ts';
@@ -46,6 +46,14 @@ export class CaseReportStore {
 
   async urlClassifications(tx: Tx, reportId: string): Promise<UrlClassificationRow[]> {
     return tx.select().from(reportUrlClassifications).where(eq(reportUrlClassifications.reportId, reportId));
+  }
+
+  /** Records that staff first opened the report's content now; later openings leave the first one. */
+  async markFirstRead(tx: Tx, reportId: string): Promise<void> {
+    await tx
+      .update(reports)
+      .set({ firstReadAt: sql`now()` })
+      .where(and(eq(reports.id, reportId), isNull(reports.firstReadAt)));
   }
 
   async messages(tx: Tx, reportId: string): Promise<(typeof reportMessages.$inferSelect)[]> {

@@ -1,4 +1,5 @@
 import { pakistanTimeZone } from '../domain/pakistan-time.ts';
+import { detailsWindowMinutes } from '../domain/report.ts';
 import { statementSql, type Database, type NamedStatement, type Tx } from './database.ts';
 import { districtNamedBy } from './districts.ts';
 import type { ReportFacts } from './schema.ts';
@@ -24,10 +25,15 @@ export interface NewReport extends ReportFacts {
   source: 'portal' | 'api' | 'staff';
   filedBy: string | null;
   urls: { position: number; urlHash: Buffer; url: Buffer }[];
+  /** A portal report's continuation token, hashed: it adds details for detailsWindowMinutes from the commit. */
+  detailsTokenHash?: Buffer | null | undefined;
 }
 
-/** What became of a submission: stored, or not because its Idempotency-Key was already used. */
-export type InsertOutcome = 'stored' | 'already_claimed';
+/**
+ * What became of a submission: stored; not, because its Idempotency-Key was already used; or not,
+ * because another report has its receipt (nothing was written: the caller tries another receipt).
+ */
+export type InsertOutcome = 'stored' | 'already_claimed' | 'receipt_taken';
 
 /**
  * Whole submissions in one statement: the idempotency claims, the cases, the reports, the
@@ -48,7 +54,7 @@ WITH submitted AS (
     kind text, language text, occurred_on date, occurred_precision text, province text, district text, district_typed text, area text,
     child_age_band text, child_sex text, abuser_relationship text, place text, in_danger_now boolean,
     police_status text, reporter_relationship text, contact_consent boolean, sensitive text, contact text,
-    source text, filed_by uuid)
+    source text, filed_by uuid, details_token_hash text)
 ), claim AS (
   INSERT INTO idempotency_keys (key_hash, request_hash, report_id, receipt)
   SELECT decode(key_hash, 'base64'), decode(request_hash, 'base64'), id, decode(replay_receipt, 'base64')
@@ -72,13 +78,15 @@ WITH submitted AS (
   INSERT INTO reports (
     id, case_id, receipt_hash, kind, language, occurred_on, occurred_precision, province, district, district_typed, area,
     child_age_band, child_sex, abuser_relationship, place, in_danger_now, police_status, reporter_relationship,
-    contact_consent, sensitive, contact, source, filed_by, filing_consent
+    contact_consent, sensitive, contact, source, filed_by, filing_consent, details_token_hash, details_token_expires_at
   )
   SELECT id, id, decode(receipt_hash, 'base64'), kind, language, occurred_on, occurred_precision, province, canonical_district,
          CASE WHEN canonical_district IS NULL THEN decode(district_typed, 'base64') END, area,
          child_age_band, child_sex, abuser_relationship, place, in_danger_now, police_status, reporter_relationship,
          contact_consent, decode(sensitive, 'base64'), decode(contact, 'base64'), source, filed_by,
-         CASE WHEN filed_by IS NULL THEN NULL ELSE true END
+         CASE WHEN filed_by IS NULL THEN NULL ELSE true END,
+         decode(details_token_hash, 'base64'),
+         CASE WHEN details_token_hash IS NOT NULL THEN now() + make_interval(mins => ${detailsWindowMinutes}) END
   FROM admitted
   RETURNING id
 ), incident AS (
@@ -130,6 +138,7 @@ function statementParams(batch: readonly NewReport[]): [string, string] {
     contact: base64(r.contact),
     source: r.source,
     filed_by: r.filedBy,
+    details_token_hash: base64(r.detailsTokenHash),
   }));
   const links = batch.flatMap((r) =>
     r.urls.map((u) => ({ report_id: r.id, position: u.position, url_hash: base64(u.urlHash), url: base64(u.url) })),
@@ -147,13 +156,32 @@ async function insertReports(database: Database, batch: readonly NewReport[], tx
   return new Set(rows.map((r) => r.id));
 }
 
-/** Writes one submission inside a transaction, with the transaction's other work (a staff filing and its audit entry). */
+/**
+ * Writes one submission inside a transaction, with the transaction's other work (a staff filing
+ * and its audit entry). Under a savepoint: a receipt another report has fails this statement
+ * alone, and the caller's transaction goes on to try another.
+ */
 export async function insertReportInTransaction(database: Database, report: NewReport, tx: Tx): Promise<InsertOutcome> {
-  return outcomeOf(await insertReports(database, [report], tx), report);
+  try {
+    return await tx.transaction(async (savepoint) => outcomeOf(await insertReports(database, [report], savepoint), report));
+  } catch (error) {
+    if (isReceiptTaken(error)) return 'receipt_taken';
+    throw error;
+  }
 }
 
 function outcomeOf(stored: Set<string>, report: NewReport): InsertOutcome {
   return stored.has(report.id) ? 'stored' : 'already_claimed';
+}
+
+/**
+ * Two reports drew one receipt: the unique violation of its keyed hash (pg's and PGlite's errors
+ * alike; inside a transaction Drizzle wraps the driver's error as its cause).
+ */
+function isReceiptTaken(error: unknown): boolean {
+  const e = error as { code?: unknown; constraint?: unknown; cause?: unknown } | null;
+  if (e?.code === '23505' && e.constraint === 'reports_receipt_hash_key') return true;
+  return e?.cause !== undefined && e.cause !== error && isReceiptTaken(e.cause);
 }
 
 interface Pending {
@@ -171,7 +199,8 @@ const maxBatch = 32;
  * load one round trip, one statement and one commit serve many reports, and a lone report goes
  * at once. Each caller's promise settles only when the statement holding its report has
  * committed. If a statement of several fails, its reports are written again one by one (the
- * failed statement wrote nothing), so one bad report fails alone.
+ * failed statement wrote nothing), so one bad report fails alone; one whose receipt another report
+ * already has settles as 'receipt_taken'.
  */
 export class ReportWriter {
   readonly #queue: Pending[] = [];
@@ -210,7 +239,13 @@ export class ReportWriter {
   }
 
   async #writeAlone(pending: Pending): Promise<void> {
-    const outcome = insertReports(this.database, [pending.report]).then((stored) => outcomeOf(stored, pending.report));
+    const outcome = insertReports(this.database, [pending.report]).then(
+      (stored) => outcomeOf(stored, pending.report),
+      (error: unknown) => {
+        if (isReceiptTaken(error)) return 'receipt_taken' as const;
+        throw error;
+      },
+    );
     pending.settle(outcome);
     await outcome.catch(() => {});
   }

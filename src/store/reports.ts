@@ -1,17 +1,28 @@
-import { asc, eq, lt, sql } from 'drizzle-orm';
-import type { CaseState } from '../domain/case.ts';
+import { and, asc, desc, eq, isNull, lt, lte, sql } from 'drizzle-orm';
+import type { CaseState, ClosureReason } from '../domain/case.ts';
+import type { AgencyKind } from '../domain/classification.ts';
 import type { MessageAuthor, ReportKind } from '../domain/report.ts';
 import type { Database, Tx } from './database.ts';
 import { insertReportInTransaction, ReportWriter, type InsertOutcome, type NewReport } from './report-insert.ts';
-import { cases, idempotencyKeys, reportMessages, reports } from './schema.ts';
+import { agencies, cases, idempotencyKeys, referrals, reportMessages, reports } from './schema.ts';
 
-/** A report as its reporter reaches it with the receipt. */
+/** A report as its reporter reaches it with the receipt, with what staff did that she is told (domain/reporter-status.ts). */
 export interface ReceiptReport {
   id: string;
   caseId: string;
   state: CaseState;
   kind: ReportKind;
   createdAt: Date;
+  firstReadAt: Date | null;
+  reopenedAt: Date | null;
+  closedAt: Date | null;
+  closureReason: ClosureReason | null;
+}
+
+/** A case's referral as the reporter is told of it: the kind of organisation, never its name. */
+export interface ReferralKind {
+  agencyKind: AgencyKind;
+  referredAt: Date;
 }
 
 /** What the first submission under an Idempotency-Key left to answer a retry with. */
@@ -54,11 +65,33 @@ export class ReportStore {
 
   async byReceiptHash(receiptHash: Buffer): Promise<ReceiptReport | undefined> {
     const [report] = await this.database.db
-      .select({ id: reports.id, caseId: reports.caseId, state: cases.state, kind: reports.kind, createdAt: reports.createdAt })
+      .select({
+        id: reports.id,
+        caseId: reports.caseId,
+        state: cases.state,
+        kind: reports.kind,
+        createdAt: reports.createdAt,
+        firstReadAt: reports.firstReadAt,
+        reopenedAt: cases.reopenedAt,
+        closedAt: cases.closedAt,
+        closureReason: cases.closureReason,
+      })
       .from(reports)
       .innerJoin(cases, eq(cases.id, reports.caseId))
       .where(eq(reports.receiptHash, receiptHash));
     return report;
+  }
+
+  /** The case's latest referral (by when it was made), as the reporter is told of it. */
+  async latestReferral(caseId: string): Promise<ReferralKind | undefined> {
+    const [referral] = await this.database.db
+      .select({ agencyKind: agencies.kind, referredAt: referrals.referredAt })
+      .from(referrals)
+      .innerJoin(agencies, eq(agencies.id, referrals.agencyId))
+      .where(eq(referrals.caseId, caseId))
+      .orderBy(desc(referrals.referredAt), desc(referrals.id))
+      .limit(1);
+    return referral;
   }
 
   /** The report's thread, oldest first. */
@@ -66,19 +99,64 @@ export class ReportStore {
     return this.database.db.select().from(reportMessages).where(eq(reportMessages.reportId, reportId)).orderBy(asc(reportMessages.id));
   }
 
-  /** Adds the reporter's message (encrypted by the caller), and marks the case as having news for its analyst. */
-  async addReporterMessage(report: Pick<ReceiptReport, 'id' | 'caseId'>, body: Buffer): Promise<void> {
-    await this.database.db.transaction(async (tx) => {
-      await tx.insert(reportMessages).values({ reportId: report.id, author: 'reporter', body });
-      await tx
-        .update(reports)
-        .set({ updatedAt: sql`now()` })
-        .where(eq(reports.id, report.id));
-      await tx
-        .update(cases)
-        .set({ unreadReporterMessages: sql`${cases.unreadReporterMessages} + 1`, updatedAt: sql`now()` })
-        .where(eq(cases.id, report.caseId));
-    });
+  /** Records that the reporter has been shown the report's staff messages up to `lastShownId`. */
+  async markStaffMessagesSeen(reportId: string, lastShownId: number): Promise<void> {
+    await this.database.db
+      .update(reportMessages)
+      .set({ seenByReporterAt: sql`now()` })
+      .where(
+        and(
+          eq(reportMessages.reportId, reportId),
+          eq(reportMessages.author, 'staff'),
+          isNull(reportMessages.seenByReporterAt),
+          lte(reportMessages.id, lastShownId),
+        ),
+      );
+  }
+
+  /**
+   * Adds the reporter's message (encrypted by the caller) in the caller's transaction, and marks
+   * the case as having news for its analyst. The staff messages before it count as seen: the answer
+   * shows her the thread. A closed case is reopened for staff: back in progress, its closure cleared
+   * (which also stops its retention clock). Returns the report's case, and whether it was reopened;
+   * undefined when the report is gone (purged since it was found).
+   */
+  async addReporterMessage(tx: Tx, reportId: string, body: Buffer): Promise<{ caseId: string; reopened: boolean } | undefined> {
+    // The case locked first, so a closure approved at the same moment is either before (and reopened) or after.
+    const [current] = await tx
+      .select({ caseId: cases.id, state: cases.state })
+      .from(reports)
+      .innerJoin(cases, eq(cases.id, reports.caseId))
+      .where(eq(reports.id, reportId))
+      .for('update', { of: cases });
+    if (!current) return undefined;
+    await tx
+      .update(reportMessages)
+      .set({ seenByReporterAt: sql`now()` })
+      .where(and(eq(reportMessages.reportId, reportId), eq(reportMessages.author, 'staff'), isNull(reportMessages.seenByReporterAt)));
+    await tx.insert(reportMessages).values({ reportId, author: 'reporter', body });
+    await tx
+      .update(reports)
+      .set({ updatedAt: sql`now()` })
+      .where(eq(reports.id, reportId));
+    const reopened = current.state === 'closed';
+    await tx
+      .update(cases)
+      .set({
+        unreadReporterMessages: sql`${cases.unreadReporterMessages} + 1`,
+        updatedAt: sql`now()`,
+        ...(reopened && {
+          state: 'in_progress',
+          closureReason: null,
+          closureRequestedBy: null,
+          closureRequestedAt: null,
+          closureApprovedBy: null,
+          closedAt: null,
+          reopenedAt: sql`now()`,
+        }),
+      })
+      .where(eq(cases.id, current.caseId));
+    return { caseId: current.caseId, reopened };
   }
 
   async addMessage(

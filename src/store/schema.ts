@@ -72,6 +72,13 @@ export const reports = pgTable('reports', {
   source: text('source').$type<ReportSource>().notNull().default('portal'),
   filedBy: uuid('filed_by'),
   filingConsent: boolean('filing_consent'),
+  /** The continuation token's SHA-256 and expiry, while it may still add details (migration 0014). */
+  detailsTokenHash: bytea('details_token_hash'),
+  detailsTokenExpiresAt: timestamptz('details_token_expires_at'),
+  /** When the reporter added details after the receipt; null: never. */
+  detailsAddedAt: timestamptz('details_added_at'),
+  /** When a member of staff first opened its content in the console; null: nobody yet (migration 0013). */
+  firstReadAt: timestamptz('first_read_at'),
   createdAt: createdAt(),
   updatedAt: timestamptz('updated_at')
     .notNull()
@@ -128,6 +135,8 @@ export const reportMessages = pgTable('report_messages', {
   staffId: uuid('staff_id'),
   body: bytea('body').notNull(),
   createdAt: createdAt(),
+  /** A staff message: when the follow-up page or API first showed it to the reporter; null: not yet (migration 0013). */
+  seenByReporterAt: timestamptz('seen_by_reporter_at'),
 });
 
 export const idempotencyKeys = pgTable('idempotency_keys', {
@@ -241,6 +250,8 @@ export const cases = pgTable('cases', {
     .notNull()
     .default(sql`now()`),
   closedAt: timestamptz('closed_at'),
+  /** When a message from the reporter last reopened the closed case; null: never (migration 0013). */
+  reopenedAt: timestamptz('reopened_at'),
 });
 
 const classificationColumns = () => ({

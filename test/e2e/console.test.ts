@@ -266,16 +266,20 @@ describe("analysts' console in a browser", { skip: skipWithoutBrowser }, () => {
       const rp = await reporter.newPage();
       const a = ur.report.abuse;
       const ch = ur.report.choices;
-      await rp.goto('/ur/report');
-      await rp.getByRole('radio', { name: ur.report.kinds.abuse }).check();
+      // She starts with the link, then says it is abuse (the link comes along), and adds details after the receipt.
+      await rp.goto('/ur/report/online');
       await field(rp, ur.report.material.urlLabel(1)).fill(reportedUrl);
-      await rp.getByRole('textbox', { name: a.descriptionLabel }).fill(narrative);
+      await rp.getByRole('button', { name: ur.report.switchKind.online_material }).click();
+      await rp.getByRole('textbox', { name: named(a.descriptionLabel) }).fill(narrative);
       await group(rp, a.dangerLabel).getByRole('radio', { name: ch.yes, exact: true }).check();
-      await field(rp, a.ageLabel).selectOption({ label: ch.ageBands['11-15'] });
-      await group(rp, a.sexLabel).getByRole('radio', { name: ch.childSexes.girl }).check();
       await rp.getByRole('button', { name: ur.report.submit, exact: true }).click();
       const receipt = (await rp.locator('#receipt-code').innerText()).replace(/\s/g, '');
-      assert.match(receipt, /^\d{36}$/);
+      assert.match(receipt, /^\d{20}$/);
+      await rp.getByRole('button', { name: ur.receipt.detailsButton }).click();
+      await field(rp, a.ageLabel).selectOption({ label: ch.ageBands['11-15'] });
+      await group(rp, a.sexLabel).getByRole('radio', { name: ch.childSexes.girl }).check();
+      await rp.getByRole('button', { name: ur.details.submit }).click();
+      await rp.getByRole('heading', { level: 1, name: ur.details.addedTitle }).waitFor();
       const { reportId, caseId, reference } = await caseOfReceipt(receipt);
       const readStatus = async (): Promise<string> => {
         await rp.goto('/ur/follow-up');
@@ -283,6 +287,9 @@ describe("analysts' console in a browser", { skip: skipWithoutBrowser }, () => {
         await rp.getByRole('button', { name: ur.followUp.submit, exact: true }).click();
         return (await rp.locator('.status').innerText()).trim();
       };
+      /** A date as the Urdu follow-up page writes it. */
+      const urDate = (date: Date) =>
+        new Intl.DateTimeFormat('ur-PK-u-nu-latn', { dateStyle: 'long', timeZone: 'Asia/Karachi' }).format(date);
 
       // The analyst signs in and finds it in the triage queue, flagged: a child in danger.
       const c = consoleMessages.en;
@@ -370,8 +377,8 @@ describe("analysts' console in a browser", { skip: skipWithoutBrowser }, () => {
       assert.equal(await thread.nth(0).locator('.body').innerText(), question);
       assert.equal(await field(ap, r.ask).inputValue(), '', 'message box emptied once sent');
 
-      // The reporter, with the receipt, reads the question (the report is now under review) and answers.
-      assert.equal(await readStatus(), ur.followUp.statuses.under_review);
+      // The reporter, with the receipt, is told a member of staff wrote to her, reads the question and answers.
+      assert.equal(await readStatus(), ur.followUp.stages.written_to_you(urDate(now())));
       const reporterThread = rp.locator('ol.thread > li');
       assert.equal(await reporterThread.count(), 1);
       assert.ok((await reporterThread.nth(0).innerText()).includes(ur.followUp.fromStaff));
@@ -451,7 +458,11 @@ describe("analysts' console in a browser", { skip: skipWithoutBrowser }, () => {
       assert.equal(followUpCell, followUpOn);
       await ap.goto('/console/en/');
       assert.equal((await cellTexts(queueRow(ap, reference)))[5], e.states.referred);
-      assert.equal(await readStatus(), ur.followUp.statuses.referred, 'the reporter sees the referral');
+      assert.equal(
+        await readStatus(),
+        ur.followUp.stages.referred(ur.followUp.organisations.cyber_crime, urDate(new Date(`${referredAt}:00+05:00`))),
+        'the reporter sees the referral: the kind of organisation, not its name',
+      );
       await ap.goto(`/console/en/cases/${caseId}`);
 
       // The analyst asks for closure; they cannot approve it themselves.
@@ -517,7 +528,7 @@ describe("analysts' console in a browser", { skip: skipWithoutBrowser }, () => {
       assert.equal((await cellTexts(queueRow(ap, reference)))[5], e.states.closed);
 
       // The reporter's follow-up page says, in Urdu, that the report is closed.
-      assert.equal(await readStatus(), ur.followUp.statuses.closed);
+      assert.equal(await readStatus(), `${ur.followUp.stages.closed(urDate(now()))} ${ur.followUp.closedMeaning.actioned}`);
       assert.equal(await rp.locator('ol.thread > li').count(), 2);
 
       assert.deepEqual(fetched, [], 'the staff browsers never fetched the reported link');

@@ -4,11 +4,9 @@
  * dashboard and the annual report (run where scripts are blocked, see newScriptlessContext).
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { ur } from '../../src/http/i18n/ur.ts';
-import { incidentRecords } from '../../src/store/schema.ts';
 import { Browser as ConsoleBrowser, enrolStaff } from '../helpers/console.ts';
 import {
   assertNoAxeViolations,
@@ -20,33 +18,14 @@ import {
   skipWithoutBrowser,
   type ServedApp,
 } from '../helpers/browser.ts';
-import { commandLine } from '../../src/domain/actor.ts';
+import { publishSampleRelease } from '../helpers/sample-release.ts';
 
 describe('statistics dashboard in a browser', { skip: skipWithoutBrowser }, () => {
   let browser: Browser;
   let t: ServedApp;
   before(async () => {
     [browser, t] = await Promise.all([launchBrowser(), serveTestApp('pglite')]);
-    const record = (reportedOn: string, fields: Record<string, string>) => ({
-      id: randomUUID(),
-      source: 'media' as const,
-      reportedOn,
-      category: 'rape',
-      ...fields,
-    });
-    await t.database.db
-      .insert(incidentRecords)
-      .values([
-        ...Array.from({ length: 30 }, (_, i) =>
-          record(`2018-0${1 + (i % 6)}-10`, { victimSex: 'girl', province: 'punjab', district: 'Lahore', area: 'rural' }),
-        ),
-        ...Array.from({ length: 12 }, (_, i) =>
-          record(`2018-0${1 + (i % 6)}-12`, { victimSex: 'boy', category: 'sodomy', province: 'sindh', area: 'urban' }),
-        ),
-        ...Array.from({ length: 2 }, () => record('2018-03-03', { victimSex: 'boy', category: 'incest', province: 'kp' })),
-        ...Array.from({ length: 25 }, () => record('2017-04-04', { victimSex: 'girl' })),
-      ]);
-    await t.services.statistics.publish(commandLine, { from: '2018-01-01', to: '2018-06-30' });
+    await publishSampleRelease(t);
   });
   after(async () => {
     await browser?.close();

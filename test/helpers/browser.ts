@@ -144,3 +144,35 @@ export async function horizontalOverflow(page: Page): Promise<{ scrollWidth: num
     return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, widest };
   });
 }
+
+/** Records the layout shifts of every document the page loads from its start (not those just after input). */
+export async function recordLayoutShifts(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const shifts: number[] = [];
+    (window as unknown as { layoutShifts: number[] }).layoutShifts = shifts;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries() as unknown as { value: number; hadRecentInput: boolean }[]) {
+        if (!entry.hadRecentInput) shifts.push(entry.value);
+      }
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
+}
+
+/**
+ * Once the page's fonts are in use and laid out: the cumulative layout shift recorded since the
+ * document started (recordLayoutShifts), how many shifts, and the font families loaded.
+ */
+export async function settledLayoutShift(page: Page): Promise<{ cls: number; shifts: number; fontsLoaded: string[] }> {
+  return page.evaluate(async () => {
+    await document.fonts.ready;
+    // Two frames: the layout with the font that has just arrived is done and its shifts reported.
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const fontsLoaded: string[] = [];
+    document.fonts.forEach((f) => {
+      if (f.status === 'loaded') fontsLoaded.push(f.family.replace(/"/g, ''));
+    });
+    const shifts = (window as unknown as { layoutShifts: number[] }).layoutShifts;
+    return { cls: shifts.reduce((sum, value) => sum + value, 0), shifts: shifts.length, fontsLoaded };
+  });
+}

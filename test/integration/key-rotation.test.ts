@@ -52,6 +52,7 @@ const keyedHashColumns = [
   'idempotency_keys.key_hash',
   'idempotency_keys.request_hash',
   'report_urls.url_hash',
+  'reports.details_token_hash',
   'reports.receipt_hash',
   'spent_challenges.signature_hash',
   'staff_recovery_codes.code_hash',

@@ -47,7 +47,7 @@ before(async () => {
     set('receipt', receiptPage);
     set('follow-up', await get(`/${lang}/follow-up`));
     set('follow-up thread', await post(`/${lang}/follow-up`, { receipt }));
-    set('follow-up unknown receipt', await post(`/${lang}/follow-up`, { receipt: '0'.repeat(36) }));
+    set('follow-up unknown receipt', await post(`/${lang}/follow-up`, { receipt: '0'.repeat(20) }));
     set('not found', await get(`/${lang}/no-such-page`));
   }
 });

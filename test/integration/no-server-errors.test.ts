@@ -209,7 +209,7 @@ function templateFor(url: string, fixture: Fixture): Record<string, unknown> {
     childSex: 'girl',
     urls: ['https://example.com/z'],
   };
-  const receipt = '1'.repeat(36);
+  const receipt = '1'.repeat(20);
   const rules: [RegExp, Record<string, unknown>][] = [
     [/\/console\/[a-z]+\/sign-in$/, { email: 'nobody@hotline.example.org', password: 'river lantern copper meadow', code: '123456' }],
     [/\/enrol\/:token$/, { password: 'river lantern copper meadow', passwordAgain: 'river lantern copper meadow', code: '123456' }],
@@ -275,6 +275,11 @@ function templateFor(url: string, fixture: Fixture): Record<string, unknown> {
       },
     ],
     [/^\/(en|ur)\/report$/, report],
+    [/^\/(en|ur)\/report\/receipt-check$/, { receipt, kind: 'abuse', inDangerNow: 'true', lastGroup: receipt.slice(-4) }],
+    [
+      /^\/(en|ur)\/report\/details$/,
+      { continuation: 'a'.repeat(43), kind: 'abuse', action: 'add', province: 'punjab', district: 'Lahore' },
+    ],
     [/^\/(en|ur)\/follow-up$/, { receipt }],
     [/^\/(en|ur)\/follow-up\/reply$/, { receipt, body: 'More details' }],
     [/^\/api\/v1\/reports$/, { ...report, inDangerNow: true, contact: { consent: true, phone: '03001234567' } }],
@@ -431,6 +436,7 @@ function oddText(fixture: Fixture): fc.Arbitrary<string> {
         'sha256',
         'false_positive',
         'true_positive',
+        '1'.repeat(20),
         '1'.repeat(36),
         '0'.repeat(64),
         'f'.repeat(32),

@@ -145,7 +145,8 @@ forEachEngine('privacy', (engine) => {
     const text = decodeURIComponent(note[1]!);
     assert.ok(text.includes(shown.replace(/(\d{4})(?=\d)/g, '$1 ')));
     assert.ok(!/حفاظت|Hifazat|abuse|زیادتی|child|بچ/.test(text), `the note says what the site is: ${text}`);
-    assert.ok(!/href="\/[^"]*\d{36}/.test(response.body), 'receipt in a link');
+    // In no address: no link or form action on the page carries it (the check form posts it in its body).
+    assert.ok(!new RegExp(`(href|action)="/[^"]*${shown}`).test(response.body), 'receipt in a link');
   });
 });
 

@@ -188,6 +188,7 @@ export const consoleEn = {
   report: {
     title: (reference: string) => `Report in case ${reference}`,
     facts: 'What the reporter said',
+    detailsAdded: (when: string) => `Details added by the reporter on ${when}`,
     narrative: 'Narrative',
     site: 'Where it was seen',
     urls: 'Links (defanged, never opened here)',

@@ -187,6 +187,7 @@ export const consoleUr: ConsoleMessages = {
   report: {
     title: (reference: string) => `کیس ${reference} کی رپورٹ`,
     facts: 'رپورٹ کنندہ نے کیا بتایا',
+    detailsAdded: (when: string) => `رپورٹ کنندہ نے ${when} کو تفصیلات شامل کیں`,
     narrative: 'بیان',
     site: 'کہاں دیکھا گیا',
     urls: 'لنک (ناکارہ بنائے گئے، یہاں کبھی نہیں کھولے جاتے)',

@@ -1,4 +1,6 @@
-import { receiptLength } from '../../domain/receipt.ts';
+import type { closureReasons } from '../../domain/case.ts';
+import type { agencyKinds } from '../../domain/classification.ts';
+import { legacyReceiptLength, receiptLength } from '../../domain/receipt.ts';
 import {
   maxUrlsPerReport,
   type abuserRelationships,
@@ -9,7 +11,6 @@ import {
   type places,
   type policeStatuses,
   type provinces,
-  type publicStatuses,
   type reportKinds,
   type reporterRelationships,
 } from '../../domain/report.ts';
@@ -53,8 +54,8 @@ export const en = {
     howHeading: 'How to report',
     howSteps: [
       'Choose what you want to report: something you saw online, or harm to a child.',
-      'Tell us what you know. Answer only what you can; "I don\'t know" is fine.',
-      'You will get a receipt code. Write it down and keep it secret.',
+      'Give us the link, or tell us in your own words what happened. That is all we need.',
+      'You will get a receipt code. Write it down and keep it secret. Then, if you want, add details that help us act.',
     ],
     nextHeading: 'What happens next',
     nextSteps: [
@@ -72,6 +73,28 @@ export const en = {
   },
   report: {
     title: 'Make a report',
+    choiceHeading: 'What do you want to report?',
+    choiceIntro: 'Choose one. It takes about a minute, and you do not have to give your name.',
+    kindChoices: {
+      online_material: {
+        title: 'Pictures, videos or links of a child online',
+        text: 'Sexual pictures or videos of a child on a website or app. You give us the link.',
+      },
+      abuse: {
+        title: 'A child being sexually abused',
+        text: 'In person or online, for example grooming or blackmail. You tell us what happened.',
+      },
+    } satisfies Record<(typeof reportKinds)[number], { title: string; text: string }>,
+    stepHeadings: {
+      online_material: 'Pictures or videos of a child online',
+      abuse: 'A child being sexually abused',
+    } satisfies Labels<typeof reportKinds>,
+    stepIntro: 'This is all we need. You can add details after sending.',
+    doNotShare: 'Do not download or share it. The link is enough.',
+    switchKind: {
+      online_material: 'Report a child being abused instead',
+      abuse: 'Report pictures or videos online instead',
+    } satisfies Labels<typeof reportKinds>,
     intro: 'Answer what you can. Only the questions marked "required" must be answered.',
     required: 'required',
     optional: 'optional',
@@ -86,7 +109,7 @@ export const en = {
       doNotWhy:
         'Please do not save or send the pictures or videos to anyone, not even to us. This stops them spreading further, and having them can be a crime. A link is all we need.',
       urlsLabel: 'Link (web address)',
-      urlsHint: `Copy the address from your browser, for example https://example.com/page. Up to ${maxUrlsPerReport} links.`,
+      urlsHint: 'Copy the whole address from your browser or app.',
       urlLabel: (n: number) => `Link ${n}`,
       addUrl: 'Add another link',
       siteLabel: 'Where did you see it?',
@@ -96,7 +119,7 @@ export const en = {
     abuse: {
       legend: 'What happened',
       descriptionLabel: 'What happened?',
-      descriptionHint: 'Write in Urdu, Roman Urdu or English, in your own words.',
+      descriptionHint: 'Write in Urdu, Roman Urdu or English.',
       occurredOnLabel: 'When did it happen?',
       occurredOnHint: 'If you are not sure of the day, choose a date close to it and say how sure you are.',
       precisionLabel: 'How sure are you of the date?',
@@ -204,7 +227,7 @@ export const en = {
     consent_required: 'Tick this box if we may contact you, or remove your contact details.',
     contact_way_required: 'To be contacted, please give a phone number or an email.',
     unknown_field: 'This field is not part of the form.',
-    receipt_format: `A receipt code has ${receiptLength} digits. Please check it.`,
+    receipt_format: `A receipt code has ${receiptLength} digits (older codes have ${legacyReceiptLength}). Please check it.`,
     receipt_mistyped: 'One of the digits seems wrong. Please check the code again.',
     message_required: 'Please write a message.',
   },
@@ -222,20 +245,65 @@ export const en = {
     noteTitle: 'Reference number',
     followUpLink: 'Check progress later',
     dangerReminder: 'You said the child may be in danger now. Call 15 now if you have not already.',
+    confirmHeading: 'Check that you kept the code (optional)',
+    confirmLabel: 'From where you wrote or saved it, type the last four digits of the code',
+    confirmSubmit: 'Check',
+    confirmed: 'That matches. Keep the code somewhere safe.',
+    notConfirmed: 'That is not the end of your code. Please look at the code above again and write it down.',
+    detailsHeading: 'Add details that help us act (optional)',
+    detailsText: "When and where it happened, the child's age, who the suspected person is, and a way to reach you if you want.",
+    detailsWindow: (minutes: number) =>
+      `Each question is optional, and it is fine to skip this. You can add details here for ${minutes} minutes.`,
+    detailsButton: 'Add details',
+  },
+  details: {
+    title: 'Add details to your report',
+    intro: 'Every question is optional. Answer only what you know; "I don\'t know" is fine.',
+    moreLabel: 'Anything else we should know',
+    submit: 'Add these details',
+    skip: 'Skip: my report is complete',
+    addedTitle: 'Thank you. The details were added to your report.',
+    addedText: 'Use your receipt code to check progress and to read and answer our messages.',
+    expiredTitle: 'This form can no longer be used',
+    expiredText:
+      'The form to add details works once, for a short time after a report. Your report is safe. To tell us more, write to us with your receipt code on the "Check progress" page.',
   },
   followUp: {
     title: 'Check progress',
     intro: 'Enter the receipt code you got when you made your report.',
     receiptLabel: 'Receipt code',
-    receiptHint: `${receiptLength} digits. Spaces do not matter.`,
+    receiptHint: `${receiptLength} digits (older codes: ${legacyReceiptLength}). Spaces do not matter.`,
     submit: 'Check',
     statusHeading: 'Status',
-    statuses: {
-      received: 'Received. Your report is waiting to be read.',
-      under_review: 'Being looked at. A member of staff is working on your report.',
-      referred: 'Passed on. Your report has been sent to the police or another service that can act.',
-      closed: 'Closed. Work on this report has finished.',
-    } satisfies Labels<typeof publicStatuses>,
+    /** What staff did (domain/reporter-status.ts), each with its date, then when to check again. */
+    stages: {
+      received: (date: string) => `Received on ${date}. Your report is waiting to be read by a member of staff.`,
+      read: (date: string) => `Read by a member of staff on ${date}.`,
+      written_to_you: (date: string) => `A member of staff wrote to you on ${date}.`,
+      referred: (organisation: string, date: string) => `Passed on to ${organisation} on ${date}, so that they can act.`,
+      reopened: (date: string) => `Your message of ${date} opened this report again. A member of staff will read it.`,
+      closed: (date: string) => `Closed on ${date}.`,
+    },
+    referredElsewhere: 'Passed on to a service that can act.',
+    organisations: {
+      police: 'the police',
+      child_protection: 'a child protection bureau',
+      cyber_crime: 'the cyber crime agency (NCCIA)',
+      helpline: 'a helpline',
+      foreign_hotline: 'a hotline in another country',
+      other: 'another service that can help',
+    } satisfies Labels<typeof agencyKinds>,
+    closedMeaning: {
+      actioned: 'We acted on what you told us, and our work on your report has finished.',
+      no_further_action: 'We looked at your report carefully. There was nothing more we could do about it.',
+      duplicate: 'Someone had told us about the same thing. Your report was joined with theirs, so that both are dealt with together.',
+      unfounded:
+        'We looked at your report carefully and did not find something we could act on. Thank you for telling us: it was right to report.',
+    } satisfies Labels<typeof closureReasons>,
+    checkAgain: (days: number) => `Please check again in ${days} days.`,
+    answerBelow: 'Please read the message below. You can answer in the box under the messages.',
+    closedAdvice:
+      'There is nothing more to check. You can still write to us below: your message opens the report again, and a member of staff will read it.',
     receivedOn: 'Report received on',
     threadHeading: 'Messages',
     noMessages: 'There are no messages yet.',

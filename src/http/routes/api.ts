@@ -17,8 +17,10 @@ function requireJson(request: FastifyRequest): unknown {
 const idempotencyKeyPattern = /^[\x21-\x7e]{8,200}$/;
 
 function threadJson(view: FollowUpView) {
+  const { stage, since, agencyKind, closureReason, unreadStaffMessages, checkAgainInDays } = view.progress;
   return {
     status: view.status,
+    progress: { stage, since: since?.toISOString() ?? null, agencyKind, closureReason, unreadStaffMessages, checkAgainInDays },
     receivedAt: view.receivedAt.toISOString(),
     messages: view.messages.map((m) => ({ author: m.author, body: m.body, createdAt: m.createdAt.toISOString() })),
   };

@@ -86,14 +86,14 @@ ${labelAndHelp(o)}
 </div>`;
 }
 
-export function textArea(o: FieldOptions & { value: string | undefined; maxlength: number; labelHtml?: Html }): Html {
+export function textArea(o: FieldOptions & { value: string | undefined; maxlength: number; labelHtml?: Html; rows?: number }): Html {
   return html`<div class="field${o.issue ? ' has-error' : ''}">
 ${o.labelHtml ?? labelAndHelp(o)}
 ${o.labelHtml ? html`${o.hint ? html`<p class="hint" id="${o.id}-hint">${o.hint}</p>` : ''}${fieldError(o.id, o.issue, o.problems)}` : ''}
 <textarea${attrs({
     id: o.id,
     name: o.name,
-    rows: 6,
+    rows: o.rows ?? 6,
     maxlength: o.maxlength,
     required: o.required,
     'aria-invalid': o.issue ? 'true' : undefined,

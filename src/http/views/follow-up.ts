@@ -1,6 +1,8 @@
 import type { FieldIssue } from '../../domain/errors.ts';
 import { pakistanTimeZone } from '../../domain/pakistan-time.ts';
+import type { ReporterStatus } from '../../domain/reporter-status.ts';
 import type { FollowUpView } from '../../services/follow-up.ts';
+import type { Messages } from '../i18n/index.ts';
 import { errorSummary, fieldError, type ProblemText } from './fields.ts';
 import { attrs, html, type Html } from './html.ts';
 import { layout, type PageContext } from './layout.ts';
@@ -58,8 +60,9 @@ ${state.sent ? html`<p class="notice" role="status">${f.sent}</p>` : ''}
 ${state.replyIssues?.length ? errorSummary(ctx, state.replyIssues, { body: 'f-body' }) : ''}
 <section aria-labelledby="status-heading">
   <h2 id="status-heading">${f.statusHeading}</h2>
-  <p class="status status-${view.status}">${f.statuses[view.status]}</p>
-  <p>${f.receivedOn}: ${dateFormat.format(view.receivedAt)}</p>
+  <p class="status status-${view.progress.stage}">${stageText(f, view.progress, (d) => dateFormat.format(d))}</p>
+  <p>${adviceText(f, view.progress)}</p>
+  ${view.progress.stage === 'received' ? '' : html`<p>${f.receivedOn}: ${dateFormat.format(view.receivedAt)}</p>`}
 </section>
 <section aria-labelledby="thread-heading">
   <h2 id="thread-heading">${f.threadHeading}</h2>
@@ -85,4 +88,30 @@ ${state.replyIssues?.length ? errorSummary(ctx, state.replyIssues, { body: 'f-bo
   </form>
 </section>`,
   );
+}
+
+type FollowUpText = Messages['followUp'];
+
+/** The stage in plain words with its date; for a closed case, what closing means (by its reason). */
+function stageText(f: FollowUpText, progress: ReporterStatus, date: (d: Date) => string): string {
+  switch (progress.stage) {
+    case 'received':
+    case 'read':
+    case 'written_to_you':
+    case 'reopened':
+      return f.stages[progress.stage](date(progress.since));
+    case 'referred':
+      return progress.since ? f.stages.referred(f.organisations[progress.agencyKind], date(progress.since)) : f.referredElsewhere;
+    case 'closed':
+      return [progress.since && f.stages.closed(date(progress.since)), progress.closureReason && f.closedMeaning[progress.closureReason]]
+        .filter(Boolean)
+        .join(' ');
+  }
+}
+
+/** When to check again: in some days, the message to answer, or (closed) nothing, though writing opens it again. */
+function adviceText(f: FollowUpText, progress: ReporterStatus): string {
+  if (progress.stage === 'closed') return f.closedAdvice;
+  if (progress.stage === 'written_to_you') return f.answerBelow;
+  return progress.checkAgainInDays === null ? '' : f.checkAgain(progress.checkAgainInDays);
 }

@@ -34,6 +34,8 @@ export interface ReportView extends ReportFacts {
   source: string;
   filedBy: string | null;
   receivedAt: Date;
+  /** When the reporter added details after the receipt (services/reports.ts, addDetails); null: never. */
+  detailsAddedAt: Date | null;
   /** Contact details exist (with consent); revealContact shows them, audited. */
   hasContact: boolean;
   site: string | null;
@@ -58,17 +60,22 @@ const maxDuplicateSuggestions = 50;
 export class ReportViews {
   constructor(
     private readonly access: CaseAccess,
-    private readonly store: Pick<CaseReportStore, 'urls' | 'url' | 'classification' | 'urlClassifications' | 'messages' | 'duplicates'>,
+    private readonly store: Pick<
+      CaseReportStore,
+      'urls' | 'url' | 'classification' | 'urlClassifications' | 'messages' | 'duplicates' | 'markFirstRead'
+    >,
     private readonly keyring: Keyring,
   ) {}
 
   /**
    * A report as an analyst reads it: narrative and site decrypted, links defanged, the
    * classifications, the message thread and its case. Contact details are left out. Audited.
+   * The first opening is when the reporter is told it was read (domain/reporter-status.ts).
    */
   async viewReport(actor: StaffActor, reportId: string): Promise<ReportView> {
     return this.access.audit.transaction(actor, async (tx, audit) => {
       const { report, case: row } = await this.access.openReport(tx, actor, reportId, 'read', audit);
+      if (report.firstReadAt === null) await this.store.markFirstRead(tx, report.id);
       const urls = await this.store.urls(tx, report.id);
       const urlClassifications = await this.store.urlClassifications(tx, report.id);
       const classification = await this.store.classification(tx, report.id);
@@ -86,6 +93,7 @@ export class ReportViews {
         source: report.source,
         filedBy: report.filedBy,
         receivedAt: report.createdAt,
+        detailsAddedAt: report.detailsAddedAt,
         occurredOn: report.occurredOn,
         occurredPrecision: report.occurredPrecision,
         province: report.province,

@@ -262,6 +262,7 @@ export function reportPage(ctx: ConsoleContext, state: ReportPageState): Html {
 ${report.inDangerNow ? html`<p class="danger-reminder"><strong>${ctx.c.queue.danger}</strong></p>` : ''}
 <section aria-labelledby="facts-heading">
 <h2 id="facts-heading">${r.facts}</h2>
+${report.detailsAddedAt ? html`<p>${r.detailsAdded(time.format(report.detailsAddedAt))}</p>` : ''}
 <dl class="facts">${facts.map(([term, value]) => html`<dt>${term}</dt><dd>${value}</dd>`)}</dl>
 ${report.site ? html`<h3>${r.site}</h3><p class="user-text" dir="auto">${report.site}</p>` : ''}
 ${report.description ? html`<h3>${r.narrative}</h3><p class="user-text" dir="auto">${report.description}</p>` : ''}

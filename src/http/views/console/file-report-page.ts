@@ -46,7 +46,6 @@ ${fieldError('f-consentRecorded', consentIssue, problems)}
       extraUrlField: false,
       idempotencyKey: state.idempotencyKey,
       districts: state.districts,
-      powChallengeUrl: undefined,
     },
     { action: consolePath(ctx.lang, '/file-report'), title: f.title, extra },
   );

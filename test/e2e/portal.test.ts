@@ -522,6 +522,7 @@ describe('public portal in a browser', { skip: skipWithoutBrowser }, () => {
         await page.getByRole('button', { name: m.receipt.confirmSubmit, exact: true }).click();
         await page.getByRole('status').filter({ hasText: m.receipt.notConfirmed }).waitFor();
         await assertNoAxeViolations(page, `${lang} receipt page, code not confirmed`);
+        const continuation = (await page.locator('input[name="continuation"]').first().getAttribute('value'))!;
         await page.getByRole('button', { name: m.receipt.detailsButton }).click();
         await page.getByRole('heading', { level: 1, name: m.details.title }).waitFor();
         await assertNoAxeViolations(page, `${lang} details form`);
@@ -533,6 +534,24 @@ describe('public portal in a browser', { skip: skipWithoutBrowser }, () => {
         await page.getByRole('button', { name: m.details.submit }).click();
         await page.getByRole('heading', { level: 1, name: m.details.addedTitle }).waitFor();
         await assertNoAxeViolations(page, `${lang} details added`);
+        // The same details form sent again: the page that says it can no longer be used.
+        await page.evaluate(
+          ({ action, token }) => {
+            const form = Object.assign(document.createElement('form'), { method: 'post', action });
+            for (const [name, value] of [
+              ['continuation', token],
+              ['kind', 'abuse'],
+              ['action', 'add'],
+            ]) {
+              form.append(Object.assign(document.createElement('input'), { type: 'hidden', name, value }));
+            }
+            document.body.append(form);
+            form.submit();
+          },
+          { action: `/${lang}/report/details`, token: continuation },
+        );
+        await page.getByRole('heading', { level: 1, name: m.details.expiredTitle }).waitFor();
+        await assertNoAxeViolations(page, `${lang} details form used up`);
 
         await t.services.followUp.addStaffMessage(await reportIdOf(receipt), 'A question from staff');
         await page.goto(`/${lang}/follow-up`);

@@ -153,7 +153,7 @@ ${state.continuation ? html`<input type="hidden" name="continuation" value="${st
   <p class="no-print"><strong>${r.keepSecret}</strong></p>
   <ul class="no-print">${r.advice.map((a) => html`<li>${a}</li>`)}</ul>
   <p class="no-print"><a class="button secondary" download="note.txt" href="data:text/plain;charset=utf-8,${encodeURIComponent(note)}">${r.download}</a>
-  <button type="button" class="secondary print-button" hidden>${r.print}</button></p>
+  <button type="button" class="secondary print-button">${r.print}</button></p>
 </section>
 <section class="no-print" aria-labelledby="confirm-heading">
   <h2 id="confirm-heading">${r.confirmHeading}</h2>

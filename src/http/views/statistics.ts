@@ -386,7 +386,7 @@ export function annualReportPage(
     html`${statisticsStylesheet}
 <article class="statistics annual-report">
 <h1>${r.title(period)}</h1>
-<p class="no-print"><a href="/${ctx.lang}/statistics${query(ctx.lang, { release: state.summary.id, digits: state.urduDigits })}">${r.back}</a> <button type="button" class="print-button secondary" hidden>${r.print}</button></p>
+<p class="no-print"><a href="/${ctx.lang}/statistics${query(ctx.lang, { release: state.summary.id, digits: state.urduDigits })}">${r.back}</a> <button type="button" class="print-button secondary">${r.print}</button></p>
 ${digitsSwitch(ctx, '/statistics/report', state.summary.id, state.urduDigits)}
 <section aria-labelledby="key-figures"><h2 id="key-figures">${r.keyFigures}</h2>${keyFigures(ctx, f, release)}</section>
 <section aria-labelledby="summary"><h2 id="summary">${r.summaryHeading}</h2>${sentences.map((text) => html`<p>${text}</p>`)}</section>

@@ -85,7 +85,10 @@ export const auditActions = [
   'task.complete',
   /** A case was referred to an agency. */
   'referral.add',
-  /** A referral's status changed. */
+  /**
+   * A referral was followed up, with the fields that changed, its new FIR status and its follow-up date
+   * from and to (null: none); a note added to its notes is named, never its text.
+   */
   'referral.update',
   /** A message was sent to the reporter. */
   'message.send',

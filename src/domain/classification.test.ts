@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { caseUrgency, categories, classificationSchema, compareUrgency, triageDueAt, type Urgency } from './classification.ts';
+import {
+  awaitsTriage,
+  caseUrgency,
+  categories,
+  classificationSchema,
+  compareQueueOrder,
+  compareUrgency,
+  legalBases,
+  triageClock,
+  triageDueAt,
+  type Urgency,
+} from './classification.ts';
 
 const at = (iso: string) => new Date(iso);
 const urgency = (inDangerNow: boolean | null, ageBand: string, receivedAt: string): Urgency => ({
@@ -20,6 +31,34 @@ test('triage is due 2 hours after receipt when a child is in danger now, else 24
   assert.deepEqual(triageDueAt(received, true), at('2026-03-01T12:00:00Z'));
   assert.deepEqual(triageDueAt(received, false), at('2026-03-02T10:00:00Z'));
   assert.deepEqual(triageDueAt(received, null), at('2026-03-02T10:00:00Z'));
+});
+
+test('the triage clock runs in every open state until a report is classified', () => {
+  for (const state of ['new', 'triaged', 'in_progress', 'referred'] as const) {
+    assert.equal(awaitsTriage({ state, classified: false }), true, state);
+    assert.equal(awaitsTriage({ state, classified: true }), false, state);
+  }
+  assert.equal(awaitsTriage({ state: 'closed', classified: false }), false);
+  const received = urgency(false, '6-10', '2026-03-01T10:00:00Z');
+  assert.deepEqual(triageClock(received, true, at('2026-03-02T10:00:00Z')), { dueAt: at('2026-03-02T10:00:00Z'), overdue: false });
+  assert.deepEqual(triageClock(received, true, at('2026-03-02T10:00:01Z')), { dueAt: at('2026-03-02T10:00:00Z'), overdue: true });
+  assert.equal(triageClock(received, false, at('2026-03-09T00:00:00Z')), null);
+});
+
+test('the queue puts cases overdue for triage first, each group in the triage order', () => {
+  const dangerDue = { ...urgency(true, '0-5', '2026-03-01T12:00:00Z'), overdue: false };
+  const lateTeen = { ...urgency(false, '16-17', '2026-03-01T07:00:00Z'), overdue: true };
+  const lateDanger = { ...urgency(true, '16-17', '2026-03-01T09:00:00Z'), overdue: true };
+  const child = { ...urgency(false, '6-10', '2026-03-01T08:00:00Z'), overdue: false };
+  assert.deepEqual([child, dangerDue, lateTeen, lateDanger].sort(compareQueueOrder), [lateDanger, lateTeen, dangerDue, child]);
+});
+
+test('the legal bases include rape of a minor, unnatural offences, child kidnapping and PECA ss.21 and 24', () => {
+  for (const basis of ['ppc_375_376', 'ppc_376_3', 'ppc_377', 'ppc_364a', 'peca_21', 'peca_24']) {
+    assert.ok((legalBases as readonly string[]).includes(basis), basis);
+  }
+  const parsed = classificationSchema.parse({ category: 'rape', legalBases: ['ppc_375_376', 'ppc_376_3'] });
+  assert.deepEqual(parsed.legalBases, ['ppc_375_376', 'ppc_376_3']);
 });
 
 test('urgency: danger now first, then younger bands with unknown last, then oldest first', () => {

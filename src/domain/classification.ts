@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CaseState } from './case.ts';
 import { ageBands, childSexes, unknown } from './report.ts';
 import { optionalText } from './text.ts';
 
@@ -31,8 +32,26 @@ export const categories = [
 ] as const;
 export type Category = (typeof categories)[number];
 
-/** Pakistani law a classification rests on: PPC sections (as amended 2016/2018), PECA s.22, ZARRA 2020. */
-export const legalBases = ['ppc_292a', 'ppc_292b_292c', 'ppc_328a', 'ppc_369a', 'ppc_377a_377b', 'peca_22', 'zarra'] as const;
+/**
+ * Pakistani law a classification rests on (shared/context/pakistan.md): PPC sections (as amended 2016/2018),
+ * PECA 2016 ss.21, 22 and 24, ZARRA 2020. 376(3) (rape of a minor) is its own value beside 375/376 so the
+ * analyst can say the victim was a minor. Values are stored as text (no CHECK lists them): add, never rename.
+ */
+export const legalBases = [
+  'ppc_292a',
+  'ppc_292b_292c',
+  'ppc_328a',
+  'ppc_364a',
+  'ppc_369a',
+  'ppc_375_376',
+  'ppc_376_3',
+  'ppc_377',
+  'ppc_377a_377b',
+  'peca_21',
+  'peca_22',
+  'peca_24',
+  'zarra',
+] as const;
 export type LegalBasis = (typeof legalBases)[number];
 
 /** NCMEC-style tags, independent of the category. */
@@ -92,13 +111,37 @@ export const classificationSchema = z
   });
 export type Classification = z.output<typeof classificationSchema>;
 
-/** Hours within which a new report must be triaged. */
+/** Hours within which a case must be triaged. */
 export const triageTargetHours = { inDangerNow: 2, otherwise: 24 } as const;
+
+/**
+ * Whether a case still waits for triage, in whatever open state it is: triage is recorded by
+ * classifying one of its reports (which also moves a new case to 'triaged'). The state alone
+ * does not say it: a first referral moves a case from 'new' straight to 'referred', and from
+ * there it may go back to 'in_progress' untriaged; a case moved to 'triaged' by hand has no
+ * classification yet. A closed case waits for nothing.
+ */
+export function awaitsTriage(c: { state: CaseState; classified: boolean }): boolean {
+  return !c.classified && c.state !== 'closed';
+}
 
 /** When triage is due: 2 hours after receipt when a child is in danger now, else 24 hours. */
 export function triageDueAt(receivedAt: Date, inDangerNow: boolean | null): Date {
   const hours = inDangerNow === true ? triageTargetHours.inDangerNow : triageTargetHours.otherwise;
   return new Date(receivedAt.getTime() + hours * 3_600_000);
+}
+
+/** A case's triage clock: when triage is due and whether that time has passed. */
+export interface TriageClock {
+  dueAt: Date;
+  overdue: boolean;
+}
+
+/** The triage clock of a case that awaits triage (see awaitsTriage); null for one that does not. */
+export function triageClock(urgency: Urgency, waiting: boolean, now: Date): TriageClock | null {
+  if (!waiting) return null;
+  const dueAt = triageDueAt(urgency.receivedAt, urgency.inDangerNow);
+  return { dueAt, overdue: now > dueAt };
 }
 
 export interface Urgency {
@@ -124,6 +167,11 @@ export function compareUrgency(a: Urgency, b: Urgency): number {
     ageRank(a.ageBand) - ageRank(b.ageBand) ||
     a.receivedAt.getTime() - b.receivedAt.getTime()
   );
+}
+
+/** The queue's order: cases past their triage time first, then the triage order (compareUrgency). */
+export function compareQueueOrder(a: Urgency & { overdue: boolean }, b: Urgency & { overdue: boolean }): number {
+  return Number(b.overdue) - Number(a.overdue) || compareUrgency(a, b);
 }
 
 /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkInput } from './errors.ts';
 import { pakistanToday } from './pakistan-time.ts';
-import { isAcceptedDate, isAcceptedTime, reportDetailsSchema, reportInputSchema } from './report.ts';
+import { filingIssues, isAcceptedDate, isAcceptedTime, reportDetailsSchema, reportInputSchema } from './report.ts';
 
 const schema = reportInputSchema('2026-11-29');
 const issuesOf = (input: unknown) => {
@@ -159,4 +159,13 @@ test("details take no kind, language, links or danger: those are the first step'
   for (const field of ['kind', 'language', 'urls', 'inDangerNow', 'anything']) {
     assert.deepEqual(detailIssuesOf({ [field]: 'x' }), [{ field, problem: 'unknown_field' }], field);
   }
+});
+
+test('filing for a caller needs a known channel and the consent to filing, both told at once', () => {
+  assert.deepEqual(filingIssues({ consentRecorded: true, channel: 'phone' }), []);
+  assert.deepEqual(filingIssues({ consentRecorded: false, channel: undefined }), [
+    { field: 'channel', problem: 'required' },
+    { field: 'consentRecorded', problem: 'filing_consent_required' },
+  ]);
+  assert.deepEqual(filingIssues({ consentRecorded: true, channel: 'email' }), [{ field: 'channel', problem: 'invalid_choice' }]);
 });

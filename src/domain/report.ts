@@ -31,6 +31,21 @@ export const publicStatuses = ['received', 'under_review', 'referred', 'closed']
 
 /** Where a report came from: the portal's form, the API, or filed by staff (a call or a visit). */
 export const reportSources = ['portal', 'api', 'staff'] as const;
+/** How a caller reached the staff who filed their report: a phone call or a visit. */
+export const filingChannels = ['phone', 'walk_in'] as const;
+
+/**
+ * What staff must settle before filing a report for a caller: the channel, and that the caller
+ * agreed to the filing. All the problems at once, so the form shows them together with the report's own.
+ */
+export function filingIssues(filing: { consentRecorded: boolean; channel: string | undefined }): { field: string; problem: string }[] {
+  const issues: { field: string; problem: string }[] = [];
+  if (!(filingChannels as readonly (string | undefined)[]).includes(filing.channel)) {
+    issues.push({ field: 'channel', problem: filing.channel ? 'invalid_choice' : 'required' });
+  }
+  if (filing.consentRecorded !== true) issues.push({ field: 'consentRecorded', problem: 'filing_consent_required' });
+  return issues;
+}
 /** Who wrote a message in a report's thread. */
 export const messageAuthors = ['reporter', 'staff'] as const;
 
@@ -39,6 +54,7 @@ export type Language = (typeof languages)[number];
 export type DatePrecision = (typeof datePrecisions)[number];
 export type PublicStatus = (typeof publicStatuses)[number];
 export type ReportSource = (typeof reportSources)[number];
+export type FilingChannel = (typeof filingChannels)[number];
 export type MessageAuthor = (typeof messageAuthors)[number];
 
 export const unknown = 'unknown' as const;

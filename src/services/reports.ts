@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { HifazatError } from '../domain/errors.ts';
 import { newReceipt } from '../domain/receipt.ts';
-import { detailAnswers, unknown, type PublicStatus, type ReportDetails, type ReportInput } from '../domain/report.ts';
+import { detailAnswers, unknown, type FilingChannel, type PublicStatus, type ReportDetails, type ReportInput } from '../domain/report.ts';
 import type { Tx } from '../store/database.ts';
 import type { DetailFacts, DetailsChange, ReportDetailsStore, TokenReport } from '../store/report-details.ts';
 import type { NewReport } from '../store/report-insert.ts';
@@ -94,7 +94,7 @@ export class ReportService {
     const continuation = options.source === 'portal' ? newContinuation() : undefined;
     const detailsTokenHash = continuation === undefined ? null : continuationHash(continuation);
     for (let draw = 1; draw <= receiptDraws; draw++) {
-      const { report, receipt } = this.#sealed(input, { source: options.source, filedBy: null, key, detailsTokenHash });
+      const { report, receipt } = this.#sealed(input, { source: options.source, filedBy: null, channel: null, key, detailsTokenHash });
       // One statement (shared with reports arriving at the same time), so one round trip and one commit.
       const outcome = await this.store.write(report);
       if (outcome === 'stored') {
@@ -171,9 +171,9 @@ export class ReportService {
    * checks the caller's consent), inside the caller's transaction so that the filing's audit
    * entry commits with it. Returns the receipt to hand over and the report's id.
    */
-  async fileInTransaction(tx: Tx, input: ReportInput, filedBy: string): Promise<Submitted & { reportId: string }> {
+  async fileInTransaction(tx: Tx, input: ReportInput, filedBy: string, channel: FilingChannel): Promise<Submitted & { reportId: string }> {
     for (let draw = 1; draw <= receiptDraws; draw++) {
-      const { report, receipt } = this.#sealed(input, { source: 'staff', filedBy, key: undefined, detailsTokenHash: null });
+      const { report, receipt } = this.#sealed(input, { source: 'staff', filedBy, channel, key: undefined, detailsTokenHash: null });
       const outcome = await this.store.insertInTransaction(tx, report);
       if (outcome === 'stored') return { receipt, status: 'received', replayed: false, reportId: report.id };
       if (outcome !== 'receipt_taken') throw new HifazatError('internal', 'A filed report was not stored.');
@@ -184,7 +184,13 @@ export class ReportService {
   /** A new report as it is stored: a fresh id and receipt, its sensitive fields encrypted, its lookups keyed. */
   #sealed(
     input: ReportInput,
-    options: { source: NewReport['source']; filedBy: string | null; key: IdempotencyHashes | undefined; detailsTokenHash: Buffer | null },
+    options: {
+      source: NewReport['source'];
+      filedBy: string | null;
+      channel: FilingChannel | null;
+      key: IdempotencyHashes | undefined;
+      detailsTokenHash: Buffer | null;
+    },
   ): { report: NewReport; receipt: string } {
     const { key } = options;
     const id = randomUUID();
@@ -218,6 +224,7 @@ export class ReportService {
       contact: input.contact ? this.#sealedContact(id, input.contact) : null,
       source: options.source,
       filedBy: options.filedBy,
+      filingChannel: options.channel,
       urls: input.urls.map((url, position) => ({
         position,
         urlHash: this.keyring.mac('url-lookup', url),

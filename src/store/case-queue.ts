@@ -14,6 +14,7 @@ export interface QueueReport {
   /** As the analyst judged it, else as reported (effectiveFactsOf). */
   ageBand: string;
   receivedAt: Date;
+  /** The report's classification's category; null until it is classified (which is what triage records). */
   category: string | null;
 }
 

@@ -1,5 +1,5 @@
 import { pakistanTimeZone } from '../domain/pakistan-time.ts';
-import { detailsWindowMinutes } from '../domain/report.ts';
+import { detailsWindowMinutes, type FilingChannel } from '../domain/report.ts';
 import { statementSql, type Database, type NamedStatement, type Tx } from './database.ts';
 import { districtNamedBy } from './districts.ts';
 import type { ReportFacts } from './schema.ts';
@@ -24,6 +24,8 @@ export interface NewReport extends ReportFacts {
   contact: Buffer | null;
   source: 'portal' | 'api' | 'staff';
   filedBy: string | null;
+  /** How the caller reached the staff who filed it; only with `filedBy`. */
+  filingChannel?: FilingChannel | null | undefined;
   urls: { position: number; urlHash: Buffer; url: Buffer }[];
   /** A portal report's continuation token, hashed: it adds details for detailsWindowMinutes from the commit. */
   detailsTokenHash?: Buffer | null | undefined;
@@ -54,7 +56,7 @@ WITH submitted AS (
     kind text, language text, occurred_on date, occurred_precision text, province text, district text, district_typed text, area text,
     child_age_band text, child_sex text, abuser_relationship text, place text, in_danger_now boolean,
     police_status text, reporter_relationship text, contact_consent boolean, sensitive text, contact text,
-    source text, filed_by uuid, details_token_hash text)
+    source text, filed_by uuid, filing_channel text, details_token_hash text)
 ), claim AS (
   INSERT INTO idempotency_keys (key_hash, request_hash, report_id, receipt)
   SELECT decode(key_hash, 'base64'), decode(request_hash, 'base64'), id, decode(replay_receipt, 'base64')
@@ -78,13 +80,13 @@ WITH submitted AS (
   INSERT INTO reports (
     id, case_id, receipt_hash, kind, language, occurred_on, occurred_precision, province, district, district_typed, area,
     child_age_band, child_sex, abuser_relationship, place, in_danger_now, police_status, reporter_relationship,
-    contact_consent, sensitive, contact, source, filed_by, filing_consent, details_token_hash, details_token_expires_at
+    contact_consent, sensitive, contact, source, filed_by, filing_consent, filing_channel, details_token_hash, details_token_expires_at
   )
   SELECT id, id, decode(receipt_hash, 'base64'), kind, language, occurred_on, occurred_precision, province, canonical_district,
          CASE WHEN canonical_district IS NULL THEN decode(district_typed, 'base64') END, area,
          child_age_band, child_sex, abuser_relationship, place, in_danger_now, police_status, reporter_relationship,
          contact_consent, decode(sensitive, 'base64'), decode(contact, 'base64'), source, filed_by,
-         CASE WHEN filed_by IS NULL THEN NULL ELSE true END,
+         CASE WHEN filed_by IS NULL THEN NULL ELSE true END, filing_channel,
          decode(details_token_hash, 'base64'),
          CASE WHEN details_token_hash IS NOT NULL THEN now() + make_interval(mins => ${detailsWindowMinutes}) END
   FROM admitted
@@ -138,6 +140,7 @@ function statementParams(batch: readonly NewReport[]): [string, string] {
     contact: base64(r.contact),
     source: r.source,
     filed_by: r.filedBy,
+    filing_channel: r.filingChannel ?? null,
     details_token_hash: base64(r.detailsTokenHash),
   }));
   const links = batch.flatMap((r) =>

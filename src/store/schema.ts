@@ -25,7 +25,7 @@ import type {
   VictimAgeBand,
   VictimSex,
 } from '../domain/classification.ts';
-import type { DatePrecision, Language, MessageAuthor, ReportKind, ReportSource } from '../domain/report.ts';
+import type { DatePrecision, FilingChannel, Language, MessageAuthor, ReportKind, ReportSource } from '../domain/report.ts';
 import type { ApiKeyScope, MatchVerdict, SignalType } from '../domain/signals.ts';
 import type { StaffRole, StaffStatus } from '../domain/staff.ts';
 import type { IncidentSource } from '../domain/statistics.ts';
@@ -72,6 +72,8 @@ export const reports = pgTable('reports', {
   source: text('source').$type<ReportSource>().notNull().default('portal'),
   filedBy: uuid('filed_by'),
   filingConsent: boolean('filing_consent'),
+  /** How the caller reached the staff who filed it; null for reports not filed by staff (migration 0016). */
+  filingChannel: text('filing_channel').$type<FilingChannel>(),
   /** The continuation token's SHA-256 and expiry, while it may still add details (migration 0014). */
   detailsTokenHash: bytea('details_token_hash'),
   detailsTokenExpiresAt: timestamptz('details_token_expires_at'),

@@ -454,8 +454,16 @@ describe("analysts' console in a browser", { skip: skipWithoutBrowser }, () => {
       assert.equal(methodCell, e.methods.email);
       assert.equal(agencyRefCell, 'NCCIA-LHR-2025-0457');
       assert.ok(firCell!.startsWith(e.firStatuses.pending), firCell);
-      assert.equal(await referralRows.first().getByLabel(k.firStatus).locator('option:checked').innerText(), e.firStatuses.pending);
       assert.equal(followUpCell, followUpOn);
+      // Below the table, the referral's notes and its follow-up form: a note added keeps the first.
+      const followUp = group(ap, k.followUpReferral(ncciaName));
+      assert.equal(await field(followUp, k.firStatus).locator('option:checked').innerText(), e.firStatuses.pending);
+      assert.equal(await field(followUp, k.followUpOn).inputValue(), followUpOn);
+      await field(followUp, k.addToReferralNotes).fill('The duty officer confirmed receipt.');
+      assert.equal(await press(ap, followUp.getByRole('button', { name: k.updateReferral })), 200);
+      const referralNotes = await ap.locator('.referral .user-text').innerText();
+      assert.ok(referralNotes.startsWith('Sent the chat room link and the narrative to the duty officer.'), referralNotes);
+      assert.ok(referralNotes.endsWith('The duty officer confirmed receipt.'), referralNotes);
       await ap.goto('/console/en/');
       assert.equal((await cellTexts(queueRow(ap, reference)))[5], e.states.referred);
       assert.equal(

@@ -106,7 +106,7 @@ forEachEngine('case work', (engine) => {
   }
   const pkDate = (offsetDays: number) => pakistanToday(new Date(now.getTime() + offsetDays * day));
 
-  test('the queue puts a child in danger first, then younger children, then the oldest; clocks and counts', async () => {
+  test('the queue puts overdue cases first, then a child in danger, younger children, the oldest; clocks and counts', async () => {
     const teenOld = await abuse({ childAgeBand: '11-15', inDangerNow: false });
     const toddler = await abuse({ childAgeBand: '0-5' });
     const danger = await abuse({ childAgeBand: '16-17', inDangerNow: true });
@@ -123,7 +123,8 @@ forEachEngine('case work', (engine) => {
     const queue = await work.queue(staff.supervisor);
     assert.deepEqual(
       queue.items.map((i) => i.reportIds[0]),
-      [danger, olderToddler, toddler, child, teenOld, unknownAge].map((r) => r.reportId),
+      // Overdue for triage (danger 3 h > 2 h, teenOld 30 h and unknownAge 40 h > 24 h), then the rest, each in the triage order.
+      [danger, teenOld, unknownAge, olderToddler, toddler, child].map((r) => r.reportId),
     );
     const byReport = new Map(queue.items.map((i) => [i.reportIds[0], i]));
     assert.deepEqual(byReport.get(danger.reportId)!.dueAt, new Date(now.getTime() - 1 * hour));
@@ -491,7 +492,7 @@ forEachEngine('case work', (engine) => {
       .select()
       .from(reports)
       .where(eq(reports.receiptHash, keyring.mac('receipt-lookup', receipt)));
-    assert.deepEqual([row!.source, row!.filedBy, row!.filingConsent], ['staff', staff.analyst.id, true]);
+    assert.deepEqual([row!.source, row!.filedBy, row!.filingConsent, row!.filingChannel], ['staff', staff.analyst.id, true, 'walk_in']);
     assert.equal((await services.followUp.view(receipt, testClient)).status, 'received');
     const [entry] = (await trail()).filter((e) => e.action === 'report.file');
     assert.deepEqual([entry!.objectId, entry!.actorId, entry!.details], [row!.id, staff.analyst.id, { channel: 'walk_in' }]);

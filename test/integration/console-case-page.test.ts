@@ -45,7 +45,8 @@ forEachEngine('case page forms', (engine) => {
 
     const refused = await browser.post(`${casePage}/referrals/${referralId}`, { firStatus: 'lost' }, { formPage: casePage });
     assert.equal(refused.statusCode, 400);
-    const rowField = control(refused.body, `ref${referralId}-firStatus`);
+    const rowField = control(refused.body, `referral-${referralId}-firStatus`);
+    assert.ok(refused.body.includes(`href="#referral-${referralId}-firStatus"`), 'the error summary links to the field');
     assert.ok(rowField, "the referral's own FIR field is on the page");
     assert.match(rowField, /aria-invalid="true"/, 'the error is on the field that was sent');
     const describedBy = /aria-describedby="([^"]+)"/.exec(rowField)?.[1];

@@ -296,7 +296,7 @@ forEachEngine('details added after the receipt', (engine) => {
       () => draws.shift() ?? newReceipt(),
     );
     const filed = await t.database.db.transaction(async (tx) => {
-      const result = await service.fileInTransaction(tx, abuseStep('فون پر لی گئی رپورٹ'), analyst.id);
+      const result = await service.fileInTransaction(tx, abuseStep('فون پر لی گئی رپورٹ'), analyst.id, 'phone');
       // The transaction is still usable after the refused receipt: later work in it commits with the report.
       await tx.update(reports).set({ filingConsent: true }).where(eq(reports.id, result.reportId));
       return result;

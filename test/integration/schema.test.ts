@@ -4,7 +4,7 @@ import { is } from 'drizzle-orm';
 import { getTableConfig, PgTable, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { caseStates, closureReasons } from '../../src/domain/case.ts';
 import { agencyKinds, firStatuses, referralMethods } from '../../src/domain/classification.ts';
-import { datePrecisions, languages, messageAuthors, reportKinds, reportSources } from '../../src/domain/report.ts';
+import { datePrecisions, filingChannels, languages, messageAuthors, reportKinds, reportSources } from '../../src/domain/report.ts';
 import { apiKeyScopes, matchVerdicts, signalTypes } from '../../src/domain/signals.ts';
 import { staffRoles, staffStatuses } from '../../src/domain/staff.ts';
 import { incidentSources } from '../../src/domain/statistics.ts';
@@ -59,6 +59,7 @@ const domainChecks: DomainCheck[] = [
   typedBy(reports.language, languages),
   typedBy(reports.occurredPrecision, datePrecisions),
   typedBy(reports.source, reportSources),
+  typedBy(reports.filingChannel, filingChannels),
   typedBy(reportMessages.author, messageAuthors),
   typedBy(staffUsers.role, staffRoles),
   typedBy(staffUsers.status, staffStatuses),

@@ -1,6 +1,6 @@
 import type { caseStates, closureReasons } from '../../domain/case.ts';
 import type { categories, classificationTags, firStatuses, legalBases, referralMethods } from '../../domain/classification.ts';
-import type { reportKinds, reportSources } from '../../domain/report.ts';
+import type { filingChannels, reportKinds, reportSources } from '../../domain/report.ts';
 import { retentionDaysRange } from '../../domain/settings.ts';
 import {
   enrolmentHours,
@@ -189,6 +189,12 @@ export const consoleEn = {
     title: (reference: string) => `Report in case ${reference}`,
     facts: 'What the reporter said',
     detailsAdded: (when: string) => `Details added by the reporter on ${when}`,
+    /** A report staff filed for a caller: who, how the caller reached them, when, and the caller's consent. */
+    filed: (name: string, how: string, when: string, consent: string) =>
+      `Filed by ${name} ${how} on ${when}; the caller's consent to filing: ${consent}`,
+    filedHow: { phone: 'by phone', walk_in: 'in person (the caller came in)' } satisfies Labels<typeof filingChannels>,
+    filedHowUnknown: 'by a channel not recorded',
+    filingConsent: { recorded: 'recorded', missing: 'not recorded' },
     narrative: 'Narrative',
     site: 'Where it was seen',
     urls: 'Links (defanged, never opened here)',
@@ -269,6 +275,9 @@ export const consoleEn = {
     referralNotes: 'Notes (encrypted)',
     addReferral: 'Record referral',
     updateReferral: 'Update',
+    followUpReferral: (agency: string) => `Follow up the referral to ${agency}`,
+    followUpHint: 'Leave empty when no further follow-up is needed.',
+    addToReferralNotes: 'Add to the notes (encrypted; kept with the date and your email)',
     closure: 'Closing the case',
     reason: 'Reason',
     requestClosure: 'Ask a supervisor to close',
@@ -312,9 +321,15 @@ export const consoleEn = {
       ppc_292a: 'PPC 292A (exposure to seduction)',
       ppc_292b_292c: 'PPC 292B/292C (child pornography, as the statute says)',
       ppc_328a: 'PPC 328A (cruelty to a child)',
+      ppc_364a: 'PPC 364A (kidnapping or abduction of a child under 14)',
       ppc_369a: 'PPC 369A (trafficking)',
+      ppc_375_376: 'PPC 375/376 (rape)',
+      ppc_376_3: 'PPC 376(3) (rape of a minor)',
+      ppc_377: 'PPC 377 (unnatural offences)',
       ppc_377a_377b: 'PPC 377A/377B (sexual abuse)',
+      peca_21: 'PECA section 21 (offences against the modesty of a person or minor)',
       peca_22: 'PECA section 22',
+      peca_24: 'PECA section 24 (cyberstalking)',
       zarra: 'ZARRA 2020',
     } satisfies Labels<typeof legalBases>,
     tags: {
@@ -338,6 +353,26 @@ export const consoleEn = {
     channel: 'How did the person reach us?',
     channels: { phone: 'Phone call', walk_in: 'Walk-in' },
     consent: 'The person agreed that this report is filed, and was told who will see it.',
+    /** The public form's questions about the reporter, asked of staff about the caller. */
+    reporter: {
+      legend: 'About the caller',
+      relationshipLabel: 'Who is the caller to the child?',
+      contactLegend: "The caller's contact details (optional)",
+      contactWho:
+        'The caller does not have to give these. If they do, only the staff handling the report will see them, and only to contact the caller about it. They are stored encrypted.',
+      nameLabel: "Caller's name",
+      phoneLabel: "Caller's phone number",
+      emailLabel: "Caller's email",
+      consentLabel: 'The caller agrees to be contacted about this report.',
+    },
+    /** Problems on this form, in words for staff (over the public form's, which speak to the reporter). */
+    problems: {
+      filing_consent_required:
+        'Ask the caller whether they agree to this report being filed, and tell them who will see it. Tick this box only once they agree: without their agreement the report cannot be filed.',
+      consent_required: 'Tick this box if the caller agrees to be contacted, or remove their contact details.',
+      contact_way_required: 'To contact the caller, give a phone number or an email.',
+      description_required: 'Write down what the caller said happened.',
+    },
     receiptTitle: 'Report filed',
     handOver: 'Give the person this receipt code now (read it out or write it down for them). It is shown only once.',
     openReport: 'Open the report',

@@ -1,6 +1,6 @@
 import type { caseStates, closureReasons } from '../../domain/case.ts';
 import type { categories, classificationTags, firStatuses, legalBases, referralMethods } from '../../domain/classification.ts';
-import type { reportKinds, reportSources } from '../../domain/report.ts';
+import type { filingChannels, reportKinds, reportSources } from '../../domain/report.ts';
 import { retentionDaysRange } from '../../domain/settings.ts';
 import {
   enrolmentHours,
@@ -188,6 +188,11 @@ export const consoleUr: ConsoleMessages = {
     title: (reference: string) => `کیس ${reference} کی رپورٹ`,
     facts: 'رپورٹ کنندہ نے کیا بتایا',
     detailsAdded: (when: string) => `رپورٹ کنندہ نے ${when} کو تفصیلات شامل کیں`,
+    filed: (name: string, how: string, when: string, consent: string) =>
+      `${name} نے ${when} کو ${how} درج کی؛ کال کرنے والے کی رپورٹ درج کرانے پر رضامندی: ${consent}`,
+    filedHow: { phone: 'فون کال پر', walk_in: 'کال کرنے والے کے خود آنے پر' } satisfies Labels<typeof filingChannels>,
+    filedHowUnknown: 'نامعلوم ذریعے سے',
+    filingConsent: { recorded: 'درج ہے', missing: 'درج نہیں' },
     narrative: 'بیان',
     site: 'کہاں دیکھا گیا',
     urls: 'لنک (ناکارہ بنائے گئے، یہاں کبھی نہیں کھولے جاتے)',
@@ -268,6 +273,9 @@ export const consoleUr: ConsoleMessages = {
     referralNotes: 'نوٹس (خفیہ کوڈ میں)',
     addReferral: 'حوالگی درج کریں',
     updateReferral: 'تازہ کریں',
+    followUpReferral: (agency: string) => `${agency} کو حوالگی کی پیروی`,
+    followUpHint: 'مزید پیروی کی ضرورت نہ ہو تو خالی چھوڑ دیں۔',
+    addToReferralNotes: 'نوٹس میں اضافہ کریں (خفیہ کوڈ میں؛ تاریخ اور آپ کے ای میل کے ساتھ محفوظ)',
     closure: 'کیس بند کرنا',
     reason: 'وجہ',
     requestClosure: 'نگران سے بند کرنے کی درخواست کریں',
@@ -311,9 +319,15 @@ export const consoleUr: ConsoleMessages = {
       ppc_292a: 'تعزیرات پاکستان 292 الف',
       ppc_292b_292c: 'تعزیرات پاکستان 292 ب / 292 ج',
       ppc_328a: 'تعزیرات پاکستان 328 الف (بچے پر ظلم)',
+      ppc_364a: 'تعزیرات پاکستان 364 الف (چودہ سال سے کم عمر بچے کا اغوا)',
       ppc_369a: 'تعزیرات پاکستان 369 الف (انسانی اسمگلنگ)',
+      ppc_375_376: 'تعزیرات پاکستان 375 / 376 (زیادتی)',
+      ppc_376_3: 'تعزیرات پاکستان 376 (3) (نابالغ سے زیادتی)',
+      ppc_377: 'تعزیرات پاکستان 377 (غیر فطری جرم)',
       ppc_377a_377b: 'تعزیرات پاکستان 377 الف / 377 ب (جنسی زیادتی)',
+      peca_21: 'پیکا دفعہ 21 (کسی شخص یا نابالغ کی عزت کے خلاف جرائم)',
       peca_22: 'پیکا دفعہ 22',
+      peca_24: 'پیکا دفعہ 24 (آن لائن پیچھا کرنا اور ہراساں کرنا)',
       zarra: 'زارا ایکٹ 2020',
     } satisfies Labels<typeof legalBases>,
     tags: {
@@ -337,6 +351,24 @@ export const consoleUr: ConsoleMessages = {
     channel: 'اس شخص نے ہم سے کیسے رابطہ کیا؟',
     channels: { phone: 'فون کال', walk_in: 'خود آ کر' },
     consent: 'اس شخص نے رپورٹ درج کرنے کی اجازت دی، اور اسے بتایا گیا کہ یہ کون دیکھے گا۔',
+    reporter: {
+      legend: 'کال کرنے والے کے بارے میں',
+      relationshipLabel: 'کال کرنے والے کا بچے سے کیا تعلق ہے؟',
+      contactLegend: 'کال کرنے والے سے رابطے کی تفصیل (اختیاری)',
+      contactWho:
+        'کال کرنے والے کے لیے یہ دینا ضروری نہیں۔ اگر وہ دیں تو صرف اس رپورٹ پر کام کرنے والا عملہ انہیں دیکھے گا، اور صرف اسی رپورٹ کے بارے میں ان سے رابطے کے لیے۔ یہ خفیہ کوڈ میں محفوظ ہوتی ہیں۔',
+      nameLabel: 'کال کرنے والے کا نام',
+      phoneLabel: 'کال کرنے والے کا فون نمبر',
+      emailLabel: 'کال کرنے والے کی ای میل',
+      consentLabel: 'کال کرنے والا اس رپورٹ کے بارے میں رابطہ کیے جانے پر راضی ہے۔',
+    },
+    problems: {
+      filing_consent_required:
+        'کال کرنے والے سے پوچھیں کہ کیا وہ یہ رپورٹ درج کرانے پر راضی ہیں، اور انہیں بتائیں کہ اسے کون دیکھے گا۔ ان کے راضی ہونے کے بعد ہی یہ خانہ چنیں: ان کی رضامندی کے بغیر رپورٹ درج نہیں ہو سکتی۔',
+      consent_required: 'اگر کال کرنے والا رابطہ کیے جانے پر راضی ہے تو یہ خانہ چنیں، ورنہ ان کے رابطے کی تفصیل ہٹا دیں۔',
+      contact_way_required: 'کال کرنے والے سے رابطے کے لیے فون نمبر یا ای میل دیں۔',
+      description_required: 'کال کرنے والے نے جو بتایا کہ کیا ہوا، وہ لکھیں۔',
+    },
     receiptTitle: 'رپورٹ درج ہو گئی',
     handOver: 'اس شخص کو ابھی یہ رسید کوڈ دیں (پڑھ کر سنائیں یا لکھ کر دیں)۔ یہ صرف ایک بار دکھایا جاتا ہے۔',
     openReport: 'رپورٹ کھولیں',

@@ -11,7 +11,7 @@ import { filedPage, fileReportPage } from '../views/console/file-report-page.ts'
 import { sendPage } from '../errors.ts';
 import { list, readReportForm, single, yesOrNo, type FormBody } from '../form-input.ts';
 import { pakistanDateTime, pakistanToday } from '../../domain/pakistan-time.ts';
-import { reportInputSchema } from '../../domain/report.ts';
+import { filingIssues, reportInputSchema, type FilingChannel } from '../../domain/report.ts';
 import { randomUUID } from 'node:crypto';
 import type { ConsoleContext } from '../views/console/layout.ts';
 import { wholeNumber, type IntegerColumn } from '../../domain/whole-number.ts';
@@ -208,12 +208,17 @@ export function registerCaseRoutes(
         }),
         refusal,
       );
+    const filing = { consentRecorded: consentRecorded === 'true', channel: single(channel) };
     const parsed = checkInput(reportInputSchema(pakistanToday()), form.input);
-    if (!parsed.ok) return again(parsed.error);
+    if (!parsed.ok) {
+      // The filing's problems with the report's, so that staff see them all at once.
+      const issues = [...parsed.error.issues, ...filingIssues(filing)];
+      return again(new HifazatError('validation_failed', parsed.error.message, { issues }));
+    }
     try {
       const filed = await services.cases.fileOnBehalf(staffOf(request), parsed.data, {
-        consentRecorded: consentRecorded === 'true',
-        channel: channel as 'phone' | 'walk_in',
+        consentRecorded: filing.consentRecorded,
+        channel: filing.channel as FilingChannel,
       });
       return sendPage(reply, filedPage(ctx(request, reply, '/file-report'), filed.receipt));
     } catch (error) {
@@ -267,7 +272,13 @@ export function registerCaseRoutes(
       // Each referral's row has its own form: its errors are shown there.
       `referral-${request.params.referralId}`,
       'case',
-      (r, f) => services.cases.updateReferral(staffOf(r), referralId, { firStatus: single(f.firStatus) as never }),
+      (r, f) =>
+        services.cases.updateReferral(staffOf(r), referralId, {
+          firStatus: single(f.firStatus) as never,
+          // The form always sends the date, filled with the one set: sent empty, there is no follow-up any more.
+          ...('followUpOn' in ((r.body ?? {}) as Fields) ? { followUpOn: single(f.followUpOn) ?? null } : {}),
+          ...(f.notes ? { notes: single(f.notes) } : {}),
+        }),
       casePath,
     )(request, reply);
   });

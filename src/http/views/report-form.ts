@@ -16,7 +16,8 @@ import {
 import { list, single, type FormValue } from '../form-input.ts';
 import { html, type Html } from './html.ts';
 import type { PageContext } from './layout.ts';
-import { errorSummary, problemText, radioGroup, selectField, textArea, textField } from './fields.ts';
+import type { Messages } from '../i18n/index.ts';
+import { errorSummary, problemText, radioGroup, selectField, textArea, textField, type ProblemText } from './fields.ts';
 
 /** The form's values exactly as the person typed them, so a rejected form loses nothing. */
 export type FormValues = Readonly<Record<string, FormValue>>;
@@ -45,17 +46,28 @@ export function reportFieldId(field: string): string {
 export interface FieldsState {
   values: FormValues;
   issues: readonly FieldIssue[];
+  /** Other words than the reporter's own (the public pages'): staff filing for a caller speak of the caller. */
+  wording?: FormWording | undefined;
+}
+
+/** The words that change with who fills the form in: the questions about the reporter, and the problems. */
+export interface FormWording {
+  reporter: Messages['report']['reporter'];
+  problems: ProblemText;
 }
 
 /** The helpers each part of the form uses: a field's problem, its typed value, the choices with "I don't know". */
 function formParts(ctx: PageContext, state: FieldsState) {
   const { t } = ctx;
   const c = t.report.choices;
+  const problems = state.wording?.problems ?? t.problems;
   return {
     t,
     r: t.report,
+    reporter: state.wording?.reporter ?? t.report.reporter,
+    problems,
     c,
-    base: { problems: t.problems },
+    base: { problems },
     issue: (field: string) => state.issues.find((i) => i.field === field),
     value: (name: string) => single(state.values[name]),
     withUnknown: <K extends string>(keys: readonly K[], names: Record<K, string>) => [
@@ -160,21 +172,21 @@ ${radioGroup({ ...base, id: 'f-childSex', name: 'childSex', label: r.abuse.sexLa
 
 /** Who the reporter is to the child, and contact details with consent (all optional). */
 export function reporterFields(ctx: PageContext, state: FieldsState): Html {
-  const { t, r, c, base, issue, value } = formParts(ctx, state);
+  const { reporter, problems, c, base, issue, value } = formParts(ctx, state);
   const consentIssue = issue('contact.consent');
   return html`<fieldset class="section section-reporter">
-<legend>${r.reporter.legend}</legend>
-${selectField({ ...base, id: 'f-reporterRelationship', name: 'reporterRelationship', label: r.reporter.relationshipLabel, value: value('reporterRelationship'), placeholder: c.notSelected, choices: reporterRelationships.map((k) => [k, c.reporterRelationships[k]] as const), issue: issue('reporterRelationship') })}
+<legend>${reporter.legend}</legend>
+${selectField({ ...base, id: 'f-reporterRelationship', name: 'reporterRelationship', label: reporter.relationshipLabel, value: value('reporterRelationship'), placeholder: c.notSelected, choices: reporterRelationships.map((k) => [k, c.reporterRelationships[k]] as const), issue: issue('reporterRelationship') })}
 <fieldset class="contact" aria-describedby="contact-who">
-<legend>${r.reporter.contactLegend}</legend>
-<p id="contact-who">${r.reporter.contactWho}</p>
-${textField({ ...base, id: 'f-contact-name', name: 'contact.name', label: r.reporter.nameLabel, value: value('contact.name'), maxlength: limits.contactName, autocomplete: 'off', issue: issue('contact.name') })}
-${textField({ ...base, id: 'f-contact-phone', name: 'contact.phone', type: 'tel', label: r.reporter.phoneLabel, value: value('contact.phone'), maxlength: limits.contactPhone, dir: 'ltr', issue: issue('contact.phone') })}
-${textField({ ...base, id: 'f-contact-email', name: 'contact.email', type: 'email', label: r.reporter.emailLabel, value: value('contact.email'), maxlength: limits.contactEmail, dir: 'ltr', issue: issue('contact.email') })}
+<legend>${reporter.contactLegend}</legend>
+<p id="contact-who">${reporter.contactWho}</p>
+${textField({ ...base, id: 'f-contact-name', name: 'contact.name', label: reporter.nameLabel, value: value('contact.name'), maxlength: limits.contactName, autocomplete: 'off', issue: issue('contact.name') })}
+${textField({ ...base, id: 'f-contact-phone', name: 'contact.phone', type: 'tel', label: reporter.phoneLabel, value: value('contact.phone'), maxlength: limits.contactPhone, dir: 'ltr', issue: issue('contact.phone') })}
+${textField({ ...base, id: 'f-contact-email', name: 'contact.email', type: 'email', label: reporter.emailLabel, value: value('contact.email'), maxlength: limits.contactEmail, dir: 'ltr', issue: issue('contact.email') })}
 <div class="field checkbox${consentIssue ? ' has-error' : ''}">
-${consentIssue ? html`<p class="error" id="f-contact-consent-error">${problemText(t.problems, consentIssue.problem)}</p>` : ''}
+${consentIssue ? html`<p class="error" id="f-contact-consent-error">${problemText(problems, consentIssue.problem)}</p>` : ''}
 <input type="checkbox" id="f-contact-consent" name="contact.consent" value="true"${value('contact.consent') === 'true' ? html` checked` : ''}${consentIssue ? html` aria-invalid="true" aria-describedby="f-contact-consent-error"` : ''}>
-<label for="f-contact-consent">${r.reporter.consentLabel}</label>
+<label for="f-contact-consent">${reporter.consentLabel}</label>
 </div>
 </fieldset>
 </fieldset>`;
@@ -186,10 +198,10 @@ ${consentIssue ? html`<p class="error" id="f-contact-consent-error">${problemTex
  * steps (views/report-steps.ts) from the same parts.
  */
 export function reportForm(ctx: PageContext, state: ReportFormState, options: { action: string; title: string; extra?: Html }): Html {
-  const { r, base, issue, value } = formParts(ctx, state);
+  const { r, base, problems, issue, value } = formParts(ctx, state);
   return html`<h1>${options.title}</h1>
 ${state.notice ? html`<p class="notice" role="alert">${state.notice}</p>` : ''}
-${state.issues.length ? errorSummary(ctx, state.issues, reportFieldId) : ''}
+${state.issues.length ? errorSummary(ctx, state.issues, reportFieldId, problems) : ''}
 <p>${r.intro}</p>
 <form method="post" action="${options.action}" class="report-form stack" novalidate>
 <!-- Enter in a text field submits with the first submit button: make it the real one, not "add a link". -->

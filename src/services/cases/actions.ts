@@ -2,7 +2,7 @@ import { may, mayAssign, requirePermission, type StaffActor } from '../../domain
 import type { CaseState, ClosureReason } from '../../domain/case.ts';
 import { canMoveCase, closureRequestSchema, messageSchema } from '../../domain/case-work.ts';
 import { HifazatError, parseInput } from '../../domain/errors.ts';
-import type { ReportInput } from '../../domain/report.ts';
+import { filingIssues, type FilingChannel, type ReportInput } from '../../domain/report.ts';
 import type { CaseRow, CaseStore } from '../../store/cases.ts';
 import type { Tx } from '../../store/database.ts';
 import type { Audit } from '../audit.ts';
@@ -165,19 +165,15 @@ export class CaseActions {
   async fileOnBehalf(
     actor: StaffActor,
     input: ReportInput,
-    filing: { consentRecorded: boolean; channel: 'phone' | 'walk_in' },
+    filing: { consentRecorded: boolean; channel: FilingChannel },
   ): Promise<Submitted> {
     requirePermission(actor, 'workCases', 'You may not do this.');
-    if (filing.consentRecorded !== true) {
-      throw new HifazatError('validation_failed', "The caller's consent must be recorded.", {
-        issues: [{ field: 'consentRecorded', problem: 'consent_required' }],
-      });
-    }
-    if (filing.channel !== 'phone' && filing.channel !== 'walk_in') {
-      throw new HifazatError('validation_failed', 'Unknown channel.', { issues: [{ field: 'channel', problem: 'invalid_choice' }] });
+    const issues = filingIssues(filing);
+    if (issues.length > 0) {
+      throw new HifazatError('validation_failed', "The channel and the caller's consent to filing must be recorded.", { issues });
     }
     return this.access.audit.transaction(actor, async (tx, audit) => {
-      const { reportId, ...submitted } = await this.reports.fileInTransaction(tx, input, actor.id);
+      const { reportId, ...submitted } = await this.reports.fileInTransaction(tx, input, actor.id, filing.channel);
       audit({ action: 'report.file', objectType: 'report', objectId: reportId, details: { channel: filing.channel } });
       return submitted;
     });

@@ -11,8 +11,8 @@ import {
 import type { FirStatus } from '../../domain/classification.ts';
 import { caseContexts } from '../../domain/encryption-contexts.ts';
 import { HifazatError, parseInput } from '../../domain/errors.ts';
-import { pakistanToday } from '../../domain/pakistan-time.ts';
-import type { Agency, CaseFileStore, CaseReport } from '../../store/case-file.ts';
+import { pakistanTimeZone, pakistanToday } from '../../domain/pakistan-time.ts';
+import type { Agency, CaseFileStore, CaseReport, ReferralChanges } from '../../store/case-file.ts';
 import type { CaseStore } from '../../store/cases.ts';
 import type { Tx } from '../../store/database.ts';
 import type { Keyring } from '../keys.ts';
@@ -216,29 +216,42 @@ export class CaseFile {
     });
   }
 
-  /** Follows a referral up: FIR status, next follow-up date (null: none), reference, notes. */
+  /**
+   * Follows a referral up: FIR status, the next follow-up date (null: none), the agency's reference, and
+   * `notes`, which are added to the referral's notes under the date and the author, never put in their
+   * place: case workers read the history of a referral there. Only what differs from the referral as
+   * it stands is changed and audited (a form sends every field); the audit entry names the fields,
+   * the FIR status and the follow-up date, never the notes' text.
+   */
   async updateReferral(actor: StaffActor, referralId: number, update: ReferralUpdate): Promise<void> {
     const input = parseInput(referralUpdateSchema, update);
     await this.access.audit.transaction(actor, async (tx, audit) => {
       const referral = Number.isSafeInteger(referralId) ? await this.store.referral(tx, referralId) : undefined;
       if (!referral) throw notFound('referral');
       const row = await this.access.openCase(tx, actor, referral.caseId, 'work', audit);
-      await this.store.updateReferral(tx, referral.id, {
-        firStatus: input.firStatus,
-        followUpOn: input.followUpOn,
-        agencyReference: input.agencyReference,
-        notes: input.notes === undefined ? undefined : this.keyring.encrypt(input.notes, caseContexts.referralNotes(referral.id)),
-      });
-      if (input.firStatus) await this.#recordPoliceStatus(tx, row.id, input.firStatus);
+      const changes: ReferralChanges = {};
+      if (input.firStatus !== undefined && input.firStatus !== referral.firStatus) changes.firStatus = input.firStatus;
+      if (input.followUpOn !== undefined && input.followUpOn !== referral.followUpOn) changes.followUpOn = input.followUpOn;
+      const agencyReference = input.agencyReference ?? null;
+      if (input.agencyReference !== undefined && agencyReference !== referral.agencyReference) changes.agencyReference = agencyReference;
+      if (input.notes !== undefined) {
+        const context = caseContexts.referralNotes(referral.id);
+        const earlier = referral.notes ? this.keyring.decrypt(referral.notes, context) : null;
+        changes.notes = this.keyring.encrypt(withLaterNote(earlier, input.notes, actor, this.now()), context);
+      }
+      const changed = Object.keys(changes);
+      if (changed.length === 0) return;
+      await this.store.updateReferral(tx, referral.id, changes);
+      if (changes.firStatus) await this.#recordPoliceStatus(tx, row.id, changes.firStatus);
       audit({
         action: 'referral.update',
         objectType: 'case',
         objectId: row.id,
         details: {
           referralId: referral.id,
-          changed: Object.keys(input).filter((k) => input[k as keyof typeof input] !== undefined),
-          ...(input.firStatus ? { firStatus: input.firStatus } : {}),
-          ...(input.followUpOn !== undefined ? { followUpOn: input.followUpOn } : {}),
+          changed,
+          ...(changes.firStatus ? { firStatus: changes.firStatus } : {}),
+          ...('followUpOn' in changes ? { followUpOn: { from: referral.followUpOn, to: changes.followUpOn } } : {}),
         },
       });
     });
@@ -249,4 +262,16 @@ export class CaseFile {
     if (firStatus !== 'registered' && firStatus !== 'refused') return;
     await this.cases.setIncidentPoliceStatus(tx, caseId, firStatus, this.now());
   }
+}
+
+/** YYYY-MM-DD HH:MM in Pakistan, the same in every language the notes are read in. */
+const noteTime = new Intl.DateTimeFormat('sv-SE', { timeZone: pakistanTimeZone, dateStyle: 'short', timeStyle: 'short' });
+
+/**
+ * A referral's notes with a later note added: a line naming when (Pakistan time) and who, then the
+ * note, after a blank line. Stored in the one encrypted value, so key rotation and the purge see it.
+ */
+function withLaterNote(earlier: string | null, note: string, author: StaffActor, at: Date): string {
+  const entry = `${noteTime.format(at)} · ${author.email}\n${note}`;
+  return earlier ? `${earlier}\n\n${entry}` : entry;
 }

@@ -1,6 +1,6 @@
 import { caseReachOf, requirePermission, type StaffActor } from '../../domain/actor.ts';
 import { caseStates, type CaseState } from '../../domain/case.ts';
-import { caseUrgency, compareUrgency, triageDueAt } from '../../domain/classification.ts';
+import { awaitsTriage, caseUrgency, compareQueueOrder, triageClock } from '../../domain/classification.ts';
 import { pakistanToday } from '../../domain/pakistan-time.ts';
 import type { CaseQueueStore, OverdueFollowUp, OverdueTask, QueueReport } from '../../store/case-queue.ts';
 import type { CaseRow } from '../../store/cases.ts';
@@ -18,9 +18,12 @@ export interface QueueItem {
   receivedAt: Date;
   /** The first classified category, if any. */
   category: string | null;
-  /** Triage target: 2 hours when a child is in danger now, else 24 hours. */
-  dueAt: Date;
-  /** Still 'new' after its target. */
+  /**
+   * Triage target (2 hours when a child is in danger now, else 24 hours), in every state until
+   * the case is triaged (domain awaitsTriage); null once it is.
+   */
+  dueAt: Date | null;
+  /** Not triaged by its target. */
   overdue: boolean;
   hasUnreadMessages: boolean;
   overdueTasks: number;
@@ -42,7 +45,7 @@ export class CaseQueue {
     private readonly now: () => Date,
   ) {}
 
-  /** Open cases (or those in `state`) the actor reaches, most urgent first. */
+  /** Open cases (or those in `state`) the actor reaches: overdue for triage first, then most urgent first. */
   async queue(actor: StaffActor, options: { state?: CaseState } = {}): Promise<Queue> {
     requirePermission(actor, 'readCases');
     const now = this.now();
@@ -64,21 +67,22 @@ export class CaseQueue {
     const items = [...byCase.values()].map(({ row, reports: caseReports }): QueueItem => {
       const [first, ...rest] = caseReports.map((r) => ({ inDangerNow: r.inDangerNow, ageBand: r.ageBand, receivedAt: r.receivedAt }));
       const urgency = caseUrgency([first!, ...rest]);
-      const dueAt = triageDueAt(urgency.receivedAt, urgency.inDangerNow);
+      const classified = caseReports.some((r) => r.category !== null);
+      const clock = triageClock(urgency, awaitsTriage({ state: row.state, classified }), now);
       return {
         case: summary(row),
         reportIds: caseReports.map((r) => r.reportId),
         kinds: [...new Set(caseReports.map((r) => r.kind))],
         ...urgency,
         category: caseReports.find((r) => r.category)?.category ?? null,
-        dueAt,
-        overdue: row.state === 'new' && now > dueAt,
+        dueAt: clock?.dueAt ?? null,
+        overdue: clock?.overdue ?? false,
         hasUnreadMessages: row.unreadReporterMessages > 0,
         overdueTasks: overdueTasks.filter((t) => t.caseId === row.id).length,
         overdueFollowUps: overdueFollowUps.filter((f) => f.caseId === row.id).length,
       };
     });
-    items.sort(compareUrgency);
+    items.sort(compareQueueOrder);
 
     const counts = Object.fromEntries(caseStates.map((s) => [s, 0])) as Record<CaseState, number>;
     for (const { state, n } of countRows) counts[state] = n;

@@ -1,5 +1,6 @@
 import { maySeeContact, requirePermission, type StaffActor } from '../../domain/actor.ts';
 import type { Classification } from '../../domain/classification.ts';
+import type { FilingChannel } from '../../domain/report.ts';
 import { defangUrl } from '../../domain/url.ts';
 import type { CaseReportStore, ClassificationRow, DuplicateRow } from '../../store/case-reports.ts';
 import type { ReportFacts } from '../../store/schema.ts';
@@ -32,7 +33,10 @@ export interface ReportView extends ReportFacts {
   id: string;
   case: CaseSummary;
   source: string;
+  /** For a report staff filed for a caller: who filed it, how the caller reached them, and the caller's consent to filing. */
   filedBy: string | null;
+  filingChannel: FilingChannel | null;
+  filingConsent: boolean | null;
   receivedAt: Date;
   /** When the reporter added details after the receipt (services/reports.ts, addDetails); null: never. */
   detailsAddedAt: Date | null;
@@ -92,6 +96,8 @@ export class ReportViews {
         language: report.language,
         source: report.source,
         filedBy: report.filedBy,
+        filingChannel: report.filingChannel,
+        filingConsent: report.filingConsent,
         receivedAt: report.createdAt,
         detailsAddedAt: report.detailsAddedAt,
         occurredOn: report.occurredOn,

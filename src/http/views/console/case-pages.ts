@@ -19,6 +19,7 @@ import type {
   ContactDetails,
   DuplicateSuggestion,
   Queue,
+  ReferralView,
   ReportView,
 } from '../../../services/cases/index.ts';
 import type { StaffMember } from '../../../services/staff.ts';
@@ -127,7 +128,7 @@ ${
 <td><a href="${consolePath(ctx.lang, `/reports/${item.reportIds[0]}`)}"><bdi dir="ltr">${item.case.reference}</bdi></a>
 ${item.inDangerNow ? html`<br><strong class="danger-flag">${q.danger}</strong>` : ''}
 ${item.hasUnreadMessages ? html`<br><strong>${q.unread}</strong>` : ''}</td>
-<td>${time.format(item.dueAt)}${item.overdue ? html` <strong class="danger-flag">${q.overdue}</strong>` : ''}<br><span class="hint">${q.received}: ${time.format(item.receivedAt)}</span></td>
+<td>${item.dueAt ? time.format(item.dueAt) : ''}${item.overdue ? html` <strong class="danger-flag">${q.overdue}</strong>` : ''}<br><span class="hint">${q.received}: ${time.format(item.receivedAt)}</span></td>
 <td>${item.kinds.map((k) => (e.kinds as Record<string, string>)[k] ?? k).join(', ')}</td>
 <td>${(ctx.t.report.choices.ageBands as Record<string, string>)[item.ageBand] ?? ctx.t.report.choices.unknown}</td>
 <td>${item.category ? ((e.categories as Record<string, string>)[item.category] ?? item.category) : ''}</td>
@@ -226,6 +227,16 @@ export interface ReportPageState extends RefusedForm {
   contact?: ContactDetails | null | undefined;
 }
 
+/** For a report staff filed for a caller: who filed it, how the caller reached them, when, and the caller's consent to filing. */
+function filedLine(ctx: ConsoleContext, state: ReportPageState, when: string): Html | '' {
+  const { report } = state;
+  if (report.source !== 'staff' || !report.filedBy) return '';
+  const r = ctx.c.report;
+  const how = report.filingChannel ? r.filedHow[report.filingChannel] : r.filedHowUnknown;
+  const consent = report.filingConsent ? r.filingConsent.recorded : r.filingConsent.missing;
+  return html`<p class="filed-by">${r.filed(staffName(state.staff, report.filedBy, ''), how, when, consent)}</p>`;
+}
+
 export function reportPage(ctx: ConsoleContext, state: ReportPageState): Html {
   const r = ctx.c.report;
   const e = ctx.c.enums;
@@ -262,6 +273,7 @@ export function reportPage(ctx: ConsoleContext, state: ReportPageState): Html {
 ${report.inDangerNow ? html`<p class="danger-reminder"><strong>${ctx.c.queue.danger}</strong></p>` : ''}
 <section aria-labelledby="facts-heading">
 <h2 id="facts-heading">${r.facts}</h2>
+${filedLine(ctx, state, time.format(report.receivedAt))}
 ${report.detailsAddedAt ? html`<p>${r.detailsAdded(time.format(report.detailsAddedAt))}</p>` : ''}
 <dl class="facts">${facts.map(([term, value]) => html`<dt>${term}</dt><dd>${value}</dd>`)}</dl>
 ${report.site ? html`<h3>${r.site}</h3><p class="user-text" dir="auto">${report.site}</p>` : ''}
@@ -340,6 +352,33 @@ ${canWork && d.caseId !== report.case.id ? postForm(ctx, `/cases/${report.case.i
   );
 }
 
+/**
+ * One referral below the table: its notes (decrypted: whoever sees the case page may read the case),
+ * their line breaks kept, and for those who work on the case a form to follow it up: the FIR status,
+ * the follow-up date (left empty: none), and a note added to the others under its date and author.
+ */
+function referralFollowUp(ctx: ConsoleContext, state: CasePageState, r: ReferralView, canWork: boolean): Html {
+  const k = ctx.c.case;
+  const p = problems(ctx);
+  const { issue, typed } = refusedFormOf(state);
+  const form = `referral-${r.id}`;
+  return html`<div class="referral"><h3>${r.agency}, ${timeFormat(ctx).format(r.referredAt)}</h3>
+${r.notes ? html`<h4>${k.notes}</h4><p class="body user-text" dir="auto">${r.notes}</p>` : ''}
+${
+  canWork
+    ? postForm(
+        ctx,
+        `/cases/${state.case.id}/referrals/${r.id}`,
+        html`<fieldset><legend>${k.followUpReferral(r.agency)}</legend>
+${selectField({ id: `${form}-firStatus`, name: 'firStatus', label: k.firStatus, value: typed(form, 'firStatus') ?? r.firStatus, placeholder: ctx.t.report.choices.notSelected, choices: pairs(firStatuses, ctx.c.enums.firStatuses), problems: p, issue: issue(form, 'firStatus') })}
+${textField({ id: `${form}-followUpOn`, name: 'followUpOn', type: 'date', label: k.followUpOn, hint: k.followUpHint, value: typed(form, 'followUpOn') ?? r.followUpOn ?? undefined, dir: 'ltr', problems: p, issue: issue(form, 'followUpOn') })}
+${textArea({ id: `${form}-notes`, name: 'notes', label: k.addToReferralNotes, value: typed(form, 'notes'), rows: 3, maxlength: 10_000, problems: p, issue: issue(form, 'notes') })}
+<button type="submit" class="secondary">${k.updateReferral}</button></fieldset>`,
+      )
+    : ''
+}</div>`;
+}
+
 export interface CasePageState extends RefusedForm {
   case: CaseView;
   /** Every account: names for the page, and those who may take case work for its selects. */
@@ -398,11 +437,10 @@ ${
 ${
   view.referrals.length
     ? html`<div class="table-scroll" tabindex="0" role="region" aria-label="${k.referrals}"><table><thead><tr><th scope="col">${k.agency}</th><th scope="col">${k.referredAt}</th><th scope="col">${k.method}</th><th scope="col">${k.agencyReference}</th><th scope="col">${k.firStatus}</th><th scope="col">${k.followUpOn}</th></tr></thead><tbody>${view.referrals.map(
-        (
-          r,
-        ) => html`<tr${attrs({ class: r.followUpOverdue ? 'overdue' : undefined })}><td>${r.agency}</td><td>${time.format(r.referredAt)}</td><td>${e.methods[r.method as keyof typeof e.methods] ?? r.method}</td><td><bdi dir="ltr">${r.agencyReference ?? ''}</bdi></td><td>${e.firStatuses[r.firStatus]}
-${canWork ? postForm(ctx, `${base}/referrals/${r.id}`, html`${selectField({ id: `ref${r.id}-firStatus`, name: 'firStatus', label: k.firStatus, value: typed(`referral-${r.id}`, 'firStatus') ?? r.firStatus, placeholder: ctx.t.report.choices.notSelected, choices: pairs(firStatuses, e.firStatuses), problems: p, issue: issue(`referral-${r.id}`, 'firStatus') })}<button type="submit" class="secondary">${k.updateReferral}</button>`, 'inline') : ''}</td><td>${r.followUpOn ? isoDate(r.followUpOn) : ''}${r.followUpOverdue ? html` <strong class="danger-flag">${ctx.c.queue.overdue}</strong>` : ''}</td></tr>`,
-      )}</tbody></table></div>`
+        (r) =>
+          html`<tr${attrs({ class: r.followUpOverdue ? 'overdue' : undefined })}><td>${r.agency}</td><td>${time.format(r.referredAt)}</td><td>${e.methods[r.method as keyof typeof e.methods] ?? r.method}</td><td><bdi dir="ltr">${r.agencyReference ?? ''}</bdi></td><td>${e.firStatuses[r.firStatus]}</td><td>${r.followUpOn ? isoDate(r.followUpOn) : ''}${r.followUpOverdue ? html` <strong class="danger-flag">${ctx.c.queue.overdue}</strong>` : ''}</td></tr>`,
+      )}</tbody></table></div>
+${view.referrals.map((r) => referralFollowUp(ctx, state, r, canWork))}`
     : ''
 }
 ${

@@ -6,13 +6,16 @@ import { fieldError, radioGroup, type ProblemText } from '../fields.ts';
 import { reportForm, type District, type FormValues } from '../report-form.ts';
 import { consoleLayout, consolePath, csrfField, type ConsoleContext } from './layout.ts';
 
-/** The public report form, posted to the console with the caller's consent and channel. */
+/**
+ * The public report form, posted to the console with the caller's consent and channel. Its
+ * questions about the reporter and its problems speak of the caller, in words for staff.
+ */
 export function fileReportPage(
   ctx: ConsoleContext,
   state: { values: FormValues; issues: readonly FieldIssue[]; idempotencyKey: string; districts: readonly District[] },
 ): Html {
   const f = ctx.c.fileReport;
-  const problems = { ...ctx.t.problems, ...ctx.c.problems } as ProblemText;
+  const problems = { ...ctx.t.problems, ...ctx.c.problems, ...f.problems } as ProblemText;
   const issue = (field: string) => state.issues.find((i) => i.field === field);
   const consentIssue = issue('consentRecorded');
   const extra = html`${csrfField(ctx)}
@@ -43,6 +46,7 @@ ${fieldError('f-consentRecorded', consentIssue, problems)}
     {
       values: state.values,
       issues: state.issues,
+      wording: { reporter: f.reporter, problems },
       extraUrlField: false,
       idempotencyKey: state.idempotencyKey,
       districts: state.districts,

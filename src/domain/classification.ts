@@ -169,7 +169,10 @@ export function compareUrgency(a: Urgency, b: Urgency): number {
   );
 }
 
-/** The queue's order: cases past their triage time first, then the triage order (compareUrgency). */
+/**
+ * The queue's order: cases past their triage time first, then the triage order (compareUrgency).
+ * The one definition of it: services/cases/queue.ts sorts every matching case by it, then pages.
+ */
 export function compareQueueOrder(a: Urgency & { overdue: boolean }, b: Urgency & { overdue: boolean }): number {
   return Number(b.overdue) - Number(a.overdue) || compareUrgency(a, b);
 }

@@ -1,10 +1,12 @@
-import { and, asc, count, eq, isNotNull, isNull, lt, ne } from 'drizzle-orm';
+import { and, asc, count, eq, exists, isNotNull, isNull, lt, min, ne, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import type { ReportKind } from '../domain/report.ts';
 import type { CaseReach } from '../domain/actor.ts';
 import type { CaseState } from '../domain/case.ts';
 import type { FirStatus } from '../domain/classification.ts';
 import { effectiveFactsOf, reachCondition, type CaseRow } from './cases.ts';
 import type { Database } from './database.ts';
-import { agencies, cases, caseTasks, referrals, reportClassifications, reports } from './schema.ts';
+import { agencies, cases, caseTasks, referrals, reportClassifications, reports, reportUrls } from './schema.ts';
 
 export interface QueueReport {
   case: CaseRow;
@@ -38,6 +40,69 @@ export interface OverdueFollowUp {
 
 const open = ne(cases.state, 'closed');
 
+/**
+ * Which cases the queue reads (services/cases/queue.ts narrows further by the triage clock, which
+ * needs the time now). A case matches when one of its reports has the kind, province, district
+ * and danger flag asked for, and when one of its links has the keyed hash (nothing is decrypted).
+ */
+export interface QueueCondition {
+  /** One state; without it every open case. */
+  state?: CaseState | undefined;
+  reference?: string | undefined;
+  kind?: ReportKind | undefined;
+  province?: string | undefined;
+  district?: string | undefined;
+  /** A staff member's id, or null for cases nobody is assigned. */
+  assignedTo?: string | null | undefined;
+  inDangerNow?: true | undefined;
+  /** The case's first report received at or after this instant... */
+  receivedFrom?: Date | undefined;
+  /** ... and before this one. */
+  receivedBefore?: Date | undefined;
+  /** keyring.mac('url-lookup', normalised link) of one of the case's links. */
+  urlHash?: Buffer | undefined;
+}
+
+const matchingReport = alias(reports, 'matching_report');
+const firstReceipt = alias(reports, 'first_receipt');
+
+function conditionOf(database: Database, c: QueueCondition): SQL | undefined {
+  const reportLevel = [
+    c.kind && eq(matchingReport.kind, c.kind),
+    c.province && eq(matchingReport.province, c.province),
+    c.district && eq(matchingReport.district, c.district),
+    c.inDangerNow && eq(matchingReport.inDangerNow, true),
+  ].filter((x): x is SQL => Boolean(x));
+  const firstReceivedAt = database.db
+    .select({ at: min(firstReceipt.createdAt) })
+    .from(firstReceipt)
+    .where(eq(firstReceipt.caseId, cases.id));
+  return and(
+    c.state ? eq(cases.state, c.state) : open,
+    c.reference ? eq(cases.reference, c.reference) : undefined,
+    c.assignedTo === null ? isNull(cases.assignedTo) : c.assignedTo ? eq(cases.assignedTo, c.assignedTo) : undefined,
+    reportLevel.length
+      ? exists(
+          database.db
+            .select({ one: sql`1` })
+            .from(matchingReport)
+            .where(and(eq(matchingReport.caseId, cases.id), ...reportLevel)),
+        )
+      : undefined,
+    c.urlHash
+      ? exists(
+          database.db
+            .select({ one: sql`1` })
+            .from(matchingReport)
+            .innerJoin(reportUrls, eq(reportUrls.reportId, matchingReport.id))
+            .where(and(eq(matchingReport.caseId, cases.id), eq(reportUrls.urlHash, c.urlHash))),
+        )
+      : undefined,
+    c.receivedFrom ? sql`(${firstReceivedAt}) >= ${c.receivedFrom.toISOString()}::timestamptz` : undefined,
+    c.receivedBefore ? sql`(${firstReceivedAt}) < ${c.receivedBefore.toISOString()}::timestamptz` : undefined,
+  );
+}
+
 /** The triage queue's reads, each limited to the cases a staff member reaches. */
 export class CaseQueueStore {
   constructor(private readonly database: Database) {}
@@ -51,8 +116,12 @@ export class CaseQueueStore {
     return rows;
   }
 
-  /** The reports of the cases in `state` (all open cases without one), oldest first. */
-  async reports(reach: CaseReach, state: CaseState | undefined): Promise<QueueReport[]> {
+  /**
+   * Every report of the cases that match (all open cases without a condition), oldest first. The
+   * queue's order needs the triage clock, so it is the domain's compareQueueOrder, applied by the
+   * service to these rows before it takes a page.
+   */
+  async reports(reach: CaseReach, condition: QueueCondition = {}): Promise<QueueReport[]> {
     return this.database.db
       .select({
         case: cases,
@@ -66,7 +135,7 @@ export class CaseQueueStore {
       .from(cases)
       .innerJoin(reports, eq(reports.caseId, cases.id))
       .leftJoin(reportClassifications, eq(reportClassifications.reportId, reports.id))
-      .where(and(reachCondition(reach), state ? eq(cases.state, state) : open))
+      .where(and(reachCondition(reach), conditionOf(this.database, condition)))
       .orderBy(asc(reports.createdAt));
   }
 

@@ -40,6 +40,7 @@ const matrix: Record<string, typeof everyone | typeof apiKey | readonly StaffRol
   'GET /console/:lang/settings': ['administrator'],
   'POST /console/:lang/settings': ['administrator'],
   'GET /console/:lang/': ['supervisor', 'analyst', 'auditor'],
+  'POST /console/:lang/find-link': ['supervisor', 'analyst', 'auditor'],
   'GET /console/:lang/reports/:id': ['supervisor', 'analyst', 'auditor'],
   'POST /console/:lang/reports/:id/copy-url': ['supervisor', 'analyst'],
   'POST /console/:lang/reports/:id/reveal-contact': ['supervisor', 'analyst'],

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { reports } from '../../src/store/schema.ts';
-import { testApp, type TestApp } from '../helpers/app.ts';
+import { pakistanToday } from '../../src/domain/pakistan-time.ts';
+import { reportInputSchema } from '../../src/domain/report.ts';
+import { agencies, reports, staffUsers } from '../../src/store/schema.ts';
+import { testApp, testClient, type TestApp } from '../helpers/app.ts';
+import { Browser, enrolStaff } from '../helpers/console.ts';
 import { formEncode, formHeaders, receiptFromPage } from '../helpers/forms.ts';
 
 /**
@@ -50,8 +53,121 @@ before(async () => {
     set('follow-up unknown receipt', await post(`/${lang}/follow-up`, { receipt: '0'.repeat(20) }));
     set('not found', await get(`/${lang}/no-such-page`));
   }
+  await readConsolePages();
 });
+
+/** The console pages an analyst, a supervisor and an auditor read, in each language, over a case with a district, links, times and an audit trail. */
+const consolePages: Record<string, { en: string; ur: string }> = {};
+/** Text that must stay in Latin letters on an Urdu console page: see the test below. */
+let staysLatin: RegExp[] = [];
+
+async function readConsolePages() {
+  const [analyst, supervisor, auditor] = [
+    await enrolStaff(t, 'analyst'),
+    await enrolStaff(t, 'supervisor'),
+    await enrolStaff(t, 'auditor'),
+  ];
+  // Names are what people gave; these people gave theirs in Urdu.
+  for (const [who, name] of [
+    [analyst, 'عائشہ'],
+    [supervisor, 'بلال'],
+    [auditor, 'زینب'],
+  ] as const) {
+    await t.database.db.update(staffUsers).set({ displayName: name }).where(eq(staffUsers.id, who.id));
+  }
+  const member = async (id: string) => (await t.services.staff.list()).find((s) => s.id === id)!;
+  const submit = async (fields: Record<string, unknown>) =>
+    t.services.reports.submit(reportInputSchema(pakistanToday()).parse({ language: 'ur', ...fields }), {
+      source: 'api',
+      client: testClient,
+    });
+  await submit({ kind: 'abuse', description: 'ہمسایہ بچے کو تنگ کرتا ہے۔', province: 'punjab', district: 'lahore', inDangerNow: true });
+  await submit({ kind: 'online_material', description: 'یہ لنک ایک بچے کی تصویر دکھاتا ہے۔', urls: ['https://bad.example.org/a?b=c'] });
+  const [{ id: reportId, caseId }] = (await t.database.db
+    .select({ id: reports.id, caseId: reports.caseId })
+    .from(reports)
+    .where(eq(reports.district, 'Lahore'))) as [{ id: string; caseId: string }];
+  const [{ id: onlineReportId }] = (await t.database.db
+    .select({ id: reports.id })
+    .from(reports)
+    .where(eq(reports.kind, 'online_material'))) as [{ id: string }];
+  // An audit trail with enumerations, dates and ids in its details.
+  const working = await member(analyst.id);
+  await t.services.cases.assign(working, caseId, analyst.id);
+  await t.services.cases.setState(working, caseId, 'triaged');
+  await t.services.cases.addNote(working, caseId, 'والدہ سے بات ہوئی۔');
+  await t.services.cases.addTask(working, caseId, { title: 'پولیس سے رابطہ', dueOn: '2026-12-31' });
+  await t.services.cases.addReferral(working, caseId, {
+    agencyId: '00000000-0000-4000-8000-000000001121',
+    referredAt: new Date(),
+    method: 'letter',
+    firStatus: 'pending',
+  });
+  await t.services.cases.askReporter(working, reportId, 'کیا آپ مزید بتا سکتے ہیں؟');
+  await t.services.cases.requestClosure(working, caseId, 'actioned');
+
+  const agencyNames = (await t.database.db.select({ name: agencies.name }).from(agencies)).map((a) => a.name);
+  const emails = [analyst, supervisor, auditor].map((s) => s.email);
+  staysLatin = [
+    // Email addresses: staff sign in with them, and the audit log names people by them.
+    ...emails.map((email) => new RegExp(email.replace(/[.+]/g, '\\$&'), 'g')),
+    // Ids (an audit entry's object and details) and case references (HZ-2026-000001): codes, not words.
+    /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g,
+    /\bHZ-\d{4}-\d{6}\b/g,
+    // Reported links, defanged, exactly as reported (so staff can search for them elsewhere).
+    /hxxps?\S*/g,
+    // Agencies have no Urdu names yet (agencies table; issue 16): until they do, their names stay as entered.
+    ...agencyNames.map((name) => new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g')),
+  ];
+
+  // Each signs in once: a second sign-in with the same code would be refused as a replay.
+  const [asAnalyst, asSupervisor, asAuditor] = [new Browser(t), new Browser(t), new Browser(t)];
+  assert.equal((await asAnalyst.signIn(analyst)).statusCode, 303);
+  assert.equal((await asSupervisor.signIn(supervisor)).statusCode, 303);
+  assert.equal((await asAuditor.signIn(auditor)).statusCode, 303);
+  for (const lang of ['en', 'ur'] as const) {
+    const set = (name: string, html: string) => ((consolePages[name] ??= { en: '', ur: '' })[lang] = html);
+    const read = async (who: Browser, path: string) => {
+      const response = await who.get(`/console/${lang}${path}`);
+      assert.equal(response.statusCode, 200, `${lang}${path}`);
+      return response.body;
+    };
+    set('analyst: queue', await read(asAnalyst, '/'));
+    set('analyst: queue by district', await read(asAnalyst, '/?district=Lahore'));
+    set('analyst: report', await read(asAnalyst, `/reports/${reportId}`));
+    set('analyst: report with links', await read(asAnalyst, `/reports/${onlineReportId}`));
+    set('analyst: case', await read(asAnalyst, `/cases/${caseId}`));
+    set('analyst: account', await read(asAnalyst, '/account'));
+    set('supervisor: queue', await read(asSupervisor, '/'));
+    set('supervisor: case', await read(asSupervisor, `/cases/${caseId}`));
+    set('supervisor: report', await read(asSupervisor, `/reports/${reportId}`));
+    set('supervisor: account', await read(asSupervisor, '/account'));
+    set('auditor: audit log', await read(asAuditor, '/audit'));
+  }
+}
 after(() => t.close());
+
+test('no English is left on Urdu console pages, but for what must stay in Latin letters', () => {
+  for (const [name, { en, ur }] of Object.entries(consolePages)) {
+    assert.match(ur, /<html lang="ur" dir="rtl">/, name);
+    const leftOver = latinWords(staysLatin.reduce((page, latin) => page.replace(latin, ' '), ur));
+    assert.deepEqual(leftOver, [], `${name}: Latin words on the Urdu page`);
+    assert.ok(latinWords(en).length > 10, `${name}: the English page is in English`);
+  }
+});
+
+test('Urdu console pages name a listed district, the times of day and audit actions in Urdu', () => {
+  const report = readableText(consolePages['analyst: report']!.ur);
+  assert.ok(report.includes('لاہور'), 'the district by its Urdu name');
+  assert.ok(!report.includes('Lahore'));
+  assert.ok(readableText(consolePages['analyst: report']!.en).includes('Lahore'));
+  assert.match(consolePages['analyst: queue by district']!.ur, /<option value="Lahore" selected>لاہور<\/option>/);
+  assert.match(readableText(consolePages['analyst: case']!.ur), /\d:\d\d (صبح|دوپہر|سہ پہر|شام|رات)/);
+  const audit = consolePages['auditor: audit log']!;
+  assert.ok(audit.ur.includes('<td>کیس کی حالت بدلی</td>') && audit.ur.includes('<dd>جانچا گیا</dd>'));
+  assert.ok(audit.en.includes('<td>Moved a case</td>') && audit.en.includes('<dd>Triaged</dd>'));
+  assert.ok(!audit.ur.includes('case.state') && !audit.en.includes('case.state'), 'never the stored action name');
+});
 
 test('no English is left on Urdu pages', () => {
   for (const [name, { en, ur }] of Object.entries(pages)) {

@@ -171,6 +171,11 @@ const queryNames = [
   'published',
   'release',
   'digits',
+  'reference',
+  'assignee',
+  'receivedFrom',
+  'receivedTo',
+  'page',
   'saved',
   'added',
   'removed',
@@ -216,6 +221,7 @@ function templateFor(url: string, fixture: Fixture): Record<string, unknown> {
     [/\/staff$/, { email: 'new.member@hotline.example.org', displayName: 'New member', role: 'analyst' }],
     [/\/settings$/, { retentionDays: '400' }],
     [/\/copy-url$/, { position: '0' }],
+    [/\/find-link$/, { link: 'hxxps://Example.com/z' }],
     [
       /\/classify$/,
       {
@@ -313,7 +319,20 @@ function queryTemplateFor(url: string, fixture: Fixture): Record<string, string>
     };
   if (url.endsWith('/statistics/report')) return { release: fixture.releaseIds[0]!, digits: 'urdu' };
   if (url.endsWith('/audit')) return { before: '5' };
-  if (/\/console\/(en|ur)\/$/.test(url)) return { state: 'new' };
+  if (/\/console\/(en|ur)\/$/.test(url))
+    return {
+      state: 'new',
+      reference: 'HZ-2026-000001',
+      kind: 'abuse',
+      province: 'punjab',
+      district: 'Lahore',
+      assignee: fixture.staffIds[0]!,
+      receivedFrom: '2024-01-01',
+      receivedTo: '2026-12-31',
+      danger: 'yes',
+      overdue: 'yes',
+      page: '2',
+    };
   if (url.endsWith('/statistics/media')) return { added: '1', removed: '1' };
   if (url.endsWith('/settings')) return { saved: '1' };
   if (/\/api\/v1\/(hash|match)$/.test(url)) return { dihedral: 'true', distance: '10' };

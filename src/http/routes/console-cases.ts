@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { may } from '../../domain/actor.ts';
-import { caseStates, type CaseState, type ClosureReason } from '../../domain/case.ts';
+import { type CaseState, type ClosureReason } from '../../domain/case.ts';
 import { isUuid } from '../../domain/uuid.ts';
+import { queueFilterFields, queueFilterSchema } from '../../domain/case-search.ts';
 import { checkInput, HifazatError } from '../../domain/errors.ts';
 import type { Language } from '../../domain/report.ts';
 import type { Permission } from '../../domain/staff.ts';
@@ -66,14 +67,19 @@ export function registerCaseRoutes(
   const renderReport = async (
     request: FastifyRequest<{ Params: Params }>,
     reply: FastifyReply,
-    extra: Omit<ReportPageState, 'report' | 'duplicates' | 'staff'> = {},
+    extra: Omit<ReportPageState, 'report' | 'duplicates' | 'staff' | 'districts'> = {},
     refusal?: HifazatError,
   ) => {
     const actor = staffOf(request);
     const report = await services.cases.viewReport(actor, request.params.id);
     const duplicates = await services.cases.duplicates(actor, report.id);
     const staff = await services.staff.list();
-    return sendPage(reply, reportPage(ctx(request, reply, `/reports/${report.id}`), { report, duplicates, staff, ...extra }), refusal);
+    const districts = await services.districts.list();
+    return sendPage(
+      reply,
+      reportPage(ctx(request, reply, `/reports/${report.id}`), { report, duplicates, staff, districts, ...extra }),
+      refusal,
+    );
   };
 
   const renderCase = async (
@@ -123,10 +129,53 @@ export function registerCaseRoutes(
   const reveal = { config: { consoleAccess: 'revealContact' as const }, preHandler: recentlyReauthenticated };
   const copy = { ...work, preHandler: recentlyReauthenticated };
 
-  app.get<{ Querystring: { state?: string } }>(path('/'), read, async (request, reply) => {
-    const filter = caseStates.includes(request.query.state as CaseState) ? (request.query.state as CaseState) : undefined;
-    const queue = await services.cases.queue(staffOf(request), filter ? { state: filter } : {});
-    return sendPage(reply, queuePage(ctx(request, reply, '/'), { queue, filter, staff: await services.staff.list() }));
+  // The queue and its search. Filters live in the address (a GET form, checked by
+  // queueFilterSchema); a link never does: it is sent by a POST form, and this page is its answer.
+  app.get<{ Querystring: Record<string, string | string[] | undefined> }>(path('/'), read, async (request, reply) => {
+    const typed: Record<string, string> = {};
+    const asked: Record<string, unknown> = {};
+    for (const field of [...queueFilterFields, 'page'] as const) {
+      const value = request.query[field];
+      if (value === undefined || value === '') continue;
+      asked[field] = value;
+      if (typeof value === 'string') typed[field] = value;
+    }
+    const checked = checkInput(queueFilterSchema, asked);
+    const actor = staffOf(request);
+    const queue = await services.cases.queue(actor, checked.ok ? checked.data : {});
+    const search = { typed, issues: checked.ok ? undefined : checked.error.issues };
+    const page = queuePage(ctx(request, reply, '/'), {
+      queue,
+      search,
+      staff: await services.staff.list(),
+      districts: await services.districts.list(),
+    });
+    return sendPage(reply, page, checked.ok ? undefined : checked.error);
+  });
+
+  app.post(path('/find-link'), read, async (request, reply) => {
+    const link = single(fields(request).link) ?? '';
+    const actor = staffOf(request);
+    let queue;
+    let refusal: HifazatError | undefined;
+    try {
+      queue = await services.cases.queue(actor, {}, { link });
+    } catch (error) {
+      if (!(error instanceof HifazatError) || error.code !== 'validation_failed') throw error;
+      refusal = error;
+      queue = await services.cases.queue(actor);
+    }
+    const search = { typed: {}, link, issues: refusal?.issues };
+    return sendPage(
+      reply,
+      queuePage(ctx(request, reply, '/'), {
+        queue,
+        search,
+        staff: await services.staff.list(),
+        districts: await services.districts.list(),
+      }),
+      refusal,
+    );
   });
 
   app.get<{ Params: Params }>(path('/reports/:id'), read, (request, reply) => renderReport(request, reply));

@@ -235,9 +235,12 @@ export class CaseFile {
       const agencyReference = input.agencyReference ?? null;
       if (input.agencyReference !== undefined && agencyReference !== referral.agencyReference) changes.agencyReference = agencyReference;
       if (input.notes !== undefined) {
-        const context = caseContexts.referralNotes(referral.id);
-        const earlier = referral.notes ? this.keyring.decrypt(referral.notes, context) : null;
-        changes.notes = this.keyring.encrypt(withLaterNote(earlier, input.notes, actor, this.now()), context);
+        const earlier = referral.notes ? this.keyring.decrypt(referral.notes, caseContexts.referralNotes(referral.id)) : null;
+        // The context written out here: test/integration/key-rotation.test.ts reads every encrypt call's context.
+        changes.notes = this.keyring.encrypt(
+          withLaterNote(earlier, input.notes, actor, this.now()),
+          caseContexts.referralNotes(referral.id),
+        );
       }
       const changed = Object.keys(changes);
       if (changed.length === 0) return;

@@ -44,7 +44,7 @@ export function createCaseWork(
   const cases = new CaseStore();
   const caseReports = new CaseReportStore();
   const access = new CaseAccess(cases, audit, now);
-  const queue = new CaseQueue(new CaseQueueStore(database), now);
+  const queue = new CaseQueue(new CaseQueueStore(database), now, (url) => keyring.mac('url-lookup', url));
   const views = new ReportViews(access, caseReports, keyring);
   const classification = new CaseClassification(access, caseReports, cases, now);
   const file = new CaseFile(access, new CaseFileStore(database.db), cases, keyring, now);

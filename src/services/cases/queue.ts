@@ -1,5 +1,8 @@
 import { caseReachOf, requirePermission, type StaffActor } from '../../domain/actor.ts';
 import { caseStates, type CaseState } from '../../domain/case.ts';
+import { queuePageSize, receivedRange, type QueueFilter } from '../../domain/case-search.ts';
+import { HifazatError } from '../../domain/errors.ts';
+import { normaliseUrl } from '../../domain/url.ts';
 import { awaitsTriage, caseUrgency, compareQueueOrder, triageClock } from '../../domain/classification.ts';
 import { pakistanToday } from '../../domain/pakistan-time.ts';
 import type { CaseQueueStore, OverdueFollowUp, OverdueTask, QueueReport } from '../../store/case-queue.ts';
@@ -31,7 +34,13 @@ export interface QueueItem {
 }
 
 export interface Queue {
+  /** The page asked for, in the queue's order. */
   items: QueueItem[];
+  /** Cases that match the filters, on every page. */
+  total: number;
+  /** The page shown (from 1) and how many there are (at least 1). */
+  page: number;
+  pages: number;
   /** Cases per state among those the staff member reaches (before the state filter). */
   counts: Record<CaseState, number>;
   overdueTasks: OverdueTask[];
@@ -43,17 +52,44 @@ export class CaseQueue {
   constructor(
     private readonly store: Pick<CaseQueueStore, 'countByState' | 'reports' | 'overdueTasks' | 'overdueFollowUps'>,
     private readonly now: () => Date,
+    /** The keyed hash report_urls.url_hash holds for a normalised link (keyring.mac('url-lookup', ...)). */
+    private readonly linkHash: (url: string) => Buffer,
   ) {}
 
-  /** Open cases (or those in `state`) the actor reaches: overdue for triage first, then most urgent first. */
-  async queue(actor: StaffActor, options: { state?: CaseState } = {}): Promise<Queue> {
+  /**
+   * Open cases (or those in `filter.state`) the actor reaches that match the filters, a page of
+   * queuePageSize at a time: overdue for triage first, then most urgent first (compareQueueOrder).
+   * `link` finds the cases that reported a link, typed however (normalised, then matched by its
+   * keyed hash); a link that is not one is a validation_failed on the field `link`.
+   */
+  async queue(actor: StaffActor, filter: QueueFilter = {}, options: { link?: string } = {}): Promise<Queue> {
     requirePermission(actor, 'readCases');
+    let urlHash: Buffer | undefined;
+    if (options.link !== undefined) {
+      const normalised = normaliseUrl(options.link);
+      if ('problem' in normalised) {
+        throw new HifazatError('validation_failed', 'The link is not valid.', { issues: [{ field: 'link', problem: normalised.problem }] });
+      }
+      urlHash = this.linkHash(normalised.url);
+    }
     const now = this.now();
     const today = pakistanToday(now);
     const reach = caseReachOf(actor);
+    const received = receivedRange(filter);
     const [countRows, rows, overdueTasks, overdueFollowUps] = await Promise.all([
       this.store.countByState(reach),
-      this.store.reports(reach, options.state),
+      this.store.reports(reach, {
+        state: filter.state,
+        reference: filter.reference,
+        kind: filter.kind,
+        province: filter.province,
+        district: filter.district,
+        assignedTo: filter.assignee === 'none' ? null : filter.assignee,
+        inDangerNow: filter.danger === 'yes' ? true : undefined,
+        receivedFrom: received.from,
+        receivedBefore: received.before,
+        urlHash,
+      }),
       this.store.overdueTasks(reach, today),
       this.store.overdueFollowUps(reach, today),
     ]);
@@ -82,10 +118,22 @@ export class CaseQueue {
         overdueFollowUps: overdueFollowUps.filter((f) => f.caseId === row.id).length,
       };
     });
-    items.sort(compareQueueOrder);
+    // The overdue flag needs the clock, so it is filtered here rather than in SQL.
+    const matching = filter.overdue === 'yes' ? items.filter((item) => item.overdue) : items;
+    matching.sort(compareQueueOrder);
+    const pages = Math.max(1, Math.ceil(matching.length / queuePageSize));
+    const page = filter.page ?? 1;
 
     const counts = Object.fromEntries(caseStates.map((s) => [s, 0])) as Record<CaseState, number>;
     for (const { state, n } of countRows) counts[state] = n;
-    return { items, counts, overdueTasks, overdueFollowUps };
+    return {
+      items: matching.slice((page - 1) * queuePageSize, page * queuePageSize),
+      total: matching.length,
+      page,
+      pages,
+      counts,
+      overdueTasks,
+      overdueFollowUps,
+    };
   }
 }

@@ -1,5 +1,7 @@
-import { pakistanTimeZone } from '../../../domain/pakistan-time.ts';
-import { caseStates, closureReasons, type CaseState } from '../../../domain/case.ts';
+import { caseStates, closureReasons } from '../../../domain/case.ts';
+import { queueFilterFields } from '../../../domain/case-search.ts';
+import { provinces, reportKinds } from '../../../domain/report.ts';
+import { maxUrlLength } from '../../../domain/url.ts';
 import { canMoveCase } from '../../../domain/case-work.ts';
 import {
   categories,
@@ -22,22 +24,20 @@ import type {
   ReferralView,
   ReportView,
 } from '../../../services/cases/index.ts';
+import type { District } from '../../../services/districts.ts';
 import type { StaffMember } from '../../../services/staff.ts';
 import type { StaffStatus } from '../../../domain/staff.ts';
 import { list, single, yesOrNo, type FormValue } from '../../form-input.ts';
 import { attrs, html, type Html } from '../html.ts';
 import { errorSummary, selectField, textArea, textField, type ProblemText } from '../fields.ts';
-import { consoleLayout, consolePath, csrfField, type ConsoleContext } from './layout.ts';
+import { consoleLayout, consolePath, consoleTime, csrfField, type ConsoleContext } from './layout.ts';
 
 type Choices = readonly (readonly [string, string])[];
 const pairs = (keys: readonly string[], names: Record<string, string>): Choices => keys.map((k) => [k, names[k] ?? k] as const);
 
+/** The page's times in its language (layout.ts, consoleTime). */
 function timeFormat(ctx: ConsoleContext) {
-  return new Intl.DateTimeFormat(ctx.lang === 'ur' ? 'ur-PK-u-nu-latn' : 'en-GB', {
-    dateStyle: 'medium',
-    timeStyle: 'short',
-    timeZone: pakistanTimeZone,
-  });
+  return { format: (date: Date) => consoleTime(ctx.lang, date) };
 }
 
 function problems(ctx: ConsoleContext): ProblemText {
@@ -82,14 +82,92 @@ function staffName(staff: readonly StaffMember[], id: string | null, fallback: s
   return id ? (staff.find((s) => s.id === id)?.displayName ?? id) : fallback;
 }
 
+/** What the queue was asked for: the filters as typed, or a link (from the POST form only). */
+export interface QueueSearch {
+  /** The GET form's fields as typed (queueFilterFields and page), shown again in the form. */
+  typed: Readonly<Record<string, string>>;
+  /** Problems with the filters or the link: the form is shown again with them, and no results. */
+  issues?: readonly FieldIssue[] | undefined;
+  /** The link searched for, typed: shown only in the POST result's form, never in an address. */
+  link?: string | undefined;
+}
+
+/** The queue's address with these filters and page (the GET form's fields; never a link). */
+function queueAddress(ctx: ConsoleContext, typed: Readonly<Record<string, string>>, page: number): string {
+  const query = new URLSearchParams();
+  for (const field of queueFilterFields) if (typed[field]) query.set(field, typed[field]);
+  if (page > 1) query.set('page', String(page));
+  const text = query.toString();
+  return consolePath(ctx.lang, text ? `/?${text}` : '/');
+}
+
+function checkbox(id: string, name: string, label: string, checked: boolean): Html {
+  return html`<div class="field choice"><input type="checkbox" id="${id}" name="${name}" value="yes"${attrs({ checked })}><label for="${id}">${label}</label></div>`;
+}
+
+function queueSearchForms(ctx: ConsoleContext, search: QueueSearch, staff: readonly StaffMember[], districts: readonly District[]): Html {
+  const q = ctx.c.queue;
+  const e = ctx.c.enums;
+  const p = problems(ctx);
+  const typed = search.typed;
+  const issue = (field: string) => search.issues?.find((i) => i.field === field);
+  const linkIssues = search.link !== undefined ? search.issues : undefined;
+  const filterIssues = search.link === undefined ? search.issues : undefined;
+  return html`<section aria-labelledby="search-heading">
+<h2 id="search-heading">${q.search}</h2>
+${filterIssues?.length ? errorSummary(ctx, filterIssues, (f) => `f-${f}`, p) : ''}
+<form method="get" action="${consolePath(ctx.lang, '/')}" class="stack">
+${textField({ id: 'f-reference', name: 'reference', label: q.referenceFilter, value: typed.reference, maxlength: 20, dir: 'ltr', issue: issue('reference'), problems: p })}
+${selectField({ id: 'f-state', name: 'state', label: q.filter, value: typed.state, placeholder: q.all, choices: pairs(caseStates, e.states), issue: issue('state'), problems: p })}
+${selectField({ id: 'f-kind', name: 'kind', label: q.kind, value: typed.kind, placeholder: q.anyChoice, choices: pairs(reportKinds, e.kinds), issue: issue('kind'), problems: p })}
+${selectField({ id: 'f-province', name: 'province', label: q.province, value: typed.province, placeholder: q.anyChoice, choices: pairs(provinces, ctx.t.report.choices.provinces), issue: issue('province'), problems: p })}
+${selectField({ id: 'f-district', name: 'district', label: q.district, value: typed.district, placeholder: q.anyChoice, choices: districtChoices(ctx, districts), issue: issue('district'), problems: p })}
+${selectField({
+  id: 'f-assignee',
+  name: 'assignee',
+  label: q.assigned,
+  value: typed.assignee,
+  placeholder: q.anyChoice,
+  choices: [['none', q.unassigned] as const, ...staff.map((member) => [member.id, member.displayName] as const)],
+  issue: issue('assignee'),
+  problems: p,
+})}
+${textField({ id: 'f-receivedFrom', name: 'receivedFrom', type: 'date', label: q.receivedFrom, value: typed.receivedFrom, issue: issue('receivedFrom'), problems: p })}
+${textField({ id: 'f-receivedTo', name: 'receivedTo', type: 'date', label: q.receivedTo, value: typed.receivedTo, issue: issue('receivedTo'), problems: p })}
+${checkbox('f-danger', 'danger', q.dangerOnly, typed.danger === 'yes')}
+${checkbox('f-overdue', 'overdue', q.overdueOnly, typed.overdue === 'yes')}
+<p class="actions"><button type="submit">${q.apply}</button> <a href="${consolePath(ctx.lang, '/')}">${q.clear}</a></p>
+</form>
+<h3 id="link-search-heading">${q.linkSearch}</h3>
+${linkIssues?.length ? errorSummary(ctx, linkIssues, (f) => `f-${f}`, p) : ''}
+${postForm(
+  ctx,
+  '/find-link',
+  html`${textField({ id: 'f-link', name: 'link', label: q.link, hint: q.linkHint, value: search.link, maxlength: maxUrlLength, dir: 'ltr', issue: linkIssues?.find((i) => i.field === 'link'), problems: p })}
+<button type="submit" class="secondary">${q.findLink}</button>`,
+)}
+<p class="hint">${q.noFullText}</p>
+</section>`;
+}
+
+function queuePager(ctx: ConsoleContext, queue: Queue, search: QueueSearch): Html {
+  const q = ctx.c.queue;
+  if (search.link !== undefined) return html`<p>${q.linkResults(queue.total)}</p>`;
+  return html`<nav aria-label="${q.paging}" class="pager"><p>${q.pageOf(queue.page, queue.pages, queue.total)}</p>
+${queue.page > 1 ? html`<a rel="prev" href="${queueAddress(ctx, search.typed, queue.page - 1)}">${q.previousPage}</a>` : ''}
+${queue.page < queue.pages ? html` <a rel="next" href="${queueAddress(ctx, search.typed, queue.page + 1)}">${q.nextPage}</a>` : ''}
+</nav>`;
+}
+
 export function queuePage(
   ctx: ConsoleContext,
-  state: { queue: Queue; filter: CaseState | undefined; staff: readonly StaffMember[] },
+  state: { queue: Queue; search: QueueSearch; staff: readonly StaffMember[]; districts: readonly District[] },
 ): Html {
   const q = ctx.c.queue;
   const e = ctx.c.enums;
   const time = timeFormat(ctx);
-  const { queue } = state;
+  const { queue, search } = state;
+  const refused = Boolean(search.issues?.length);
   return consoleLayout(
     ctx,
     q.title,
@@ -97,11 +175,8 @@ export function queuePage(
 <section aria-labelledby="counts-heading">
 <h2 id="counts-heading">${q.counts}</h2>
 <ul class="counts">${caseStates.map((s) => html`<li><a href="${consolePath(ctx.lang, `/?state=${s}`)}">${e.states[s]}: <strong>${queue.counts[s]}</strong></a></li>`)}</ul>
-<form method="get" action="${consolePath(ctx.lang, '/')}" class="inline">
-${selectField({ id: 'f-state', name: 'state', label: q.filter, value: state.filter, placeholder: q.all, choices: pairs(caseStates, e.states), problems: problems(ctx) })}
-<button type="submit" class="secondary">${q.apply}</button>
-</form>
 </section>
+${queueSearchForms(ctx, search, state.staff, state.districts)}
 ${
   queue.overdueTasks.length
     ? html`<section aria-labelledby="tasks-heading"><h2 id="tasks-heading">${q.overdueTasks}</h2><ul>${queue.overdueTasks.map(
@@ -119,12 +194,14 @@ ${
     : ''
 }
 ${
-  queue.items.length === 0
-    ? html`<p>${q.empty}</p>`
-    : html`<div class="table-scroll" tabindex="0" role="region" aria-label="${q.title}"><table class="queue">
+  refused
+    ? ''
+    : queue.items.length === 0
+      ? html`<p>${q.empty}</p>`
+      : html`${queuePager(ctx, queue, search)}<div class="table-scroll" tabindex="0" role="region" aria-label="${q.title}"><table class="queue">
 <thead><tr><th scope="col">${q.reference}</th><th scope="col">${q.due}</th><th scope="col">${q.kind}</th><th scope="col">${q.age}</th><th scope="col">${q.category}</th><th scope="col">${ctx.c.case.state}</th><th scope="col">${q.assigned}</th></tr></thead>
 <tbody>${queue.items.map(
-        (item) => html`<tr${attrs({ class: item.overdue ? 'overdue' : undefined })}>
+          (item) => html`<tr${attrs({ class: item.overdue ? 'overdue' : undefined })}>
 <td><a href="${consolePath(ctx.lang, `/reports/${item.reportIds[0]}`)}"><bdi dir="ltr">${item.case.reference}</bdi></a>
 ${item.inDangerNow ? html`<br><strong class="danger-flag">${q.danger}</strong>` : ''}
 ${item.hasUnreadMessages ? html`<br><strong>${q.unread}</strong>` : ''}</td>
@@ -135,13 +212,31 @@ ${item.hasUnreadMessages ? html`<br><strong>${q.unread}</strong>` : ''}</td>
 <td>${e.states[item.case.state]}</td>
 <td>${staffName(state.staff, item.case.assignedTo, q.unassigned)}</td>
 </tr>`,
-      )}</tbody></table></div>`
+        )}</tbody></table></div>`
 }`,
   );
 }
 
 function choiceName(names: Record<string, string>, value: string | null | undefined, unknown: string): string {
   return value && value !== 'unknown' ? (names[value] ?? value) : unknown;
+}
+
+/**
+ * A district in the page's language: a report keeps a listed district by the list's English name,
+ * so Urdu pages show the list's Urdu name for it (the one in the report's province first: names are
+ * unique within a province); a name not on the list is shown as it was typed.
+ */
+function districtName(ctx: ConsoleContext, districts: readonly District[], stored: string, province?: string | null): string {
+  if (ctx.lang !== 'ur') return stored;
+  const listed = districts.find((d) => d.nameEn === stored && d.province === province) ?? districts.find((d) => d.nameEn === stored);
+  return listed?.nameUr ?? stored;
+}
+
+/** The listed districts to search by: each stored English name once, named and sorted in the page's language. */
+function districtChoices(ctx: ConsoleContext, districts: readonly District[]): Choices {
+  const byStoredName = new Map(districts.map((d) => [d.nameEn, ctx.lang === 'ur' ? d.nameUr : d.nameEn] as const));
+  const collator = new Intl.Collator(ctx.lang);
+  return [...byStoredName].sort(([, a], [, b]) => collator.compare(a, b));
 }
 
 /** The values a classification form shows: the saved classification, or what was just typed. */
@@ -221,6 +316,8 @@ export interface ReportPageState extends RefusedForm {
   report: ReportView;
   duplicates: readonly DuplicateSuggestion[];
   staff: readonly StaffMember[];
+  /** The district list, to name a listed district in the page's language. */
+  districts: readonly District[];
   /** Set after an explicit, audited copy. */
   copied?: { position: number; url: string } | undefined;
   /** Set after an explicit, audited reveal. */
@@ -252,7 +349,10 @@ export function reportPage(ctx: ConsoleContext, state: ReportPageState): Html {
     [r.fields.occurredOn, report.occurredOn ? isoDate(report.occurredOn) : unknown],
     [r.fields.danger, report.inDangerNow === true ? ch.yes : report.inDangerNow === false ? ch.no : unknown],
     [r.fields.province, choiceName(ch.provinces, report.province, unknown)],
-    [r.fields.district, report.district ?? unknown],
+    [
+      r.fields.district,
+      report.district ? html`<bdi>${districtName(ctx, state.districts, report.district, report.province)}</bdi>` : unknown,
+    ],
     [r.fields.area, choiceName(ch.areas, report.area, unknown)],
     [r.fields.age, choiceName(ch.ageBands, report.childAgeBand, unknown)],
     [r.fields.sex, choiceName(ch.childSexes, report.childSex, unknown)],

@@ -1,4 +1,5 @@
 import { may } from '../../../domain/actor.ts';
+import { pakistanTimeZone } from '../../../domain/pakistan-time.ts';
 import type { Language } from '../../../domain/report.ts';
 import type { StaffMember } from '../../../services/staff.ts';
 import type { ConsoleMessages } from '../../i18n/console.ts';
@@ -17,6 +18,41 @@ export interface ConsoleContext {
 }
 
 export const consolePath = (lang: Language, page = '/') => `/console/${lang}${page}`;
+
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * Dates with times as every console page shows them, in Pakistan time. English: a 24-hour clock.
+ * Urdu: Urdu's own times of day (صبح، دوپہر، سہ پہر، شام، رات), because ICU writes "AM" and "PM"
+ * for ur-PK's ordinary time styles, and Western digits like the rest of the Urdu pages.
+ * Built once per kind: a queue page formats hundreds of times.
+ */
+export function consoleTime(lang: Language, date: Date, precision: 'minute' | 'second' = 'minute'): string {
+  const key = `${lang} ${precision}`;
+  let format = timeFormats.get(key);
+  if (!format) {
+    const seconds = precision === 'second' ? { second: '2-digit' as const } : {};
+    format =
+      lang === 'ur'
+        ? new Intl.DateTimeFormat('ur-PK-u-nu-latn', {
+            day: 'numeric',
+            month: 'short',
+            year: 'numeric',
+            hour: 'numeric',
+            minute: '2-digit',
+            ...seconds,
+            dayPeriod: 'short',
+            timeZone: pakistanTimeZone,
+          })
+        : new Intl.DateTimeFormat('en-GB', {
+            dateStyle: 'medium',
+            timeStyle: precision === 'second' ? 'medium' : 'short',
+            timeZone: pakistanTimeZone,
+          });
+    timeFormats.set(key, format);
+  }
+  return format.format(date);
+}
 
 /**
  * The page a member of staff starts from: the queue, or the staff page for administrators,

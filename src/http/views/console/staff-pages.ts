@@ -1,11 +1,10 @@
 import type { FieldIssue } from '../../../domain/errors.ts';
-import { pakistanTimeZone } from '../../../domain/pakistan-time.ts';
 import { staffRoles } from '../../../domain/staff.ts';
 import type { SessionInfo, StaffAccount } from '../../../services/staff.ts';
 import { fieldError, selectField, textField, type ProblemText } from '../fields.ts';
 import { html, type Html } from '../html.ts';
 import { formProblems } from './account-pages.ts';
-import { consoleLayout, consolePath, csrfField, type ConsoleContext } from './layout.ts';
+import { consoleLayout, consolePath, consoleTime, csrfField, type ConsoleContext } from './layout.ts';
 
 const status = (text: string | undefined) => (text ? html`<p class="notice" role="status">${text}</p>` : '');
 
@@ -24,19 +23,12 @@ ${fieldError(`f-confirm-${form}`, issue, problems)}
 function sessionsTable(ctx: ConsoleContext, sessions: readonly SessionInfo[], endAction: string): Html {
   const s = ctx.c.sessions;
   if (sessions.length === 0) return html`<p>${s.none}</p>`;
-  const time = new Intl.DateTimeFormat(ctx.lang === 'ur' ? 'ur-PK-u-nu-latn' : 'en-GB', {
-    dateStyle: 'medium',
-    timeStyle: 'short',
-    // A 24-hour clock: Urdu's own day periods would otherwise be written "AM" and "PM".
-    hourCycle: 'h23',
-    timeZone: pakistanTimeZone,
-  });
   return html`<div class="table-scroll" tabindex="0" role="region" aria-label="${ctx.c.staffAccount.sessionsHeading}">
 <table>
 <thead><tr><th scope="col">${s.created}</th><th scope="col">${s.lastActive}</th><th scope="col">${s.ends}</th><th scope="col"></th></tr></thead>
 <tbody>${sessions.map(
     (session) =>
-      html`<tr><td>${time.format(session.createdAt)}${session.current ? html` <strong>(${s.thisOne})</strong>` : ''}</td><td>${time.format(session.lastSeenAt)}</td><td>${time.format(session.endsAt)}</td><td><form method="post" action="${endAction}">${csrfField(ctx)}<input type="hidden" name="session" value="${session.handle}"><button type="submit" class="secondary">${s.end}</button></form></td></tr>`,
+      html`<tr><td>${consoleTime(ctx.lang, session.createdAt)}${session.current ? html` <strong>(${s.thisOne})</strong>` : ''}</td><td>${consoleTime(ctx.lang, session.lastSeenAt)}</td><td>${consoleTime(ctx.lang, session.endsAt)}</td><td><form method="post" action="${endAction}">${csrfField(ctx)}<input type="hidden" name="session" value="${session.handle}"><button type="submit" class="secondary">${s.end}</button></form></td></tr>`,
   )}</tbody>
 </table>
 </div>`;

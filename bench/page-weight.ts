@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { hiddenFieldsOfForm } from '../test/helpers/forms.ts';
 import { freePort } from '../test/helpers/server-process.ts';
 
 /** The portal's budget for every page of the report. */
@@ -108,28 +109,6 @@ function get(port: number, path: string, form?: Record<string, string>): Promise
     request.end(body);
   });
 }
-
-/** The hidden fields of the form on a page that posts to `action`, or undefined when the page has none. */
-function hiddenFieldsOfForm(html: string, action: string): Record<string, string> | undefined {
-  for (const form of html.match(/<form\b[^>]*>[\s\S]*?<\/form>/gi) ?? []) {
-    if (!new RegExp(`^<form\\b[^>]*\\saction="${action}"`, 'i').test(form)) continue;
-    const fields: Record<string, string> = {};
-    for (const input of form.match(/<input\b[^>]*type="hidden"[^>]*>/gi) ?? []) {
-      const name = /\sname="([^"]*)"/.exec(input)?.[1];
-      if (name) fields[name] = decodeEntities(/\svalue="([^"]*)"/.exec(input)?.[1] ?? '');
-    }
-    return fields;
-  }
-  return undefined;
-}
-
-const decodeEntities = (text: string) =>
-  text
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
 
 /** Subresources of an HTML page: what loads without JavaScript, and the scripts. */
 function htmlResources(html: string): { noScript: string[]; scripts: string[] } {

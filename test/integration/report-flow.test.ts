@@ -5,7 +5,7 @@ import { dammCheckDigit } from '../../src/domain/receipt.ts';
 import { reports } from '../../src/store/schema.ts';
 import { testApp, type TestApp } from '../helpers/app.ts';
 import { forEachEngine } from '../helpers/database.ts';
-import { formEncode, formHeaders, pageText, receiptFromPage } from '../helpers/forms.ts';
+import { formEncode, formHeaders, hiddenFieldsOfForm, pageText, receiptFromPage } from '../helpers/forms.ts';
 
 forEachEngine('reporting and following up', (engine) => {
   let t: TestApp;
@@ -98,9 +98,9 @@ forEachEngine('reporting and following up', (engine) => {
 
   /** The hidden fields of the form posting to `action` on a page, by name. */
   function hiddenFields(body: string, action: string): Record<string, string> {
-    const form = new RegExp(`<form method="post" action="${action}"[^>]*>([\\s\\S]*?)</form>`).exec(body)?.[1];
-    assert.ok(form, `a form posting to ${action}`);
-    return Object.fromEntries([...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!]));
+    const fields = hiddenFieldsOfForm(body, action);
+    assert.ok(fields, `a form posting to ${action}`);
+    return fields;
   }
 
   test('form in Urdu: first step → receipt page → details → follow-up → reply', async () => {

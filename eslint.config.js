@@ -7,7 +7,7 @@ import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const allLayers = ['domain', 'pdq', 'store', 'services', 'http', 'cli'];
+const allLayers = ['domain', 'pdq', 'store', 'services', 'http', 'cli', 'outbound'];
 const rootModules = ['./src/config.ts', './src/main.ts'];
 
 /** A zone: files under src/<layer> may import no module of the layers (and root modules) named. */
@@ -22,7 +22,12 @@ function layer(name, forbidden, why) {
 const layerZones = [
   layer('domain', [...allLayers.filter((l) => l !== 'domain'), ...rootModules], 'domain/ is pure rules: it imports no other layer.'),
   layer('pdq', [...allLayers.filter((l) => l !== 'pdq'), ...rootModules], 'pdq/ runs in a browser too: it imports no other layer.'),
-  layer('store', ['pdq', 'services', 'http', 'cli', ...rootModules], 'store/ imports only domain/.'),
+  layer('store', ['pdq', 'services', 'http', 'cli', 'outbound', ...rootModules], 'store/ imports only domain/.'),
+  layer(
+    'outbound',
+    ['pdq', 'store', 'services', 'http', 'cli', ...rootModules],
+    'outbound/ (guarded requests to other servers) imports only domain/; services use it.',
+  ),
   layer('services', ['http', 'cli', ...rootModules], 'services/ import store/, domain/ and pdq/, never http/ or cli/.'),
   layer('http', ['store', 'cli', './src/main.ts'], 'http/ reaches the database only through services/ (main.ts wires the store in).'),
   layer('cli', ['store', 'http'], 'cli/ reaches the database only through services/ (and main.ts, the composition root).'),

@@ -62,3 +62,31 @@ test('DATABASE_APP_ROLE names a role, and only beside DATABASE_URL (the embedded
     assert.throws(() => loadConfig({ DATABASE_URL: url, DATABASE_APP_ROLE: bad }), /DATABASE_APP_ROLE: must be a role name/, bad);
   }
 });
+
+test('notification channels: SMTP_URL is smtp(s), WEBHOOK_URL comes with its secret, outbound exceptions are addresses', () => {
+  assert.deepEqual(loadConfig({}).notifications, {
+    smtpUrl: undefined,
+    from: 'hifazat@127.0.0.1',
+    webhookUrl: undefined,
+    webhookSecret: undefined,
+    outboundAllowAddresses: [],
+  });
+  const configured = loadConfig({
+    PUBLIC_URL: 'https://hotline.example.org',
+    SMTP_URL: 'smtps://user:secret@mail.example.org:465',
+    WEBHOOK_URL: 'https://bridge.example.org/hifazat',
+    WEBHOOK_SECRET: 'x'.repeat(32),
+    OUTBOUND_ALLOW_ADDRESSES: '10.0.0.5, 192.168.1.0/24',
+  }).notifications;
+  assert.equal(configured.from, 'hifazat@hotline.example.org');
+  assert.deepEqual(configured.outboundAllowAddresses, ['10.0.0.5', '192.168.1.0/24']);
+  assert.throws(() => loadConfig({ SMTP_URL: 'http://mail.example.org' }), /SMTP_URL: must be an smtp:\/\/ or smtps:\/\//);
+  assert.throws(() => loadConfig({ WEBHOOK_URL: 'https://bridge.example.org' }), /WEBHOOK_URL and WEBHOOK_SECRET go together/);
+  assert.throws(() => loadConfig({ WEBHOOK_URL: 'https://u:p@bridge.example.org', WEBHOOK_SECRET: 'x'.repeat(32) }), /WEBHOOK_URL/);
+  assert.throws(
+    () => loadConfig({ WEBHOOK_URL: 'https://bridge.example.org', WEBHOOK_SECRET: 'short' }),
+    /WEBHOOK_SECRET: must be at least 32/,
+  );
+  assert.throws(() => loadConfig({ OUTBOUND_ALLOW_ADDRESSES: 'localhost' }), /"localhost" is not an IP address or network/);
+  assert.throws(() => loadConfig({ NOTIFY_FROM: 'not an address' }), /NOTIFY_FROM: must be an email address/);
+});

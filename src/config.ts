@@ -74,6 +74,44 @@ const trustProxySchema = z.string().transform((value, ctx): false | number | str
   return entries;
 });
 
+/** SMTP_URL: an smtp:// or smtps:// address (nodemailer's). */
+const smtpUrlSchema = z.string().refine((v) => {
+  try {
+    const url = new URL(v);
+    return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'must be an smtp:// or smtps:// address, such as smtps://user:password@mail.example.org:465');
+
+/** WEBHOOK_URL: http or https, no user name or password in it (the request is signed instead). */
+const webhookUrlSchema = z.string().refine((v) => {
+  try {
+    const url = new URL(v);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password;
+  } catch {
+    return false;
+  }
+}, 'must be an http:// or https:// address without a user name or password');
+
+/** OUTBOUND_ALLOW_ADDRESSES: IP addresses and networks (CIDR), comma-separated. */
+const addressListSchema = z.string().transform((value, ctx): string[] => {
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const entry of entries) {
+    const [address, prefix, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not an IP address or network` });
+      return z.NEVER;
+    }
+  }
+  return entries;
+});
+
 /** 0.0.0.0, ::, [::] and the like: every address of the machine, so none names Hifazat. */
 const isWildcardHost = (host: string) => /^0+(\.0+){3}$/.test(host) || /^\[?[0:]*:[0:]*\]?$/.test(host);
 
@@ -167,6 +205,31 @@ const variables = {
     meaning:
       "Matching-API requests per API key per minute, counted in each process's memory (a bulk request of up to 1,000 hashes counts once).",
   }),
+  SMTP_URL: smtpUrlSchema.optional().register(docs, {
+    meaning:
+      'Where notifications to staff are emailed from: `smtp://user:password@host:587` (STARTTLS when the server offers it) or `smtps://…:465`. Unset: no email. A notification says only that something waits and where to sign in, in the recipient\'s language, never a narrative, a name or a case (see docs/ARCHITECTURE.md, "Notifications").',
+  }),
+  NOTIFY_FROM: z
+    .string()
+    .regex(/^[^\s<>@]+@[^\s<>@]+$/, 'must be an email address, such as hifazat@hotline.example.org')
+    .optional()
+    .register(docs, {
+      unset: 'hifazat@ the host of PUBLIC_URL',
+      meaning: 'The sender of those emails.',
+    }),
+  WEBHOOK_URL: webhookUrlSchema.optional().register(docs, {
+    meaning:
+      'An `http://` or `https://` address that receives each notification as a signed JSON POST, for a Matrix, Slack or SMS bridge the operator runs. Unset: no webhook. Needs `WEBHOOK_SECRET`.',
+  }),
+  WEBHOOK_SECRET: z.string().min(32, 'must be at least 32 characters').optional().register(docs, {
+    meaning:
+      "The key of the webhook's signature: `X-Hifazat-Signature: sha256=` HMAC-SHA256 (hex) of `X-Hifazat-Timestamp`, a full stop and the body; the bridge refuses a wrong one or an old timestamp.",
+  }),
+  OUTBOUND_ALLOW_ADDRESSES: addressListSchema.optional().register(docs, {
+    unset: 'none',
+    meaning:
+      'Private, loopback or reserved addresses and networks that requests Hifazat sends (the webhook) may reach, comma-separated (`10.0.0.5,192.168.1.0/24`). Every other such address is refused when it connects, after every DNS answer and every redirect, against server-side request forgery.',
+  }),
 };
 
 /** Variables Hifazat no longer reads: setting one stops the start with a message naming what replaced it. */
@@ -215,6 +278,17 @@ export interface Config {
   publicUrl: string;
   clientLimits: ClientLimits;
   matchRequestsPerMinute: number;
+  /** Notifications to staff: the channels configured (none: only the console's own list). */
+  notifications: NotificationConfig;
+}
+
+export interface NotificationConfig {
+  smtpUrl: string | undefined;
+  from: string;
+  webhookUrl: string | undefined;
+  webhookSecret: string | undefined;
+  /** Private or loopback addresses outbound requests may reach (OUTBOUND_ALLOW_ADDRESSES). */
+  outboundAllowAddresses: string[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -230,7 +304,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration:\n  DATABASE_APP_ROLE: needs DATABASE_URL (the embedded database has one user, nothing to grant)',
     );
   }
+  if ((e.WEBHOOK_URL === undefined) !== (e.WEBHOOK_SECRET === undefined)) {
+    throw new HifazatError(
+      'config_invalid',
+      "Invalid configuration:\n  WEBHOOK_SECRET: WEBHOOK_URL and WEBHOOK_SECRET go together (the bridge checks each request's signature)",
+    );
+  }
   const dataDir = resolve(e.DATA_DIR);
+  const publicUrl = publicUrlFor(e.PUBLIC_URL, e.HOST, e.PORT, e.HTTPS);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -242,13 +323,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     https: e.HTTPS,
-    publicUrl: publicUrlFor(e.PUBLIC_URL, e.HOST, e.PORT, e.HTTPS),
+    publicUrl,
     clientLimits: {
       reportsPerHour: e.CLIENT_REPORTS_PER_HOUR,
       unverifiedReportsPerHour: e.CLIENT_UNVERIFIED_REPORTS_PER_HOUR,
       followUpsPerTenMinutes: e.CLIENT_FOLLOW_UPS_PER_TEN_MINUTES,
     },
     matchRequestsPerMinute: e.MATCH_REQUESTS_PER_MINUTE,
+    notifications: {
+      smtpUrl: e.SMTP_URL,
+      from: e.NOTIFY_FROM ?? `hifazat@${new URL(publicUrl).hostname.replace(/^\[|\]$/g, '')}`,
+      webhookUrl: e.WEBHOOK_URL,
+      webhookSecret: e.WEBHOOK_SECRET,
+      outboundAllowAddresses: e.OUTBOUND_ALLOW_ADDRESSES ?? [],
+    },
   };
 }
 

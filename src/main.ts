@@ -145,7 +145,10 @@ export function keyRotation(storage: Pick<Opened, 'database' | 'keyring'>, keyFi
 
 export async function start(config: Config): Promise<{ app: FastifyInstance; url: string; stop(): Promise<void> }> {
   const storage = await openStorage(config);
-  const services = createServices(storage.database, storage.keyring, { ...defaultBudgets, ...config.clientLimits });
+  const services = createServices(storage.database, storage.keyring, { ...defaultBudgets, ...config.clientLimits }, undefined, {
+    publicUrl: config.publicUrl,
+    ...config.notifications,
+  });
   const app = await buildApp(services, {
     logLevel: config.logLevel,
     trustProxy: config.trustProxy,
@@ -173,6 +176,8 @@ export async function start(config: Config): Promise<{ app: FastifyInstance; url
   await logAuditHead();
   await services.matchIndex.ensureLoaded();
   await app.listen({ port: config.port, host: config.host });
+  // Notifications: events found and deliveries sent every few seconds, in every process (the database keeps them apart).
+  services.notifications.start((error: unknown) => app.log.error({ err: error }, 'notifications failed'));
   // From now on the command line's requests (hifazat backup) run here, with this server's storage.
   storage.serve(async (command, args) => {
     const run = Object.hasOwn(serverCommands, command) ? serverCommands[command] : undefined;
@@ -196,6 +201,7 @@ export async function start(config: Config): Promise<{ app: FastifyInstance; url
         clearInterval(timer);
         clearInterval(indexTimer);
         clearInterval(auditHeadTimer);
+        await services.notifications.stop();
         await app.close();
         await storage.close();
       })()),

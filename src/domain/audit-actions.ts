@@ -65,6 +65,11 @@ export const auditActions = [
    * 'reporter_message' when its reporter wrote to it (services/follow-up.ts).
    */
   'case.reopen',
+  /**
+   * What is recorded of ZARRA on a case changed (1099 notified, its reference; FIR registered, its number), with each
+   * changed field from and to (services/cases/zarra.ts).
+   */
+  'case.zarra',
   /** A report's content was shown to a member of staff. */
   'report.view',
   /** A report was classified, with the category. */
@@ -94,8 +99,33 @@ export const auditActions = [
   'message.send',
   /** The reporter's unread messages were marked read, with how many. */
   'messages.read',
+  /** A case's record (part 'record') or its court-preparation checklist (part 'court_checklist') was shown (services/cases/handover.ts). */
+  'case.record_view',
+  /**
+   * A case's file was exported as a JSON bundle, with the SHA-256 of the bytes sent, the bundle's version, whether the
+   * reporter's contact details were in it, and the approved request that allowed them.
+   */
+  'case.export',
+  /** Someone asked that the reporter's contact details go with a case's bundle, with the request and its purpose. */
+  'case.contact_request',
+  /** A supervisor approved or refused a request for contact details in a bundle, with who had asked. */
+  'case.contact_decide',
+  /** A court-preparation checklist item was recorded, done or not, and whether a note (encrypted) was given. */
+  'case.court_checklist',
   /** Closed cases past retention were purged, with how many cases and reports. */
   'retention.purge',
+
+  // Notifications to staff (services/notifications.ts)
+  /** The system stored notifications for events it found, with how many, by kind (never a case or a person). */
+  'notification.create',
+  /** A supervisor added on-duty shifts for a person, with the person's id, the weekdays, and the start and end time. */
+  'rota.add',
+  /** A supervisor removed an on-duty shift, with the person's id, its weekday, and its start and end time. */
+  'rota.remove',
+  /** A member of staff muted or unmuted one of their own non-urgent kinds of notification, with the kind. */
+  'notification.mute',
+  /** A member of staff chose the language their own notifications are written in, with the language. */
+  'notification.language',
 
   // Backups (services/backup.ts)
   /** The command line took a backup of the whole database, with the engine and schema version. */
@@ -108,6 +138,8 @@ export const auditActions = [
   'statistics.export',
   /** A statistics release was published, with its period and threshold. */
   'statistics.publish',
+  /** The supervisor's dashboard was exported as CSV, with the filter (period and province). */
+  'dashboard.export',
   /** A newspaper report was entered. */
   'media.add',
   /** A CSV file of newspaper reports was imported, with counts of rows, imported rows and problems. */

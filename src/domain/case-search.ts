@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { caseStates } from './case.ts';
+import { caseStates, type CaseState } from './case.ts';
+import { awaitsTriage, triageClock, type TriageClock, type Urgency } from './classification.ts';
 import { pakistanUtcOffset } from './pakistan-time.ts';
 import { isAcceptedDate, provinces, reportKinds } from './report.ts';
+import { isZarraCase, zarraClock, type ZarraClock, type ZarraFacts } from './zarra.ts';
 
 /**
  * Finding cases in the console's queue: the filters a staff member may set, each checked here,
@@ -46,7 +48,7 @@ export const queueFilterSchema = z
       receivedTo: calendarDate,
       /** Only cases where a child is in danger now. */
       danger: z.literal('yes', { error: 'invalid_choice' }).optional(),
-      /** Only cases past their triage time. */
+      /** Only overdue cases: past their triage time, or ZARRA's (queueClocks). */
       overdue: z.literal('yes', { error: 'invalid_choice' }).optional(),
       page: z
         .string()
@@ -81,4 +83,60 @@ export function receivedRange(filter: Pick<QueueFilter, 'receivedFrom' | 'receiv
     ...(filter.receivedFrom ? { from: dayStart(filter.receivedFrom) } : {}),
     ...(filter.receivedTo ? { before: new Date(dayStart(filter.receivedTo).getTime() + 86_400_000) } : {}),
   };
+}
+
+/** Why a case leads the queue: its triage time has passed, or 1099 is not recorded as notified within ZARRA's 2 hours. */
+export type OverdueReason = 'triage' | 'zarra';
+
+/** What a case's clocks in the queue are computed from. */
+export interface QueueClockFacts {
+  state: CaseState;
+  /** caseUrgency of its reports. */
+  urgency: Urgency;
+  /** One of its reports is classified (triage is recorded). */
+  classified: boolean;
+  /** Every category its reports and links are classified with (isZarraCase). */
+  categories: readonly string[];
+  /** What staff recorded of ZARRA (migration 0018): when 1099 was notified, when the FIR was registered; null: not recorded. */
+  zarra: Pick<ZarraFacts, 'notifiedAt' | 'firRegisteredAt'>;
+}
+
+export interface QueueClocks {
+  /** The triage clock (domain/classification.ts triageClock); null once the case is triaged. */
+  triage: TriageClock | null;
+  /** The ZARRA clock of an open ZARRA case (domain/zarra.ts zarraClock); null for any other. */
+  zarra: ZarraClock | null;
+  /** Why it is overdue (both clocks may have run out); empty: it is not. */
+  overdueBecause: OverdueReason[];
+}
+
+/**
+ * A case's clocks in the queue, and whether it is overdue there (first in compareQueueOrder, and what
+ * `overdue=yes` finds): past its triage time (awaitsTriage, triageClock), or an open ZARRA case whose
+ * 1099 notification is not recorded within zarraTargetHours of its first receipt. A closed case waits
+ * for nothing, so no clock runs for it in the queue. THE REFERENCE: store/case-queue.ts restates this
+ * as SQL (with these modules' hours and categories as parameters), and case-queue-order.test.ts checks
+ * that both agree on random cases.
+ */
+export function queueClocks(facts: QueueClockFacts, now: Date): QueueClocks {
+  const triage = triageClock(facts.urgency, awaitsTriage({ state: facts.state, classified: facts.classified }), now);
+  const zarra =
+    facts.state !== 'closed' && isZarraCase(facts.categories)
+      ? zarraClock({ receivedAt: facts.urgency.receivedAt, ...facts.zarra }, now)
+      : null;
+  const overdueBecause: OverdueReason[] = [
+    ...(triage?.overdue ? ['triage' as const] : []),
+    ...(zarra?.notifyOverdue ? ['zarra' as const] : []),
+  ];
+  return { triage, zarra, overdueBecause };
+}
+
+/**
+ * A link's keyed hash as a case file prints it (64 hexadecimal digits): the find-link form takes it
+ * as well as a link, so a case handed over can be found again from its file without the link itself.
+ * No link is 64 hexadecimal digits alone (a host needs a dot), so the two never meet.
+ */
+export function keyedLinkHashOf(text: string): Buffer | undefined {
+  const trimmed = text.trim();
+  return /^[0-9a-f]{64}$/i.test(trimmed) ? Buffer.from(trimmed, 'hex') : undefined;
 }

@@ -34,7 +34,8 @@ test('referrals: method and FIR status from their lists; an update must change s
     firStatus: 'pending',
   });
   assert.deepEqual(referral.referredAt, new Date('2026-03-01T10:00:00Z'));
-  assert.equal(referral.followUpOn, null);
+  assert.equal(referral.followUpOn, undefined, 'left out: the agency’s usual follow-up (services/cases/case-file.ts)');
+  assert.equal(referralSchema.parse({ ...referral, followUpOn: null }).followUpOn, null, 'null: none');
   assert.equal(referralSchema.safeParse({ ...referral, method: 'fax' }).success, false);
   assert.equal(referralSchema.safeParse({ ...referral, firStatus: 'maybe' }).success, false);
   assert.equal(referralUpdateSchema.safeParse({}).success, false);

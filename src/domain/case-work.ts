@@ -59,7 +59,8 @@ export const referralSchema = z.strictObject(
     referredAt: z.coerce.date('invalid').refine(isAcceptedTime, 'invalid_date'),
     method: z.enum(referralMethods, 'invalid_choice'),
     ...referralFields,
-    followUpOn: referralFields.followUpOn.default(null),
+    /** Left out: the agency's usual follow-up (domain/referral-follow-up.ts); null: none. */
+    followUpOn: referralFields.followUpOn.optional(),
   },
   'invalid',
 );

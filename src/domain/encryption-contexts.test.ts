@@ -23,7 +23,8 @@ test('case work and staff contexts are pinned', () => {
   assert.equal(caseContexts.note(42), 'case_notes/42/body');
   assert.equal(caseContexts.referralNotes(7), 'referrals/7/notes');
   assert.equal(staffContexts.totpSecret(id), `staff_users/${id}/totp_secret`);
-  assert.deepEqual(Object.keys(caseContexts).sort(), ['note', 'referralNotes']);
+  assert.equal(caseContexts.courtChecklistNote(id, 'interpreter'), `case_court_checklist/${id}/interpreter/note`);
+  assert.deepEqual(Object.keys(caseContexts).sort(), ['courtChecklistNote', 'note', 'referralNotes']);
   assert.deepEqual(Object.keys(staffContexts), ['totpSecret']);
 });
 

@@ -22,10 +22,12 @@ export const reportContexts = {
   idempotentReceipt: (keyHash: Buffer) => `idempotency_keys/${keyHash.toString('hex')}`,
 };
 
-/** Case work: notes and referral notes. */
+/** Case work: notes, referral notes and court-preparation notes. */
 export const caseContexts = {
   note: (noteId: number) => `case_notes/${noteId}/body`,
   referralNotes: (referralId: number) => `referrals/${referralId}/notes`,
+  /** A court-preparation checklist item's note (domain/case-handover.ts), by its case and item. */
+  courtChecklistNote: (caseId: string, item: string) => `case_court_checklist/${caseId}/${item}/note`,
 };
 
 /** Staff accounts: the TOTP secret. */

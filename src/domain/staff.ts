@@ -17,6 +17,11 @@ export const permissions = {
   revealContact: ['supervisor', 'analyst'],
   /** Publish statistics. */
   publishStatistics: ['supervisor'],
+  /**
+   * The dashboard of how the hotline keeps its promises (aggregate figures, no case content): supervisors, who answer
+   * for it, and auditors, whose oversight it serves. Not analysts (their colleagues' work) nor administrators (no cases).
+   */
+  readDashboard: ['supervisor', 'auditor'],
   /** Staff accounts and settings. */
   administer: ['administrator'],
   /** Read the audit log. */

@@ -1,6 +1,7 @@
 import type { Database } from '../store/database.ts';
 import { AuditLog } from './audit.ts';
 import { createCaseWork, type CaseWork } from './cases/index.ts';
+import { Dashboard } from './dashboard.ts';
 import { ApiKeys } from './api-keys.ts';
 import { HashBanks } from './hash-banks.ts';
 import { MatchIndex } from './match-index.ts';
@@ -17,6 +18,7 @@ import { defaultClientLimits, throttleRules, type ClientLimits, type ThrottleRul
 import { ApiKeyStore } from '../store/api-keys.ts';
 import { AuditLogStore } from '../store/audit-log.ts';
 import { ClientThrottleStore } from '../store/client-throttles.ts';
+import { DashboardStore } from '../store/dashboard.ts';
 import { DistrictStore } from '../store/districts.ts';
 import { ReportDetailsStore } from '../store/report-details.ts';
 import { ReportStore } from '../store/reports.ts';
@@ -25,6 +27,7 @@ import { SpentChallengeStore } from '../store/spent-challenges.ts';
 import { HashBankStore } from '../store/hash-banks.ts';
 import { StaffAccountStore } from '../store/staff-accounts.ts';
 import { ClientThrottles } from './throttle.ts';
+import { createNotificationService, type NotificationService, type NotificationSettings } from './notifications.ts';
 
 /** Per-client limits (docs/ARCHITECTURE.md, "Throttling without identifying anyone"). */
 export interface Budgets extends ClientLimits {
@@ -49,9 +52,13 @@ export interface Services {
   matchIndex: MatchIndex;
   apiKeys: ApiKeys;
   statistics: StatisticsService;
+  /** The supervisor's dashboard: how the hotline keeps its promises. */
+  dashboard: Dashboard;
   /** Per-client throttles in the database, and the rules they count by. */
   throttles: ClientThrottles;
   throttleRules: ThrottleRules;
+  /** Notifications to staff: the scanner and delivery worker (main.ts starts and stops it), the rota, one's own list. */
+  notifications: NotificationService;
   /** Deletes what is kept only for a while (closed cases past retention, expired sessions, idempotency answers, spent challenges, old counters), then recounts the statistics' stale months. */
   maintain(): Promise<void>;
 }
@@ -62,6 +69,8 @@ export function createServices(
   budgets: Budgets = defaultBudgets,
   /** The time as services see it; tests move it forward to expire sessions. */
   clock: () => Date = () => new Date(),
+  /** The notifications' channels (none by default: notifications are only listed in the console). */
+  notify: NotificationSettings = { publicUrl: 'http://127.0.0.1:3000' },
 ): Services {
   const districts = new DistrictDirectory(new DistrictStore(database));
   const rules = throttleRules(budgets);
@@ -80,6 +89,7 @@ export function createServices(
   const banks = new HashBanks(bankStore, audit, () => matchIndex.refresh());
   const matchIndex = new MatchIndex(bankStore);
   const statistics = createStatistics(database, audit, districts, clock);
+  const notifications = createNotificationService(database, audit, notify, clock);
   return {
     database,
     reports,
@@ -95,8 +105,10 @@ export function createServices(
     matchIndex,
     apiKeys: new ApiKeys(new ApiKeyStore(database), banks, audit, clock),
     statistics,
+    dashboard: new Dashboard(new DashboardStore(database), audit, clock),
     throttles,
     throttleRules: rules,
+    notifications,
     async maintain() {
       await cases.purgeClosedCases();
       await staff.purgeExpired();
@@ -104,6 +116,7 @@ export function createServices(
       await submissionGate.purgeExpired();
       await throttleStore.purgeOld();
       await statistics.refreshStale();
+      await notifications.purgeOld();
     },
   };
 }

@@ -20,6 +20,7 @@ const contextOf: Record<EncryptedColumn, (row: SealedValue['row']) => string> = 
   'idempotency_keys.receipt': (row) => reportContexts.idempotentReceipt(Buffer.from(row.key_hash!, 'hex')),
   'case_notes.body': (row) => caseContexts.note(Number(row.id)),
   'referrals.notes': (row) => caseContexts.referralNotes(Number(row.id)),
+  'case_court_checklist.note': (row) => caseContexts.courtChecklistNote(row.case_id!, row.item!),
   'staff_users.totp_secret': (row) => staffContexts.totpSecret(row.id!),
 };
 

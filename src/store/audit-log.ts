@@ -43,6 +43,19 @@ async function newest(db: Pick<Tx, 'select'>): Promise<{ seq: number; hash: Buff
 }
 
 /** The audit_log table: appended under its advisory lock, read in seq order. */
+/** The columns of an entry as the console and a case file show it (its chain link, prevHash, left out). */
+export const auditRowColumns = {
+  seq: auditLog.seq,
+  at: auditLog.at,
+  actorId: auditLog.actorId,
+  actor: auditLog.actor,
+  action: auditLog.action,
+  objectType: auditLog.objectType,
+  objectId: auditLog.objectId,
+  details: auditLog.details,
+  hash: auditLog.hash,
+};
+
 export class AuditLogStore {
   constructor(private readonly database: Database) {}
 
@@ -103,17 +116,7 @@ export class AuditLogStore {
   /** Up to `limit` entries that pass `filter`, newest first. */
   async list(filter: AuditRowFilter, limit: number): Promise<AuditRow[]> {
     return this.database.db
-      .select({
-        seq: auditLog.seq,
-        at: auditLog.at,
-        actorId: auditLog.actorId,
-        actor: auditLog.actor,
-        action: auditLog.action,
-        objectType: auditLog.objectType,
-        objectId: auditLog.objectId,
-        details: auditLog.details,
-        hash: auditLog.hash,
-      })
+      .select(auditRowColumns)
       .from(auditLog)
       .where(
         and(

@@ -21,8 +21,12 @@ export interface CaseReport {
 export interface Agency {
   id: string;
   name: string;
+  /** Its Urdu name (migration 0018); null: none given, the Urdu console shows `name`. */
+  nameUr: string | null;
   kind: string;
   contact: string | null;
+  /** Its own days to a referral's follow-up; null: its kind's (domain/referral-follow-up.ts). */
+  followUpDays: number | null;
 }
 
 /** What a case holds besides its reports' content: notes, tasks, referrals; and the agencies. */
@@ -54,10 +58,10 @@ export class CaseFileStore {
     return tx.select().from(caseTasks).where(eq(caseTasks.caseId, caseId)).orderBy(asc(caseTasks.dueOn), asc(caseTasks.id));
   }
 
-  /** The case's referrals in the order they were made, with the agency's name. */
-  async referrals(tx: Tx, caseId: string): Promise<{ referral: ReferralRow; agency: string }[]> {
+  /** The case's referrals in the order they were made, with the agency's names. */
+  async referrals(tx: Tx, caseId: string): Promise<{ referral: ReferralRow; agency: string; agencyUr: string | null }[]> {
     return tx
-      .select({ referral: referrals, agency: agencies.name })
+      .select({ referral: referrals, agency: agencies.name, agencyUr: agencies.nameUr })
       .from(referrals)
       .innerJoin(agencies, eq(agencies.id, referrals.agencyId))
       .where(eq(referrals.caseId, caseId))
@@ -98,19 +102,26 @@ export class CaseFileStore {
   /** Active agencies by name. */
   async activeAgencies(): Promise<Agency[]> {
     return this.db
-      .select({ id: agencies.id, name: agencies.name, kind: agencies.kind, contact: agencies.contact })
+      .select({
+        id: agencies.id,
+        name: agencies.name,
+        nameUr: agencies.nameUr,
+        kind: agencies.kind,
+        contact: agencies.contact,
+        followUpDays: agencies.followUpDays,
+      })
       .from(agencies)
       .where(eq(agencies.active, true))
       .orderBy(asc(agencies.name));
   }
 
-  /** The agency's id as stored, when it is an active one. */
-  async activeAgencyId(tx: Tx, agencyId: string): Promise<string | undefined> {
+  /** The agency as stored (its id, kind and own follow-up days), when it is an active one. */
+  async activeAgency(tx: Tx, agencyId: string): Promise<Pick<Agency, 'id' | 'kind' | 'followUpDays'> | undefined> {
     const [agency] = await tx
-      .select({ id: agencies.id })
+      .select({ id: agencies.id, kind: agencies.kind, followUpDays: agencies.followUpDays })
       .from(agencies)
       .where(and(eq(agencies.id, agencyId), eq(agencies.active, true)));
-    return agency?.id;
+    return agency;
   }
 
   async countReferrals(tx: Tx, caseId: string): Promise<number> {

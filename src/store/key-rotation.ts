@@ -40,6 +40,12 @@ export const encryptedColumns = {
   'idempotency_keys.receipt': { table: 'idempotency_keys', column: 'receipt', key: [['key_hash', 'bytea']] },
   'case_notes.body': { table: 'case_notes', column: 'body', key: [['id', 'bigint']] },
   'referrals.notes': { table: 'referrals', column: 'notes', key: [['id', 'bigint']] },
+  'case_court_checklist.note': {
+    table: 'case_court_checklist',
+    column: 'note',
+    key: [['id', 'bigint']],
+    also: ['case_id', 'item'],
+  },
   'staff_users.totp_secret': { table: 'staff_users', column: 'totp_secret', key: [['id', 'uuid']] },
 } as const satisfies Record<string, EncryptedColumnSpec>;
 

@@ -73,8 +73,11 @@ WITH submitted AS (
   ) listed ON true
   WHERE s.key_hash IS NULL OR s.id IN (SELECT report_id FROM claim)
 ), new_case AS (
-  INSERT INTO cases (id, reference)
-  SELECT id, 'HZ-' || to_char(now() AT TIME ZONE '${pakistanTimeZone}', 'YYYY') || '-' || lpad(nextval('case_reference_seq')::text, 6, '0')
+  -- A new case's place in the queue (migration 0020) is its one report's, unclassified: written here so
+  -- that the reports trigger, which sees the keys already right, does not update the case again.
+  INSERT INTO cases (id, reference, queue_in_danger, queue_age_rank, queue_received_at, queue_classified, queue_categories)
+  SELECT id, 'HZ-' || to_char(now() AT TIME ZONE '${pakistanTimeZone}', 'YYYY') || '-' || lpad(nextval('case_reference_seq')::text, 6, '0'),
+         in_danger_now IS TRUE, queue_age_rank(child_age_band), now(), false, '{}'
   FROM admitted
 ), new_report AS (
   INSERT INTO reports (

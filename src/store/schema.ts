@@ -15,6 +15,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { CaseState, ClosureReason } from '../domain/case.ts';
+import type { ContactDecision, ContactPurpose, CourtChecklistItem } from '../domain/case-handover.ts';
 import type {
   AgencyKind,
   Category,
@@ -29,6 +30,13 @@ import type { DatePrecision, FilingChannel, Language, MessageAuthor, ReportKind,
 import type { ApiKeyScope, MatchVerdict, SignalType } from '../domain/signals.ts';
 import type { StaffRole, StaffStatus } from '../domain/staff.ts';
 import type { IncidentSource } from '../domain/statistics.ts';
+import type {
+  DeliveryStatus,
+  MutableNotificationKind,
+  NotificationChannel,
+  NotificationKind,
+  AttemptOutcome,
+} from '../domain/notifications.ts';
 
 /**
  * bytea comes back as Uint8Array from PGlite and as Buffer from pg; callers always get a Buffer.
@@ -254,6 +262,24 @@ export const cases = pgTable('cases', {
   closedAt: timestamptz('closed_at'),
   /** When a message from the reporter last reopened the closed case; null: never (migration 0013). */
   reopenedAt: timestamptz('reopened_at'),
+  /** ZARRA 2020 (migration 0018, domain/zarra.ts): when 1099 was notified, its alert reference; null: not recorded. */
+  zarra1099NotifiedAt: timestamptz('zarra_1099_notified_at'),
+  zarra1099Reference: text('zarra_1099_reference'),
+  /** ZARRA 2020: when the FIR was registered, its number; null: not recorded. */
+  zarraFirRegisteredAt: timestamptz('zarra_fir_registered_at'),
+  zarraFirNumber: text('zarra_fir_number'),
+  /**
+   * What the case's place in the queue is computed from (caseUrgency of its reports, whether one is
+   * classified, their and their links' categories), written only by the triggers of migration 0020;
+   * null for a case without reports. Read by store/case-queue.ts.
+   */
+  queueInDanger: boolean('queue_in_danger'),
+  queueAgeRank: smallint('queue_age_rank'),
+  queueReceivedAt: timestamptz('queue_received_at'),
+  queueClassified: boolean('queue_classified'),
+  queueCategories: text('queue_categories').array(),
+  /** Its reports' first classification: when it was triaged (the supervisor's dashboard). */
+  queueTriagedAt: timestamptz('queue_triaged_at'),
 });
 
 const classificationColumns = () => ({
@@ -316,12 +342,44 @@ export const caseTasks = pgTable('case_tasks', {
   createdAt: createdAt(),
 });
 
+/** Requests to include the reporter's contact details in a case's exported bundle, and their decisions (migration 0019). */
+export const caseContactRequests = pgTable('case_contact_requests', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  caseId: uuid('case_id').notNull(),
+  purpose: text('purpose').$type<ContactPurpose>().notNull(),
+  requestedBy: uuid('requested_by').notNull(),
+  requestedAt: timestamptz('requested_at')
+    .notNull()
+    .default(sql`now()`),
+  decision: text('decision').$type<ContactDecision>(),
+  decidedBy: uuid('decided_by'),
+  decidedAt: timestamptz('decided_at'),
+  usedAt: timestamptz('used_at'),
+});
+
+/** A case's court-preparation checklist, one row per item recorded; the note encrypted (migration 0019). */
+export const caseCourtChecklist = pgTable('case_court_checklist', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  caseId: uuid('case_id').notNull(),
+  item: text('item').$type<CourtChecklistItem>().notNull(),
+  done: boolean('done').notNull(),
+  note: bytea('note'),
+  updatedBy: uuid('updated_by').notNull(),
+  updatedAt: timestamptz('updated_at')
+    .notNull()
+    .default(sql`now()`),
+});
+
 export const agencies = pgTable('agencies', {
   id: uuid('id').primaryKey(),
   name: text('name').notNull().unique(),
   kind: text('kind').$type<AgencyKind>().notNull(),
   contact: text('contact'),
   active: boolean('active').notNull().default(true),
+  /** The Urdu console's name (migration 0018); null: none given, the English one is shown. */
+  nameUr: text('name_ur'),
+  /** Days to a new referral's follow-up; null: the kind's default (domain/referral-follow-up.ts). */
+  followUpDays: smallint('follow_up_days'),
 });
 
 export const referrals = pgTable('referrals', {
@@ -432,3 +490,62 @@ export const apiKeyHiddenEntries = pgTable(
   },
   (t) => [primaryKey({ columns: [t.apiKeyId, t.entryId] })],
 );
+
+/** The on-duty rota: a person's shifts in Pakistan time (0017, domain/notifications.ts). */
+export const staffDutyShifts = pgTable('staff_duty_shifts', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  staffId: uuid('staff_id').notNull(),
+  weekday: smallint('weekday').notNull(),
+  startMinute: smallint('start_minute').notNull(),
+  endMinute: smallint('end_minute').notNull(),
+  createdBy: uuid('created_by').notNull(),
+  createdAt: createdAt(),
+});
+
+/** The non-urgent kinds a person muted for themselves (0017). */
+export const notificationMutes = pgTable(
+  'notification_mutes',
+  {
+    staffId: uuid('staff_id').notNull(),
+    kind: text('kind').$type<MutableNotificationKind>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.staffId, t.kind] })],
+);
+
+/** One notification per event and recipient (0017); no content, only its kind and case. */
+export const notifications = pgTable('notifications', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  dedupeKey: text('dedupe_key').notNull().unique(),
+  kind: text('kind').$type<NotificationKind>().notNull(),
+  recipientId: uuid('recipient_id').notNull(),
+  caseId: uuid('case_id'),
+  muted: boolean('muted').notNull().default(false),
+  createdAt: createdAt(),
+});
+
+/** A notification's delivery by one channel, claimed under a lease and retried with backoff (0017). */
+export const notificationDeliveries = pgTable('notification_deliveries', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  notificationId: bigint('notification_id', { mode: 'number' }).notNull(),
+  channel: text('channel').$type<NotificationChannel>().notNull(),
+  status: text('status').$type<DeliveryStatus>().notNull().default('pending'),
+  attempts: integer('attempts').notNull().default(0),
+  nextAttemptAt: timestamptz('next_attempt_at')
+    .notNull()
+    .default(sql`now()`),
+  claimToken: uuid('claim_token'),
+  claimedUntil: timestamptz('claimed_until'),
+  sentAt: timestamptz('sent_at'),
+  lastError: text('last_error'),
+});
+
+/** Every attempt of a delivery and its outcome (0017). */
+export const notificationAttempts = pgTable('notification_attempts', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  deliveryId: bigint('delivery_id', { mode: 'number' }).notNull(),
+  startedAt: timestamptz('started_at').notNull(),
+  finishedAt: timestamptz('finished_at').notNull(),
+  outcome: text('outcome').$type<AttemptOutcome>().notNull(),
+  error: text('error'),
+});

@@ -18,7 +18,7 @@ const root = new URL('../..', import.meta.url).pathname;
 const docPath = 'docs/ARCHITECTURE.md';
 
 const rootFolders = ['src', 'test', 'bench', 'scripts', 'docs', 'bin'];
-const layers = ['domain', 'services', 'store', 'http', 'pdq', 'cli'];
+const layers = ['domain', 'services', 'store', 'http', 'pdq', 'cli', 'outbound'];
 const httpFolders = ['routes', 'views', 'i18n', 'assets'];
 const fileName = /(?<![\w./-])((?:[\w-]+\/)*[\w.-]+\.(?:ts|sql|css|js|mjs))(?![\w/-])/g;
 const pathWithFolder = /(?<![\w./*-])((?:[\w-]+\/)+[\w.-]+\.(?:ts|sql|css|js|mjs))(?![\w/*-])/g;

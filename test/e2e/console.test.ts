@@ -698,18 +698,30 @@ describe("analysts' console in a browser", { skip: skipWithoutBrowser }, () => {
   }
 
   test('console pages fit a 1024×768 screen, tables scrolling in their own regions', async () => {
-    let scrollingTables = 0;
+    let widenedTablesScrolling = 0;
     await visitConsolePages(
       // Scripts make no difference to the layout; without them the pages load faster.
       (viewport) => newScriptlessContext(browser, t, { viewport }),
       async (page, what) => {
-        const { scrollWidth, clientWidth, sticking, scrollingTables: n } = await overflowOutsideTables(page);
-        scrollingTables += n;
+        const { scrollWidth, clientWidth, sticking } = await overflowOutsideTables(page);
         assert.deepEqual(sticking, [], `${what}: elements sticking out of the ${clientWidth}px page`);
         assert.ok(scrollWidth <= clientWidth, `${what}: ${scrollWidth}px wide in ${clientWidth}px`);
+        if (what === 'en audit log' || what === 'ur audit log') {
+          // Whether a real table overflows depends on the machine's fonts; a table made wider than
+          // any screen must still scroll in its own region and leave the page where it is.
+          // (Through the CSSOM: the page's Content-Security-Policy refuses an inline style sheet.)
+          await page.evaluate(() => {
+            for (const table of Array.from(document.querySelectorAll<HTMLElement>('.table-scroll > table')))
+              table.style.minWidth = '1600px';
+          });
+          const widened = await overflowOutsideTables(page);
+          assert.deepEqual(widened.sticking, [], `${what}, its table widened: elements sticking out`);
+          assert.ok(widened.scrollWidth <= widened.clientWidth, `${what}, its table widened: ${widened.scrollWidth}px wide`);
+          widenedTablesScrolling += widened.scrollingTables;
+        }
       },
     );
-    assert.ok(scrollingTables > 0, 'some table was wide enough to scroll (else this test proves little)');
+    assert.equal(widenedTablesScrolling, 2, 'the widened audit tables scrolled in their regions (else this test proves little)');
   });
 
   test('the sign-in page fits a 360×740 phone in both languages', async () => {

@@ -6,7 +6,7 @@ import { pakistanToday } from '../../src/domain/pakistan-time.ts';
 import { reportInputSchema } from '../../src/domain/report.ts';
 import { consoleMessages } from '../../src/http/i18n/console.ts';
 import { messages } from '../../src/http/i18n/index.ts';
-import { cases, reports } from '../../src/store/schema.ts';
+import { cases, reports, reportUrls } from '../../src/store/schema.ts';
 import { testApp, testClient, type TestApp } from '../helpers/app.ts';
 import { Browser, enrolStaff, type EnrolledStaff } from '../helpers/console.ts';
 import { forEachEngine } from '../helpers/database.ts';
@@ -34,6 +34,7 @@ forEachEngine('finding cases in the queue', (engine) => {
   /** The references of the cases filed for these tests, by name. */
   const ref: Record<string, string> = {};
   const caseIds: Record<string, string> = {};
+  const reportIds: Record<string, string> = {};
 
   /** Files a report through the services, received `receivedAt`; its case's reference. */
   async function fileReport(name: string, fields: Record<string, unknown>, receivedAt: Date) {
@@ -47,6 +48,7 @@ forEachEngine('finding cases in the queue', (engine) => {
     await t.database.asOwner((owner) => owner.db.update(reports).set({ createdAt: receivedAt }).where(eq(reports.id, row!.reportId)));
     ref[name] = row!.reference;
     caseIds[name] = row!.caseId;
+    reportIds[name] = row!.reportId;
   }
 
   const assign = (name: string, staffId: string | null) =>
@@ -151,6 +153,24 @@ forEachEngine('finding cases in the queue', (engine) => {
     assert.doesNotMatch(logs, /example/i);
   });
 
+  test("a link's keyed hash, as a case file prints it, finds the case too; a hash of nothing reported finds none", async () => {
+    const [stored] = await t.database.db
+      .select({ urlHash: reportUrls.urlHash })
+      .from(reportUrls)
+      .where(eq(reportUrls.reportId, reportIds.linked!));
+    const printed = stored!.urlHash.toString('hex');
+    const search = (typed: string) => asSupervisor.post('/console/en/find-link', { link: typed }, { formPage: '/console/en/' });
+    assert.deepEqual(referencesOn((await search(printed.toUpperCase())).body), [ref.linked]);
+    assert.deepEqual(referencesOn((await search(` ${printed} `)).body), [ref.linked]);
+    const none = await search('0'.repeat(64));
+    assert.equal(none.statusCode, 200);
+    assert.deepEqual(referencesOn(none.body), []);
+    // One digit short is neither a hash nor a link: refused, the typed value kept.
+    const refused = await search(printed.slice(1));
+    assert.equal(refused.statusCode, 400);
+    assert.ok(refused.body.includes(`value="${printed.slice(1)}"`));
+  });
+
   test('a bad filter value is a 400 in the page language, with the form kept', async () => {
     const refused = await asSupervisor.get('/console/en/?state=lost&reference=HZ-2026-000001');
     assert.equal(refused.statusCode, 400);
@@ -180,5 +200,76 @@ forEachEngine('finding cases in the queue', (engine) => {
     assert.equal(notALink.statusCode, 400);
     assert.ok(pageText(notALink.body).includes(problems.en.invalid_url));
     assert.match(notALink.body, /name="link"[^>]*value="not a link"/);
+  });
+  test('a ZARRA case without 1099 notified within 2 hours is overdue, first, and says why; recording the notification ends it', async () => {
+    await fileReport('zarra', { province: 'balochistan', inDangerNow: false, childAgeBand: '11-15' }, new Date(Date.now() - 3 * hour));
+    // Classified (so triaged): only the ZARRA clock runs.
+    await t.services.cases.classifyReport(supervisor, reportIds.zarra!, { category: 'missing' });
+    const shown = async (lang: 'en' | 'ur', query: string) => (await asSupervisor.get(`/console/${lang}/?${query}`)).body;
+    const rowOf = (body: string, reference: string) =>
+      new RegExp(`<tr[^>]*>(?:(?!</tr>)[\\s\\S])*?${reference}[\\s\\S]*?</tr>`).exec(body)?.[0] ?? '';
+
+    const overdue = await shown('en', 'overdue=yes');
+    // The youngest child among the overdue (11-15; the others' ages are not known): first.
+    assert.deepEqual(referencesOn(overdue), [ref.zarra, ref.june, ref.linked]);
+    const row = rowOf(overdue, ref.zarra!);
+    assert.match(row, /class="overdue"/);
+    assert.ok(row.includes(consoleMessages.en.zarra.overdue), 'the row says ZARRA is why');
+    assert.ok(!row.includes(en.overdueTriage), 'and not triage');
+    assert.ok(rowOf(overdue, ref.linked!).includes(en.overdueTriage), 'an untriaged case says triage');
+    assert.ok(rowOf(await shown('ur', 'province=balochistan'), ref.zarra!).includes(consoleMessages.ur.zarra.overdue), 'in Urdu too');
+    // First in the whole queue of open cases too.
+    assert.equal(referencesOn(await shown('en', ''))[0], ref.zarra);
+
+    await t.database.asOwner((owner) =>
+      owner.db.update(cases).set({ zarra1099NotifiedAt: new Date() }).where(eq(cases.id, caseIds.zarra!)),
+    );
+    assert.deepEqual(referencesOn(await shown('en', 'overdue=yes')), [ref.june, ref.linked]);
+    const notified = rowOf(await shown('en', 'province=balochistan'), ref.zarra!);
+    assert.ok(notified, 'still listed');
+    assert.doesNotMatch(notified, /class="overdue"/);
+    assert.ok(!notified.includes(consoleMessages.en.zarra.overdue));
+  });
+
+  test("a link's results are paged like the queue, the link sent again by the form, never in an address", async () => {
+    const shared = 'https://paged.example.org/one';
+    // Every gb case reported it too (written as the report statement writes links: the keyed hash and a ciphertext).
+    await t.database.asOwner((owner) =>
+      owner.rawTransaction(async (raw) => {
+        for (let i = 0; i < pagingCases; i++) {
+          await raw.query('INSERT INTO report_urls (report_id, position, url_hash, url) VALUES ($1, 5, $2, $3)', [
+            reportIds[`gb${i}`],
+            t.keyring.mac('url-lookup', shared),
+            Buffer.from('not read here'),
+          ]);
+        }
+      }),
+    );
+    const first = await asSupervisor.post('/console/en/find-link', { link: shared }, { formPage: '/console/en/' });
+    assert.equal(first.statusCode, 200);
+    assert.deepEqual(
+      referencesOn(first.body),
+      [...Array(queuePageSize).keys()].map((i) => ref[`gb${i}`]),
+    );
+    const text = pageText(first.body);
+    assert.ok(text.includes(en.linkResults(pagingCases)));
+    assert.ok(text.includes(en.pageOf(1, 2, pagingCases)));
+    const nextForm = /<form method="post" action="\/console\/en\/find-link" class="inline">(?:(?!<\/form>)[\s\S])*<\/form>/.exec(
+      first.body,
+    )?.[0];
+    assert.ok(nextForm, 'the next page is a form');
+    assert.match(nextForm, /name="page" value="2"/);
+    assert.ok(nextForm.includes(en.nextPage));
+
+    const second = await asSupervisor.post('/console/en/find-link', { link: shared, page: '2' }, { formPage: '/console/en/' });
+    assert.equal(second.statusCode, 200);
+    assert.deepEqual(
+      referencesOn(second.body),
+      [...Array(pagingCases - queuePageSize).keys()].map((i) => ref[`gb${queuePageSize + i}`]),
+    );
+    assert.ok(pageText(second.body).includes(en.pageOf(2, 2, pagingCases)));
+    for (const body of [first.body, second.body]) {
+      for (const [, href] of body.matchAll(/(?:href|action)="([^"]*)"/g)) assert.doesNotMatch(href!, /paged|example/i);
+    }
   });
 });

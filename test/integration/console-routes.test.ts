@@ -62,6 +62,15 @@ const matrix: Record<string, typeof everyone | typeof apiKey | readonly StaffRol
   'POST /console/:lang/cases/:id/reject-closure': ['supervisor'],
   'POST /console/:lang/cases/:id/mark-read': ['supervisor', 'analyst'],
   'POST /console/:lang/cases/:id/link': ['supervisor', 'analyst'],
+  // A case handed over: its file for all who read cases; contact details in it asked for by case workers, decided by supervisors.
+  'GET /console/:lang/cases/:id/record': ['supervisor', 'analyst', 'auditor'],
+  'POST /console/:lang/cases/:id/export': ['supervisor', 'analyst', 'auditor'],
+  'POST /console/:lang/cases/:id/export-with-contact': ['supervisor', 'analyst'],
+  'POST /console/:lang/cases/:id/contact-requests': ['supervisor', 'analyst'],
+  'POST /console/:lang/cases/:id/contact-requests/decide': ['supervisor'],
+  'GET /console/:lang/cases/:id/court-checklist': ['supervisor', 'analyst', 'auditor'],
+  'POST /console/:lang/cases/:id/court-checklist': ['supervisor', 'analyst'],
+  'POST /console/:lang/cases/:id/zarra': ['supervisor', 'analyst'],
   // Statistics over unpublished data: those who read cases; newspaper reports: those who work them; publishing: supervisors.
   'GET /console/:lang/statistics': ['supervisor', 'analyst', 'auditor'],
   'GET /console/:lang/statistics/export': ['supervisor', 'analyst', 'auditor'],
@@ -70,6 +79,16 @@ const matrix: Record<string, typeof everyone | typeof apiKey | readonly StaffRol
   'POST /console/:lang/statistics/media': ['supervisor', 'analyst'],
   'POST /console/:lang/statistics/media/:id/remove': ['supervisor', 'analyst'],
   'POST /console/:lang/statistics/media/import': ['supervisor', 'analyst'],
+  // Notifications: one's own list and mutes (staff who work cases); the on-duty rota (supervisors).
+  'GET /console/:lang/notifications': ['supervisor', 'analyst'],
+  'POST /console/:lang/notifications/mutes': ['supervisor', 'analyst'],
+  'POST /console/:lang/notifications/language': ['supervisor', 'analyst'],
+  'GET /console/:lang/rota': ['supervisor'],
+  'POST /console/:lang/rota': ['supervisor'],
+  'POST /console/:lang/rota/remove': ['supervisor'],
+  // The dashboard of how the hotline keeps its promises (figures only): supervisors, and auditors for oversight.
+  'GET /console/:lang/dashboard': ['supervisor', 'auditor'],
+  'GET /console/:lang/dashboard/export': ['supervisor', 'auditor'],
   // Public portal and API: open to all by design.
   'GET /': everyone,
   'GET /:lang': everyone,

@@ -128,6 +128,7 @@ forEachEngine('data key rotation', (engine) => {
         firStatus: 'pending',
         notes: `referral ${n}`,
       });
+      await services.cases.recordChecklistItem(staff.supervisor, report.caseId, { item: 'interpreter', done: true, note: `court ${n}` });
       seeded.push(report);
     }
     const { enrolmentToken } = await services.staff.invite(commandLine, {
@@ -253,6 +254,10 @@ forEachEngine('data key rotation', (engine) => {
       const messages = await readBack(report);
       assert.ok(messages.includes(`answer ${report.n}`));
       if (report.n < 100) assert.deepEqual(messages, [`question ${report.n}`, `answer ${report.n}`]);
+      if (report.n < 100) {
+        const { items } = await services.cases.courtChecklist(staff.supervisor, report.caseId);
+        assert.equal(items.find((i) => i.item === 'interpreter')?.note, `court ${report.n}`);
+      }
     }
     const replay = seeded.find((r) => r.idempotencyKey)!;
     assert.equal(

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { pakistanToday } from '../../src/domain/pakistan-time.ts';
 import { reportInputSchema } from '../../src/domain/report.ts';
-import { agencies, reports, staffUsers } from '../../src/store/schema.ts';
+import { reports, staffUsers } from '../../src/store/schema.ts';
 import { testApp, testClient, type TestApp } from '../helpers/app.ts';
 import { Browser, enrolStaff } from '../helpers/console.ts';
 import { formEncode, formHeaders, receiptFromPage } from '../helpers/forms.ts';
@@ -105,8 +105,13 @@ async function readConsolePages() {
   });
   await t.services.cases.askReporter(working, reportId, 'کیا آپ مزید بتا سکتے ہیں؟');
   await t.services.cases.requestClosure(working, caseId, 'actioned');
+  // A rota with a night shift, and the notifications it makes (listed in the console; no channel is set up here).
+  const supervising = await member(supervisor.id);
+  const everyDay = ['1', '2', '3', '4', '5', '6', '7'];
+  await t.services.notifications.addShifts(supervising, { staffId: analyst.id, weekdays: everyDay, start: '00:00', end: '00:00' });
+  await t.services.notifications.addShifts(supervising, { staffId: supervisor.id, weekdays: ['5'], start: '22:00', end: '06:00' });
+  await t.services.notifications.runOnce();
 
-  const agencyNames = (await t.database.db.select({ name: agencies.name }).from(agencies)).map((a) => a.name);
   const emails = [analyst, supervisor, auditor].map((s) => s.email);
   staysLatin = [
     // Email addresses: staff sign in with them, and the audit log names people by them.
@@ -116,8 +121,6 @@ async function readConsolePages() {
     /\bHZ-\d{4}-\d{6}\b/g,
     // Reported links, defanged, exactly as reported (so staff can search for them elsewhere).
     /hxxps?\S*/g,
-    // Agencies have no Urdu names yet (agencies table; issue 16): until they do, their names stay as entered.
-    ...agencyNames.map((name) => new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g')),
   ];
 
   // Each signs in once: a second sign-in with the same code would be refused as a replay.
@@ -142,6 +145,10 @@ async function readConsolePages() {
     set('supervisor: case', await read(asSupervisor, `/cases/${caseId}`));
     set('supervisor: report', await read(asSupervisor, `/reports/${reportId}`));
     set('supervisor: account', await read(asSupervisor, '/account'));
+    set('supervisor: dashboard', await read(asSupervisor, '/dashboard'));
+    set('supervisor: rota', await read(asSupervisor, '/rota'));
+    set('analyst: notifications', await read(asAnalyst, '/notifications'));
+    set('supervisor: notifications', await read(asSupervisor, '/notifications'));
     set('auditor: audit log', await read(asAuditor, '/audit'));
   }
 }

@@ -34,6 +34,8 @@ const mainTables = [
   'case_notes',
   'case_tasks',
   'referrals',
+  'case_contact_requests',
+  'case_court_checklist',
   'incident_records',
   'media_reports',
   'statistics_releases',
@@ -47,6 +49,8 @@ const mainTables = [
   'settings',
   'agencies',
   'districts',
+  'staff_duty_shifts',
+  'notification_mutes',
 ];
 
 // ------------------------------------------------------------------------------ what is sent
@@ -100,6 +104,17 @@ const fieldNames = [
   'otherCaseId',
   'channel',
   'consentRecorded',
+  'noFollowUp',
+  'notifiedAt',
+  'reference',
+  'firRegisteredAt',
+  'firNumber',
+  // notifications: the rota and one's mutes
+  'weekdays',
+  'start',
+  'end',
+  'shift',
+  'muted',
   // statistics and newspaper reports
   'from',
   'to',
@@ -177,6 +192,7 @@ const queryNames = [
   'receivedTo',
   'page',
   'saved',
+  'done',
   'added',
   'removed',
   'distance',
@@ -255,6 +271,14 @@ function templateFor(url: string, fixture: Fixture): Record<string, unknown> {
     [/\/referrals\/:referralId$/, { firStatus: 'registered', followUpOn: '2026-03-01' }],
     [/\/request-closure$/, { reason: 'no_further_action' }],
     [/\/link$/, { otherCaseId: fixture.caseIds[1] }],
+    [/\/contact-requests$/, { purpose: 'police_investigation' }],
+    [/\/contact-requests\/decide$/, { requestId: '1', decision: 'approved' }],
+    [/\/court-checklist$/, { item: 'in_camera_trial', done: 'yes', note: 'The court agreed.' }],
+    [/\/zarra$/, { notifiedAt: '2026-01-01T10:00', reference: 'ZA-1', firRegisteredAt: '2026-01-01T12:00', firNumber: '12/26' }],
+    [/\/rota$/, { staffId: fixture.staffIds[0], weekdays: ['1', '7'], start: '22:00', end: '06:00' }],
+    [/\/rota\/remove$/, { shift: '1' }],
+    [/\/notifications\/mutes$/, { muted: ['reporter_reply', 'referral_follow_up'] }],
+    [/\/notifications\/language$/, { language: 'ur' }],
     [/\/statistics\/publish$/, { from: '2020-01-01', to: '2020-06-30', k: '3' }],
     [
       /\/statistics\/media$/,
@@ -318,6 +342,7 @@ function queryTemplateFor(url: string, fixture: Fixture): Record<string, string>
       published: '1',
     };
   if (url.endsWith('/statistics/report')) return { release: fixture.releaseIds[0]!, digits: 'urdu' };
+  if (url.endsWith('/dashboard') || url.endsWith('/dashboard/export')) return { from: '2026-01-01', to: '2026-06-30', province: 'punjab' };
   if (url.endsWith('/audit')) return { before: '5' };
   if (/\/console\/(en|ur)\/$/.test(url))
     return {
@@ -937,6 +962,8 @@ forEachEngine('no 5xx from any input', (engine) => {
       method: 'phone',
       firStatus: 'pending',
     });
+    // A missing child's case: the ZARRA form (/cases/:id/zarra) reaches its checks there.
+    await t.services.cases.classifyReport(supervisor, rows[1]!.id, { category: 'missing' });
     await t.services.statistics.addMedia(supervisor, {
       date: '2024-03-01',
       newspaper: 'Dawn',

@@ -3,21 +3,35 @@ import { after, before, test } from 'node:test';
 import { is } from 'drizzle-orm';
 import { getTableConfig, PgTable, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { caseStates, closureReasons } from '../../src/domain/case.ts';
+import { contactDecisions, contactPurposes, courtChecklistItems } from '../../src/domain/case-handover.ts';
 import { agencyKinds, firStatuses, referralMethods } from '../../src/domain/classification.ts';
 import { datePrecisions, filingChannels, languages, messageAuthors, reportKinds, reportSources } from '../../src/domain/report.ts';
 import { apiKeyScopes, matchVerdicts, signalTypes } from '../../src/domain/signals.ts';
 import { staffRoles, staffStatuses } from '../../src/domain/staff.ts';
 import { incidentSources } from '../../src/domain/statistics.ts';
+import {
+  attemptOutcomes,
+  deliveryStatuses,
+  mutableNotificationKinds,
+  notificationChannels,
+  notificationKinds,
+} from '../../src/domain/notifications.ts';
 import { monthlyCountsLocks } from '../../src/store/advisory-locks.ts';
 import type { Database } from '../../src/store/database.ts';
 import * as schema from '../../src/store/schema.ts';
 import {
   agencies,
   apiKeys,
+  caseContactRequests,
+  caseCourtChecklist,
   cases,
   hashBankEntries,
   incidentRecords,
   matchFeedback,
+  notificationAttempts,
+  notificationDeliveries,
+  notificationMutes,
+  notifications,
   referrals,
   reportMessages,
   reports,
@@ -69,11 +83,19 @@ const domainChecks: DomainCheck[] = [
   typedBy(agencies.kind, agencyKinds),
   typedBy(referrals.method, referralMethods),
   typedBy(referrals.firStatus, firStatuses),
+  typedBy(caseContactRequests.purpose, contactPurposes),
+  typedBy(caseContactRequests.decision, contactDecisions),
+  typedBy(caseCourtChecklist.item, courtChecklistItems),
   typedBy(incidentRecords.source, incidentSources),
   typedBy(hashBankEntries.signalType, signalTypes),
   typedBy(matchFeedback.verdict, matchVerdicts),
   typedBy(apiKeys.scopes, apiKeyScopes),
   typedBy(mediaReports.incidentSource, ['media']),
+  typedBy(notificationMutes.kind, mutableNotificationKinds),
+  typedBy(notifications.kind, notificationKinds),
+  typedBy(notificationDeliveries.channel, notificationChannels),
+  typedBy(notificationDeliveries.status, deliveryStatuses),
+  typedBy(notificationAttempts.outcome, attemptOutcomes),
 ];
 
 /** The migration runner's own bookkeeping, which no Drizzle query reads. */

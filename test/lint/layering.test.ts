@@ -51,6 +51,14 @@ describe('the layering enforced by the linter', () => {
     assert.match(pdq[0]!, /pdq\/ runs in a browser too: it imports no other layer\./);
   });
 
+  it('reports outbound importing store or services, and allows services to use outbound', async () => {
+    const outbound = await boundaryFindings('src/outbound/layer-probe.ts', "export { openDatabase } from '../store/database.ts';\n");
+    assert.equal(outbound.length, 1, JSON.stringify(outbound));
+    assert.match(outbound[0]!, /outbound\/ \(guarded requests to other servers\) imports only domain\//);
+    assert.deepEqual(await boundaryFindings('src/services/layer-probe.ts', "export { OutboundClient } from '../outbound/http.ts';\n"), []);
+    assert.equal((await boundaryFindings('src/store/layer-probe.ts', "export { OutboundClient } from '../outbound/http.ts';\n")).length, 1);
+  });
+
   it('reports services importing http', async () => {
     assert.equal((await boundaryFindings('src/services/layer-probe.ts', "export { buildApp } from '../http/app.ts';\n")).length, 1);
   });

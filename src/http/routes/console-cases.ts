@@ -93,6 +93,7 @@ export function registerCaseRoutes(
       case: view,
       staff: await services.staff.list(),
       agencies: may(actor, 'workCases') ? await services.cases.listAgencies(actor) : [],
+      zarra: await services.cases.zarraStatus(actor, view.id),
       issues: issues?.error.issues,
       issuesFor: issues?.form,
       typed: issues?.typed,
@@ -149,17 +150,21 @@ export function registerCaseRoutes(
       search,
       staff: await services.staff.list(),
       districts: await services.districts.list(),
+      agencies: await services.cases.listAgencies(actor),
     });
     return sendPage(reply, page, checked.ok ? undefined : checked.error);
   });
 
   app.post(path('/find-link'), read, async (request, reply) => {
     const link = single(fields(request).link) ?? '';
+    // The results are paged like the queue: the next page is this form again, with the link and a page.
+    const page = single(fields(request).page);
+    const paged = checkInput(queueFilterSchema, page === undefined || page === '' ? {} : { page });
     const actor = staffOf(request);
     let queue;
     let refusal: HifazatError | undefined;
     try {
-      queue = await services.cases.queue(actor, {}, { link });
+      queue = await services.cases.queue(actor, paged.ok ? paged.data : {}, { link });
     } catch (error) {
       if (!(error instanceof HifazatError) || error.code !== 'validation_failed') throw error;
       refusal = error;
@@ -173,6 +178,7 @@ export function registerCaseRoutes(
         search,
         staff: await services.staff.list(),
         districts: await services.districts.list(),
+        agencies: await services.cases.listAgencies(actor),
       }),
       refusal,
     );
@@ -309,7 +315,8 @@ export function registerCaseRoutes(
       referredAt: pakistanDateTime(single(f.referredAt)) ?? '',
       method: (single(f.method) ?? '') as never,
       firStatus: (single(f.firStatus) ?? '') as never,
-      followUpOn: single(f.followUpOn) ?? null,
+      // Left empty: the agency's usual follow-up (domain/referral-follow-up.ts); "no follow-up" ticked: none.
+      ...(f.followUpOn ? { followUpOn: single(f.followUpOn) } : f.noFollowUp ? { followUpOn: null } : {}),
       ...(f.agencyReference ? { agencyReference: single(f.agencyReference) } : {}),
       ...(f.notes ? { notes: single(f.notes) } : {}),
     }),
@@ -338,5 +345,14 @@ export function registerCaseRoutes(
   caseButton('approve-closure', supervise, (actor, caseId) => services.cases.approveClosure(actor, caseId));
   caseButton('reject-closure', supervise, (actor, caseId) => services.cases.rejectClosure(actor, caseId));
   caseButton('mark-read', work, (actor, caseId) => services.cases.markMessagesRead(actor, caseId));
+  // ZARRA 2020: when 1099 was notified and the FIR registered (services/cases/zarra.ts); a time left empty is not recorded.
+  caseForm('zarra', 'zarra', (request, f) =>
+    services.cases.recordZarra(staffOf(request), request.params.id, {
+      ...(f.notifiedAt ? { notifiedAt: pakistanDateTime(single(f.notifiedAt)) } : {}),
+      ...(f.reference ? { reference: single(f.reference) } : {}),
+      ...(f.firRegisteredAt ? { firRegisteredAt: pakistanDateTime(single(f.firRegisteredAt)) } : {}),
+      ...(f.firNumber ? { firNumber: single(f.firNumber) } : {}),
+    }),
+  );
   caseForm('link', 'link', (request, f) => services.cases.linkReports(staffOf(request), request.params.id, single(f.otherCaseId) ?? ''));
 }

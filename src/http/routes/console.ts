@@ -20,7 +20,10 @@ import { auditPage } from '../views/console/audit-page.ts';
 import { ownAccountPage, reauthenticatePage, staffAccountPage, type StaffAccountPageState } from '../views/console/staff-pages.ts';
 import { consolePath, homePage, type ConsoleContext } from '../views/console/layout.ts';
 import { registerCaseRoutes } from './console-cases.ts';
+import { registerHandoverRoutes } from './console-handover.ts';
+import { registerDashboardRoutes } from './console-dashboard.ts';
 import { registerStatisticsRoutes } from './console-statistics.ts';
+import { registerNotificationRoutes } from './console-notifications.ts';
 
 /**
  * Every console route names what it needs: 'public' (sign-in, enrolment) or a permission.
@@ -191,7 +194,10 @@ export function consoleRoutes(services: Services, options: HttpOptions): Fastify
       };
 
       registerCaseRoutes(app, services, lang, ctx, recentlyReauthenticated);
+      registerHandoverRoutes(app, services, lang, ctx, recentlyReauthenticated);
       registerStatisticsRoutes(app, services, lang, ctx, recentlyReauthenticated);
+      registerNotificationRoutes(app, services, lang, ctx);
+      registerDashboardRoutes(app, services, lang, ctx);
 
       app.get(`/console/${lang}/sign-in`, { config: { consoleAccess: 'public' } }, async (request, reply) =>
         sendPage(reply, signInPage(ctx(request, reply, '/sign-in'))),

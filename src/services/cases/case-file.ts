@@ -12,6 +12,7 @@ import type { FirStatus } from '../../domain/classification.ts';
 import { caseContexts } from '../../domain/encryption-contexts.ts';
 import { HifazatError, parseInput } from '../../domain/errors.ts';
 import { pakistanTimeZone, pakistanToday } from '../../domain/pakistan-time.ts';
+import { defaultFollowUpOn } from '../../domain/referral-follow-up.ts';
 import type { Agency, CaseFileStore, CaseReport, ReferralChanges } from '../../store/case-file.ts';
 import type { CaseStore } from '../../store/cases.ts';
 import type { Tx } from '../../store/database.ts';
@@ -35,6 +36,8 @@ export interface ReferralView {
   id: number;
   agencyId: string;
   agency: string;
+  /** The agency's Urdu name; null: none given (the Urdu console shows `agency`). */
+  agencyUr: string | null;
   referredAt: Date;
   method: string;
   agencyReference: string | null;
@@ -68,7 +71,7 @@ export class CaseFile {
       | 'task'
       | 'completeTask'
       | 'activeAgencies'
-      | 'activeAgencyId'
+      | 'activeAgency'
       | 'countReferrals'
       | 'insertReferral'
       | 'referral'
@@ -107,10 +110,11 @@ export class CaseFile {
           doneAt: t.doneAt,
           overdue: t.doneAt === null && t.dueOn < today,
         })),
-        referrals: referrals.map(({ referral: r, agency }) => ({
+        referrals: referrals.map(({ referral: r, agency, agencyUr }) => ({
           id: r.id,
           agencyId: r.agencyId,
           agency,
+          agencyUr,
           referredAt: r.referredAt,
           method: r.method,
           agencyReference: r.agencyReference,
@@ -178,18 +182,21 @@ export class CaseFile {
   }
 
   /**
-   * Records a referral to an agency (notes encrypted); returns its id. The first referral moves
-   * the case to 'referred' from any open state, and a registered or refused FIR is recorded on
-   * the incident record for statistics.
+   * Records a referral to an agency (notes encrypted); returns its id. Without a follow-up date
+   * (undefined; null is none) it is followed up after the agency's usual days (domain/referral-follow-up.ts).
+   * The first referral moves the case to 'referred' from any open state, and a registered or refused FIR
+   * is recorded on the incident record for statistics.
    */
   async addReferral(actor: StaffActor, caseId: string, referral: ReferralInput): Promise<number> {
     const input = parseInput(referralSchema, referral);
     return this.access.audit.transaction(actor, async (tx, audit) => {
       const row = await this.access.openCase(tx, actor, caseId, 'work', audit);
-      const agencyId = await this.store.activeAgencyId(tx, input.agencyId);
-      if (!agencyId) {
+      const agency = await this.store.activeAgency(tx, input.agencyId);
+      if (!agency) {
         throw new HifazatError('validation_failed', 'Unknown agency.', { issues: [{ field: 'agencyId', problem: 'invalid_choice' }] });
       }
+      const agencyId = agency.id;
+      const followUpOn = input.followUpOn === undefined ? defaultFollowUpOn(agency, this.now()) : input.followUpOn;
       const earlier = await this.store.countReferrals(tx, row.id);
       const id = await this.store.nextId(tx, 'referrals');
       await this.store.insertReferral(tx, {
@@ -200,7 +207,7 @@ export class CaseFile {
         method: input.method,
         agencyReference: input.agencyReference ?? null,
         firStatus: input.firStatus,
-        followUpOn: input.followUpOn,
+        followUpOn,
         notes: input.notes === undefined ? null : this.keyring.encrypt(input.notes, caseContexts.referralNotes(id)),
         createdBy: actor.id,
       });
@@ -209,7 +216,7 @@ export class CaseFile {
         action: 'referral.add',
         objectType: 'case',
         objectId: row.id,
-        details: { referralId: id, agencyId, method: input.method, firStatus: input.firStatus },
+        details: { referralId: id, agencyId, method: input.method, firStatus: input.firStatus, followUpOn },
       });
       if (earlier === 0 && row.state !== 'referred') await this.access.moveTo(tx, row, 'referred', audit);
       return id;

@@ -1,5 +1,6 @@
 import type { Database } from '../../store/database.ts';
 import { CaseFileStore } from '../../store/case-file.ts';
+import { CaseHandoverStore } from '../../store/case-handover.ts';
 import { CaseQueueStore } from '../../store/case-queue.ts';
 import { CaseReportStore } from '../../store/case-reports.ts';
 import { CaseStore } from '../../store/cases.ts';
@@ -12,14 +13,19 @@ import { CaseAccess } from './access.ts';
 import { CaseActions } from './actions.ts';
 import { CaseFile } from './case-file.ts';
 import { CaseClassification } from './classification.ts';
+import { CaseHandover } from './handover.ts';
 import { CaseQueue } from './queue.ts';
 import { ReportViews } from './report-view.ts';
 import { CaseRetention } from './retention.ts';
+import { CaseZarra } from './zarra.ts';
+import { ZarraStore } from '../../store/zarra.ts';
 
 export type { Agency, CaseView, ReferralView, TaskView } from './case-file.ts';
 export type { OverdueFollowUp, OverdueTask, Queue, QueueItem } from './queue.ts';
 export type { ClassificationView, ContactDetails, DuplicateSuggestion, MessageView, ReportView, UrlView } from './report-view.ts';
 export type { CaseSummary } from './summary.ts';
+export type { CaseRecord, ChecklistItemView, ExportedBundle } from './handover.ts';
+export type { ZarraStatus } from './zarra.ts';
 
 /**
  * The console's case work under one name, as routes and tests call it (`services.cases.assign(...)`).
@@ -49,6 +55,8 @@ export function createCaseWork(
   const classification = new CaseClassification(access, caseReports, cases, now);
   const file = new CaseFile(access, new CaseFileStore(database.db), cases, keyring, now);
   const actions = new CaseActions(access, cases, reports, followUp, now);
+  const zarra = new CaseZarra(access, new ZarraStore(), now);
+  const handover = new CaseHandover(access, new CaseHandoverStore(), keyring, now);
   const retention = new CaseRetention(cases, new SettingsStore(database.db), audit, now);
   return {
     queue: queue.queue.bind(queue),
@@ -65,6 +73,8 @@ export function createCaseWork(
     listAgencies: file.listAgencies.bind(file),
     addReferral: file.addReferral.bind(file),
     updateReferral: file.updateReferral.bind(file),
+    zarraStatus: zarra.status.bind(zarra),
+    recordZarra: zarra.record.bind(zarra),
     assign: actions.assign.bind(actions),
     setState: actions.setState.bind(actions),
     requestClosure: actions.requestClosure.bind(actions),
@@ -75,6 +85,12 @@ export function createCaseWork(
     markMessagesRead: actions.markMessagesRead.bind(actions),
     fileOnBehalf: actions.fileOnBehalf.bind(actions),
     purgeClosedCases: retention.purgeClosedCases.bind(retention),
+    caseRecord: handover.caseRecord.bind(handover),
+    exportBundle: handover.exportBundle.bind(handover),
+    requestContact: handover.requestContact.bind(handover),
+    decideContact: handover.decideContact.bind(handover),
+    courtChecklist: handover.courtChecklist.bind(handover),
+    recordChecklistItem: handover.recordChecklistItem.bind(handover),
   };
 }
 

@@ -1,12 +1,18 @@
 import { caseReachOf, requirePermission, type StaffActor } from '../../domain/actor.ts';
 import { caseStates, type CaseState } from '../../domain/case.ts';
-import { queuePageSize, receivedRange, type QueueFilter } from '../../domain/case-search.ts';
+import {
+  keyedLinkHashOf,
+  queueClocks,
+  queuePageSize,
+  receivedRange,
+  type OverdueReason,
+  type QueueFilter,
+} from '../../domain/case-search.ts';
 import { HifazatError } from '../../domain/errors.ts';
 import { normaliseUrl } from '../../domain/url.ts';
-import { awaitsTriage, caseUrgency, compareQueueOrder, triageClock } from '../../domain/classification.ts';
+import { caseUrgency } from '../../domain/classification.ts';
 import { pakistanToday } from '../../domain/pakistan-time.ts';
-import type { CaseQueueStore, OverdueFollowUp, OverdueTask, QueueReport } from '../../store/case-queue.ts';
-import type { CaseRow } from '../../store/cases.ts';
+import type { CaseQueueStore, OverdueFollowUp, OverdueTask, QueueCondition } from '../../store/case-queue.ts';
 import { summary, type CaseSummary } from './summary.ts';
 
 export type { OverdueFollowUp, OverdueTask };
@@ -26,8 +32,14 @@ export interface QueueItem {
    * the case is triaged (domain awaitsTriage); null once it is.
    */
   dueAt: Date | null;
-  /** Not triaged by its target. */
+  /** An open ZARRA case's time to notify 1099 (domain/zarra.ts), whether or not it is notified; null for any other case. */
+  zarraDueAt: Date | null;
+  /** 1099's notification is recorded. */
+  zarraNotified: boolean;
+  /** Not triaged by its target, or 1099 not notified by ZARRA's (domain queueClocks): first in the queue. */
   overdue: boolean;
+  /** Why it is overdue: its triage time, ZARRA's, or both; empty when it is not. */
+  overdueBecause: OverdueReason[];
   hasUnreadMessages: boolean;
   overdueTasks: number;
   overdueFollowUps: number;
@@ -41,7 +53,7 @@ export interface Queue {
   /** The page shown (from 1) and how many there are (at least 1). */
   page: number;
   pages: number;
-  /** Cases per state among those the staff member reaches (before the state filter). */
+  /** Cases per state among those the staff member reaches (before the state filter), as the queue lists them (with reports). */
   counts: Record<CaseState, number>;
   overdueTasks: OverdueTask[];
   overdueFollowUps: OverdueFollowUp[];
@@ -50,7 +62,10 @@ export interface Queue {
 /** The triage queue. */
 export class CaseQueue {
   constructor(
-    private readonly store: Pick<CaseQueueStore, 'countByState' | 'reports' | 'overdueTasks' | 'overdueFollowUps'>,
+    private readonly store: Pick<
+      CaseQueueStore,
+      'countByState' | 'count' | 'page' | 'reports' | 'linkCategories' | 'overdueTasks' | 'overdueFollowUps'
+    >,
     private readonly now: () => Date,
     /** The keyed hash report_urls.url_hash holds for a normalised link (keyring.mac('url-lookup', ...)). */
     private readonly linkHash: (url: string) => Buffer,
@@ -58,14 +73,18 @@ export class CaseQueue {
 
   /**
    * Open cases (or those in `filter.state`) the actor reaches that match the filters, a page of
-   * queuePageSize at a time: overdue for triage first, then most urgent first (compareQueueOrder).
+   * queuePageSize at a time: overdue first (for triage or ZARRA), then most urgent first
+   * (compareQueueOrder, applied by the database: store/case-queue.ts).
    * `link` finds the cases that reported a link, typed however (normalised, then matched by its
-   * keyed hash); a link that is not one is a validation_failed on the field `link`.
+   * keyed hash), or given as that keyed hash in hexadecimal, as a case file prints it (keyedLinkHashOf);
+   * a link that is neither is a validation_failed on the field `link`.
    */
   async queue(actor: StaffActor, filter: QueueFilter = {}, options: { link?: string } = {}): Promise<Queue> {
     requirePermission(actor, 'readCases');
     let urlHash: Buffer | undefined;
-    if (options.link !== undefined) {
+    const printedHash = options.link === undefined ? undefined : keyedLinkHashOf(options.link);
+    if (printedHash) urlHash = printedHash;
+    else if (options.link !== undefined) {
       const normalised = normaliseUrl(options.link);
       if ('problem' in normalised) {
         throw new HifazatError('validation_failed', 'The link is not valid.', { issues: [{ field: 'link', problem: normalised.problem }] });
@@ -76,59 +95,85 @@ export class CaseQueue {
     const today = pakistanToday(now);
     const reach = caseReachOf(actor);
     const received = receivedRange(filter);
-    const [countRows, rows, overdueTasks, overdueFollowUps] = await Promise.all([
+    const condition: QueueCondition = {
+      state: filter.state,
+      reference: filter.reference,
+      kind: filter.kind,
+      province: filter.province,
+      district: filter.district,
+      assignedTo: filter.assignee === 'none' ? null : filter.assignee,
+      inDangerNow: filter.danger === 'yes' ? true : undefined,
+      receivedFrom: received.from,
+      receivedBefore: received.before,
+      urlHash,
+      overdue: filter.overdue === 'yes' ? true : undefined,
+    };
+    const page = filter.page ?? 1;
+    // The database orders, counts and pages (store/case-queue.ts); only the page's cases are read further.
+    const [countRows, pageCases, overdueTasks, overdueFollowUps] = await Promise.all([
       this.store.countByState(reach),
-      this.store.reports(reach, {
-        state: filter.state,
-        reference: filter.reference,
-        kind: filter.kind,
-        province: filter.province,
-        district: filter.district,
-        assignedTo: filter.assignee === 'none' ? null : filter.assignee,
-        inDangerNow: filter.danger === 'yes' ? true : undefined,
-        receivedFrom: received.from,
-        receivedBefore: received.before,
-        urlHash,
-      }),
+      this.store.page(reach, condition, now, { limit: queuePageSize, offset: (page - 1) * queuePageSize }),
       this.store.overdueTasks(reach, today),
       this.store.overdueFollowUps(reach, today),
     ]);
+    const ids = pageCases.map((c) => c.case.id);
+    const counts = Object.fromEntries(caseStates.map((s) => [s, 0])) as Record<CaseState, number>;
+    for (const { state, n } of countRows) counts[state] = n;
+    // Counted already: all the cases of a state, or all open ones (the counts per state); every match when
+    // a first page is not full (most searches). Otherwise the database counts them.
+    const byStateOnly = Object.entries(condition).every(([field, value]) => field === 'state' || value === undefined);
+    const known = byStateOnly
+      ? condition.state
+        ? counts[condition.state]
+        : caseStates.reduce((sum, s) => (s === 'closed' ? sum : sum + counts[s]), 0)
+      : page === 1 && pageCases.length < queuePageSize
+        ? pageCases.length
+        : undefined;
+    const [total, reportRows, linkCategories] = await Promise.all([
+      known ?? this.store.count(reach, condition, now),
+      this.store.reports(ids),
+      this.store.linkCategories(ids),
+    ]);
 
-    const byCase = new Map<string, { row: CaseRow; reports: QueueReport[] }>();
-    for (const row of rows) {
-      const entry = byCase.get(row.case.id) ?? { row: row.case, reports: [] };
-      entry.reports.push(row);
-      byCase.set(row.case.id, entry);
-    }
-    const items = [...byCase.values()].map(({ row, reports: caseReports }): QueueItem => {
+    const items = pageCases.map(({ case: row }): QueueItem => {
+      const caseReports = reportRows.filter((r) => r.caseId === row.id);
       const [first, ...rest] = caseReports.map((r) => ({ inDangerNow: r.inDangerNow, ageBand: r.ageBand, receivedAt: r.receivedAt }));
       const urgency = caseUrgency([first!, ...rest]);
-      const classified = caseReports.some((r) => r.category !== null);
-      const clock = triageClock(urgency, awaitsTriage({ state: row.state, classified }), now);
+      const categories = [
+        ...caseReports.flatMap((r) => (r.category === null ? [] : [r.category])),
+        ...linkCategories.filter((l) => l.caseId === row.id).map((l) => l.category),
+      ];
+      const clocks = queueClocks(
+        {
+          state: row.state,
+          urgency,
+          classified: caseReports.some((r) => r.category !== null),
+          categories,
+          zarra: { notifiedAt: row.zarra1099NotifiedAt, firRegisteredAt: row.zarraFirRegisteredAt },
+        },
+        now,
+      );
       return {
         case: summary(row),
         reportIds: caseReports.map((r) => r.reportId),
         kinds: [...new Set(caseReports.map((r) => r.kind))],
         ...urgency,
         category: caseReports.find((r) => r.category)?.category ?? null,
-        dueAt: clock?.dueAt ?? null,
-        overdue: clock?.overdue ?? false,
+        dueAt: clocks.triage?.dueAt ?? null,
+        zarraDueAt: clocks.zarra?.notifyDueAt ?? null,
+        zarraNotified: row.zarra1099NotifiedAt !== null,
+        overdue: clocks.overdueBecause.length > 0,
+        overdueBecause: clocks.overdueBecause,
         hasUnreadMessages: row.unreadReporterMessages > 0,
         overdueTasks: overdueTasks.filter((t) => t.caseId === row.id).length,
         overdueFollowUps: overdueFollowUps.filter((f) => f.caseId === row.id).length,
       };
     });
-    // The overdue flag needs the clock, so it is filtered here rather than in SQL.
-    const matching = filter.overdue === 'yes' ? items.filter((item) => item.overdue) : items;
-    matching.sort(compareQueueOrder);
-    const pages = Math.max(1, Math.ceil(matching.length / queuePageSize));
-    const page = filter.page ?? 1;
+    const pages = Math.max(1, Math.ceil(total / queuePageSize));
 
-    const counts = Object.fromEntries(caseStates.map((s) => [s, 0])) as Record<CaseState, number>;
-    for (const { state, n } of countRows) counts[state] = n;
     return {
-      items: matching.slice((page - 1) * queuePageSize, page * queuePageSize),
-      total: matching.length,
+      items,
+      total,
       page,
       pages,
       counts,

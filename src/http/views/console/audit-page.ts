@@ -36,6 +36,16 @@ function enumerationOf(ctx: ConsoleContext, action: string, key: string): Words 
       return ctx.t.report.choices.provinces;
     case 'source':
       return c.statistics.sources;
+    case 'part':
+      return c.handover.parts;
+    case 'purpose':
+      return c.handover.purposes;
+    case 'decision':
+      return c.handover.decisions;
+    case 'item':
+      return c.handover.items;
+    case 'language':
+      return c.notifications.languages;
     default:
       return undefined;
   }
@@ -64,12 +74,17 @@ function fieldsInWords(ctx: ConsoleContext, details: Record<string, unknown>, en
 }
 
 /** Who acted, in words: a member of staff by email, the system, the command line, or an API key by its name. */
-function actorInWords(ctx: ConsoleContext, actor: string): Html {
+export function actorInWords(ctx: ConsoleContext, actor: string): Html {
   const a = ctx.c.audit.actors;
   if (actor === 'system') return html`${a.system}`;
   if (actor === 'cli') return html`${a.cli}`;
   const apiKey = /^api key "(.*)"$/s.exec(actor);
   return html`<bdi dir="ltr">${apiKey ? a.apiKey(apiKey[1]!) : actor}</bdi>`;
+}
+
+/** An entry's details in words, as this page shows them (also the case file's audit trail, case-record-page.ts). */
+export function detailsInWords(ctx: ConsoleContext, action: string, details: Record<string, unknown>): Html | '' {
+  return Object.keys(details).length ? fieldsInWords(ctx, details, (key) => enumerationOf(ctx, action, key)) : '';
 }
 
 export function auditPage(ctx: ConsoleContext, state: { entries: readonly AuditRecord[]; verified: AuditVerification }): Html {

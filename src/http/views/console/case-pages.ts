@@ -23,6 +23,7 @@ import type {
   Queue,
   ReferralView,
   ReportView,
+  ZarraStatus,
 } from '../../../services/cases/index.ts';
 import type { District } from '../../../services/districts.ts';
 import type { StaffMember } from '../../../services/staff.ts';
@@ -31,6 +32,8 @@ import { list, single, yesOrNo, type FormValue } from '../../form-input.ts';
 import { attrs, html, type Html } from '../html.ts';
 import { errorSummary, selectField, textArea, textField, type ProblemText } from '../fields.ts';
 import { consoleLayout, consolePath, consoleTime, csrfField, type ConsoleContext } from './layout.ts';
+import { agencyName, followUpDefaultHint } from './agencies.ts';
+import { zarraSection } from './zarra-section.ts';
 
 type Choices = readonly (readonly [string, string])[];
 const pairs = (keys: readonly string[], names: Record<string, string>): Choices => keys.map((k) => [k, names[k] ?? k] as const);
@@ -150,18 +153,35 @@ ${postForm(
 </section>`;
 }
 
+/** Pages of the queue: links with the filters; for a link's results, POST forms that send the link again (never in an address). */
 function queuePager(ctx: ConsoleContext, queue: Queue, search: QueueSearch): Html {
   const q = ctx.c.queue;
-  if (search.link !== undefined) return html`<p>${q.linkResults(queue.total)}</p>`;
-  return html`<nav aria-label="${q.paging}" class="pager"><p>${q.pageOf(queue.page, queue.pages, queue.total)}</p>
-${queue.page > 1 ? html`<a rel="prev" href="${queueAddress(ctx, search.typed, queue.page - 1)}">${q.previousPage}</a>` : ''}
-${queue.page < queue.pages ? html` <a rel="next" href="${queueAddress(ctx, search.typed, queue.page + 1)}">${q.nextPage}</a>` : ''}
+  const link = search.link;
+  const to = (page: number, rel: 'prev' | 'next', label: string) =>
+    link === undefined
+      ? html`<a rel="${rel}" href="${queueAddress(ctx, search.typed, page)}">${label}</a>`
+      : postForm(
+          ctx,
+          '/find-link',
+          html`<input type="hidden" name="link" value="${link}"><input type="hidden" name="page" value="${String(page)}"><button type="submit" class="secondary" data-rel="${rel}">${label}</button>`,
+          'inline',
+        );
+  return html`<nav aria-label="${q.paging}" class="pager"><p>${link === undefined ? '' : html`${q.linkResults(queue.total)} `}${q.pageOf(queue.page, queue.pages, queue.total)}</p>
+${queue.page > 1 ? to(queue.page - 1, 'prev', q.previousPage) : ''}
+${queue.page < queue.pages ? html` ${to(queue.page + 1, 'next', q.nextPage)}` : ''}
 </nav>`;
 }
 
 export function queuePage(
   ctx: ConsoleContext,
-  state: { queue: Queue; search: QueueSearch; staff: readonly StaffMember[]; districts: readonly District[] },
+  state: {
+    queue: Queue;
+    search: QueueSearch;
+    staff: readonly StaffMember[];
+    districts: readonly District[];
+    /** For the agencies' Urdu names in the overdue follow-ups. */
+    agencies?: readonly Agency[];
+  },
 ): Html {
   const q = ctx.c.queue;
   const e = ctx.c.enums;
@@ -189,7 +209,7 @@ ${
   queue.overdueFollowUps.length
     ? html`<section aria-labelledby="followups-heading"><h2 id="followups-heading">${q.overdueFollowUps}</h2><ul>${queue.overdueFollowUps.map(
         (f) =>
-          html`<li><a href="${consolePath(ctx.lang, `/cases/${f.caseId}`)}"><bdi dir="ltr">${f.reference}</bdi></a>: ${f.agency}, ${e.firStatuses[f.firStatus]} (${isoDate(f.followUpOn)})</li>`,
+          html`<li><a href="${consolePath(ctx.lang, `/cases/${f.caseId}`)}"><bdi dir="ltr">${f.reference}</bdi></a>: ${agencyName(ctx, { name: f.agency, nameUr: state.agencies?.find((a) => a.name === f.agency)?.nameUr })}, ${e.firStatuses[f.firStatus]} (${isoDate(f.followUpOn)})</li>`,
       )}</ul></section>`
     : ''
 }
@@ -205,7 +225,11 @@ ${
 <td><a href="${consolePath(ctx.lang, `/reports/${item.reportIds[0]}`)}"><bdi dir="ltr">${item.case.reference}</bdi></a>
 ${item.inDangerNow ? html`<br><strong class="danger-flag">${q.danger}</strong>` : ''}
 ${item.hasUnreadMessages ? html`<br><strong>${q.unread}</strong>` : ''}</td>
-<td>${item.dueAt ? time.format(item.dueAt) : ''}${item.overdue ? html` <strong class="danger-flag">${q.overdue}</strong>` : ''}<br><span class="hint">${q.received}: ${time.format(item.receivedAt)}</span></td>
+<td>${item.dueAt ? time.format(item.dueAt) : ''}${item.overdueBecause.includes('triage') ? html` <strong class="danger-flag">${q.overdueTriage}</strong>` : ''}${
+            item.zarraDueAt && !item.zarraNotified
+              ? html`${item.dueAt ? html`<br>` : ''}${ctx.c.zarra.notifyBy}: ${time.format(item.zarraDueAt)}`
+              : ''
+          }${item.overdueBecause.includes('zarra') ? html` <strong class="danger-flag">${ctx.c.zarra.overdue}</strong>` : ''}<br><span class="hint">${q.received}: ${time.format(item.receivedAt)}</span></td>
 <td>${item.kinds.map((k) => (e.kinds as Record<string, string>)[k] ?? k).join(', ')}</td>
 <td>${(ctx.t.report.choices.ageBands as Record<string, string>)[item.ageBand] ?? ctx.t.report.choices.unknown}</td>
 <td>${item.category ? ((e.categories as Record<string, string>)[item.category] ?? item.category) : ''}</td>
@@ -462,14 +486,15 @@ function referralFollowUp(ctx: ConsoleContext, state: CasePageState, r: Referral
   const p = problems(ctx);
   const { issue, typed } = refusedFormOf(state);
   const form = `referral-${r.id}`;
-  return html`<div class="referral"><h3>${r.agency}, ${timeFormat(ctx).format(r.referredAt)}</h3>
+  const agency = agencyName(ctx, { name: r.agency, nameUr: r.agencyUr });
+  return html`<div class="referral"><h3>${agency}, ${timeFormat(ctx).format(r.referredAt)}</h3>
 ${r.notes ? html`<h4>${k.notes}</h4><p class="body user-text" dir="auto">${r.notes}</p>` : ''}
 ${
   canWork
     ? postForm(
         ctx,
         `/cases/${state.case.id}/referrals/${r.id}`,
-        html`<fieldset><legend>${k.followUpReferral(r.agency)}</legend>
+        html`<fieldset><legend>${k.followUpReferral(agency)}</legend>
 ${selectField({ id: `${form}-firStatus`, name: 'firStatus', label: k.firStatus, value: typed(form, 'firStatus') ?? r.firStatus, placeholder: ctx.t.report.choices.notSelected, choices: pairs(firStatuses, ctx.c.enums.firStatuses), problems: p, issue: issue(form, 'firStatus') })}
 ${textField({ id: `${form}-followUpOn`, name: 'followUpOn', type: 'date', label: k.followUpOn, hint: k.followUpHint, value: typed(form, 'followUpOn') ?? r.followUpOn ?? undefined, dir: 'ltr', problems: p, issue: issue(form, 'followUpOn') })}
 ${textArea({ id: `${form}-notes`, name: 'notes', label: k.addToReferralNotes, value: typed(form, 'notes'), rows: 3, maxlength: 10_000, problems: p, issue: issue(form, 'notes') })}
@@ -484,6 +509,8 @@ export interface CasePageState extends RefusedForm {
   /** Every account: names for the page, and those who may take case work for its selects. */
   staff: readonly (StaffMember & { status: StaffStatus })[];
   agencies: readonly Agency[];
+  /** The case's ZARRA clock and record (zarra-section.ts); null or left out: none shown. */
+  zarra?: ZarraStatus | null;
 }
 
 export function casePage(ctx: ConsoleContext, state: CasePageState): Html {
@@ -504,6 +531,7 @@ export function casePage(ctx: ConsoleContext, state: CasePageState): Html {
     ctx,
     k.title(view.reference),
     html`<h1>${k.title(view.reference)}</h1>
+<p><a href="${consolePath(ctx.lang, `${base}/record`)}">${ctx.c.handover.recordLink}</a> · <a href="${consolePath(ctx.lang, `${base}/court-checklist`)}">${ctx.c.handover.checklistLink}</a></p>
 ${state.issues?.length ? summaryOf(ctx, state.issues, `${state.issuesFor}`) : ''}
 <dl class="facts">
 <dt>${k.state}</dt><dd>${e.states[view.state]}${view.closureReason ? html` (${e.closureReasons[view.closureReason]})` : ''}</dd>
@@ -533,12 +561,13 @@ ${
 <section aria-labelledby="reports-heading"><h2 id="reports-heading">${k.reports}</h2>
 <ul>${view.reports.map((r) => html`<li><a href="${consolePath(ctx.lang, `/reports/${r.id}`)}">${(e.kinds as Record<string, string>)[r.kind] ?? r.kind}, ${time.format(r.receivedAt)}</a>${r.inDangerNow ? html` <strong class="danger-flag">${ctx.c.queue.danger}</strong>` : ''}</li>`)}</ul>
 </section>
+${zarraSection(ctx, { zarra: state.zarra, canWork, issues: state.issues, issuesFor: state.issuesFor, typed: state.typed })}
 <section aria-labelledby="referrals-heading"><h2 id="referrals-heading">${k.referrals}</h2>
 ${
   view.referrals.length
     ? html`<div class="table-scroll" tabindex="0" role="region" aria-label="${k.referrals}"><table><thead><tr><th scope="col">${k.agency}</th><th scope="col">${k.referredAt}</th><th scope="col">${k.method}</th><th scope="col">${k.agencyReference}</th><th scope="col">${k.firStatus}</th><th scope="col">${k.followUpOn}</th></tr></thead><tbody>${view.referrals.map(
         (r) =>
-          html`<tr${attrs({ class: r.followUpOverdue ? 'overdue' : undefined })}><td>${r.agency}</td><td>${time.format(r.referredAt)}</td><td>${e.methods[r.method as keyof typeof e.methods] ?? r.method}</td><td><bdi dir="ltr">${r.agencyReference ?? ''}</bdi></td><td>${e.firStatuses[r.firStatus]}</td><td>${r.followUpOn ? isoDate(r.followUpOn) : ''}${r.followUpOverdue ? html` <strong class="danger-flag">${ctx.c.queue.overdue}</strong>` : ''}</td></tr>`,
+          html`<tr${attrs({ class: r.followUpOverdue ? 'overdue' : undefined })}><td>${agencyName(ctx, { name: r.agency, nameUr: r.agencyUr })}</td><td>${time.format(r.referredAt)}</td><td>${e.methods[r.method as keyof typeof e.methods] ?? r.method}</td><td><bdi dir="ltr">${r.agencyReference ?? ''}</bdi></td><td>${e.firStatuses[r.firStatus]}</td><td>${r.followUpOn ? isoDate(r.followUpOn) : ''}${r.followUpOverdue ? html` <strong class="danger-flag">${ctx.c.queue.overdue}</strong>` : ''}</td></tr>`,
       )}</tbody></table></div>
 ${view.referrals.map((r) => referralFollowUp(ctx, state, r, canWork))}`
     : ''
@@ -549,12 +578,13 @@ ${
         ctx,
         `${base}/referrals`,
         html`<fieldset><legend>${k.addReferral}</legend>
-${selectField({ id: 'referral-agencyId', name: 'agencyId', label: k.agency, value: typed('referral', 'agencyId'), placeholder: ctx.t.report.choices.notSelected, choices: state.agencies.map((a) => [a.id, a.name] as const), problems: p, issue: issue('referral', 'agencyId') })}
+${selectField({ id: 'referral-agencyId', name: 'agencyId', label: k.agency, value: typed('referral', 'agencyId'), placeholder: ctx.t.report.choices.notSelected, choices: state.agencies.map((a) => [a.id, agencyName(ctx, a)] as const), problems: p, issue: issue('referral', 'agencyId') })}
 ${textField({ id: 'referral-referredAt', name: 'referredAt', type: 'datetime-local', label: k.referredAt, value: typed('referral', 'referredAt'), dir: 'ltr', problems: p, issue: issue('referral', 'referredAt') })}
 ${selectField({ id: 'referral-method', name: 'method', label: k.method, value: typed('referral', 'method'), placeholder: ctx.t.report.choices.notSelected, choices: pairs(referralMethods, e.methods), problems: p, issue: issue('referral', 'method') })}
 ${textField({ id: 'referral-agencyReference', name: 'agencyReference', label: k.agencyReference, value: typed('referral', 'agencyReference'), dir: 'ltr', problems: p, issue: issue('referral', 'agencyReference') })}
 ${selectField({ id: 'referral-firStatus', name: 'firStatus', label: k.firStatus, value: typed('referral', 'firStatus'), placeholder: ctx.t.report.choices.notSelected, choices: pairs(firStatuses, e.firStatuses), problems: p, issue: issue('referral', 'firStatus') })}
-${textField({ id: 'referral-followUpOn', name: 'followUpOn', type: 'date', label: k.followUpOn, value: typed('referral', 'followUpOn'), dir: 'ltr', problems: p, issue: issue('referral', 'followUpOn') })}
+${textField({ id: 'referral-followUpOn', name: 'followUpOn', type: 'date', label: k.followUpOn, hint: followUpDefaultHint(ctx, state.agencies), value: typed('referral', 'followUpOn'), dir: 'ltr', problems: p, issue: issue('referral', 'followUpOn') })}
+${checkbox('referral-noFollowUp', 'noFollowUp', k.noFollowUp, typed('referral', 'noFollowUp') === 'yes')}
 ${textArea({ id: 'referral-notes', name: 'notes', label: k.referralNotes, value: typed('referral', 'notes'), maxlength: 10_000, problems: p, issue: issue('referral', 'notes') })}
 <button type="submit">${k.addReferral}</button></fieldset>`,
       )

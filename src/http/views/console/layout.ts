@@ -90,6 +90,9 @@ export function consoleLayout(ctx: ConsoleContext, title: string, main: Html): H
       ${staff && may(staff, 'readCases') ? link('/', c.nav.queue) : ''}
       ${staff && may(staff, 'workCases') ? link('/file-report', c.nav.fileReport) : ''}
       ${staff && may(staff, 'readCases') ? link('/statistics', c.statistics.nav) : ''}
+      ${staff && may(staff, 'superviseCases') ? link('/rota', c.notifications.rota.nav) : ''}
+      ${staff && may(staff, 'workCases') ? link('/notifications', c.notifications.nav) : ''}
+      ${staff && may(staff, 'readDashboard') ? link('/dashboard', c.dashboard.nav) : ''}
       ${staff && may(staff, 'administer') ? link('/staff', c.nav.staff) : ''}
       ${staff && may(staff, 'administer') ? link('/settings', c.nav.settings) : ''}
       ${staff && may(staff, 'readAudit') ? link('/audit', c.nav.audit) : ''}

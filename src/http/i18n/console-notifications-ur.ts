@@ -1,0 +1,77 @@
+import type { deliveryStatuses, mutableNotificationKinds, notificationChannels, notificationKinds } from '../../domain/notifications.ts';
+import type { languages } from '../../domain/report.ts';
+import type { consoleNotificationsEn } from './console-notifications-en.ts';
+import type { Labels, Widen } from './en.ts';
+
+/** The console's notification pages in Urdu (the `notifications` section of console-ur.ts). */
+export const consoleNotificationsUr: Widen<typeof consoleNotificationsEn> = {
+  nav: 'اطلاعات',
+  title: 'آپ کی اطلاعات',
+  intro:
+    'جب کوئی کام آپ کا منتظر ہو تو حفاظت آپ کو بتاتا ہے: ای میل کے ذریعے، یا ہیلپ لائن کے پیغام رسانی کے پل کے ذریعے، جہاں یہ ترتیب دیے گئے ہوں۔ اطلاع میں صرف یہ ہوتا ہے کہ کچھ منتظر ہے اور کہاں سائن ان کرنا ہے، کبھی یہ نہیں کہ رپورٹ میں کیا لکھا ہے۔',
+  noChannels: 'اس سرور پر نہ ای میل ترتیب دی گئی ہے نہ پیغام رسانی کا پل: آپ کی اطلاعات صرف یہاں درج ہیں۔',
+  kinds: {
+    danger_report: 'فوری رپورٹ: ہو سکتا ہے کوئی بچہ اس وقت خطرے میں ہو',
+    triage_due: 'ایک کیس کی جانچ کا وقت 30 منٹ میں ختم ہو رہا ہے',
+    reporter_reply: 'رپورٹ کرنے والے نے آپ کے کیس پر لکھا ہے',
+    closure_request: 'کیس بند کرنے کی درخواست منظوری کی منتظر ہے',
+    referral_follow_up: 'حوالگی کی پیروی آج کرنی ہے',
+  } satisfies Labels<typeof notificationKinds>,
+  urgent: 'فوری',
+  latest: 'تازہ اطلاعات',
+  none: 'ابھی کوئی اطلاع نہیں۔',
+  when: 'کب',
+  what: 'کیا',
+  delivery: 'ترسیل',
+  channels: { email: 'ای میل', webhook: 'پیغام رسانی کا پل' } satisfies Labels<typeof notificationChannels>,
+  statuses: { pending: 'بھیجے جانے کی منتظر', sent: 'بھیج دی گئی', failed: 'بھیجی نہ جا سکی' } satisfies Labels<typeof deliveryStatuses>,
+  attempts: (n: number) => (n === 1 ? '1 کوشش' : `${n} کوششیں`),
+  mutedNotSent: 'بند: یہاں درج، بھیجی نہیں گئی',
+  listedOnly: 'صرف یہاں درج',
+  settings: 'آپ کو کیا بھیجا جائے',
+  settingsIntro: 'فوری اطلاعات ہمیشہ ڈیوٹی پر موجود عملے کو بھیجی جاتی ہیں۔ باقی اطلاعات آپ اپنے لیے بند کر سکتے ہیں۔',
+  alwaysSent: 'ہمیشہ بھیجی جاتی ہیں',
+  muteLegend: 'یہ اطلاعات میرے لیے بند کریں',
+  mutable: {
+    reporter_reply: 'رپورٹ کرنے والے نے آپ کے کیس پر لکھا ہے',
+    closure_request: 'کیس بند کرنے کی درخواست منظوری کی منتظر ہے',
+    referral_follow_up: 'حوالگی کی پیروی آج کرنی ہے',
+  } satisfies Labels<typeof mutableNotificationKinds>,
+  languageLegend: 'میری اطلاعات کی زبان',
+  saveLanguage: 'زبان محفوظ کریں',
+  languages: { en: 'انگریزی', ur: 'اردو' } satisfies Labels<typeof languages>,
+  save: 'محفوظ کریں',
+  saved: 'آپ کا انتخاب محفوظ ہو گیا۔',
+  rota: {
+    nav: 'ڈیوٹی روسٹر',
+    title: 'ڈیوٹی کا روسٹر',
+    intro:
+      'فوری اطلاعات (کوئی بچہ اس وقت خطرے میں ہو) ڈیوٹی پر موجود تجزیہ کاروں اور نگرانوں کو جاتی ہیں، اور ختم ہوتے جانچ کے وقت کی اطلاع ڈیوٹی پر موجود نگرانوں کو۔ جوابات اور پیروی کی اطلاع کیس کے ذمہ دار کو جاتی ہے۔ اوقات پاکستان کے وقت کے مطابق ہیں۔',
+    nobodyOnDuty: 'اس وقت کوئی ڈیوٹی پر نہیں: فوری اطلاعات تمام نگرانوں کو جاتی ہیں۔',
+    onDutyNow: 'اس وقت ڈیوٹی پر',
+    person: 'فرد',
+    role: 'کردار',
+    shifts: 'شفٹیں',
+    noShifts: 'کوئی شفٹ نہیں',
+    yes: 'ہاں',
+    no: 'نہیں',
+    remove: 'ہٹائیں',
+    removeShift: (shift: string) => `شفٹ ${shift} ہٹائیں`,
+    add: 'شفٹیں شامل کریں',
+    weekdays: 'دن',
+    start: 'سے (گھنٹے:منٹ)',
+    end: 'تک (گھنٹے:منٹ)',
+    endHint: 'اگر اختتام آغاز سے پہلے یا اس کے برابر ہو تو شفٹ اگلے دن ختم ہوتی ہے (رات کی شفٹ)؛ آغاز جیسا ہی وقت پورا دن ہے۔',
+    submit: 'شفٹیں شامل کریں',
+    choosePerson: 'فرد چنیں',
+    added: 'شفٹیں شامل ہو گئیں۔',
+    removed: 'شفٹ ہٹا دی گئی۔',
+    noPeople: 'ابھی کوئی فعال تجزیہ کار یا نگران نہیں۔',
+    days: { 1: 'پیر', 2: 'منگل', 3: 'بدھ', 4: 'جمعرات', 5: 'جمعہ', 6: 'ہفتہ', 7: 'اتوار' },
+  },
+  problems: {
+    invalid_time: 'وقت گھنٹے:منٹ کی صورت میں لکھیں، جیسے 09:00 یا 21:30۔',
+    too_many_shifts: 'اس فرد کی پہلے ہی بہت سی شفٹیں ہیں: پہلے کچھ ہٹائیں۔',
+    not_mutable: 'فوری اطلاعات بند نہیں کی جا سکتیں۔',
+  },
+};

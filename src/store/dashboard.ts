@@ -93,20 +93,19 @@ export class DashboardStore {
     const from = q.from.toISOString();
     const before = q.before.toISOString();
     const now = q.now.toISOString();
-    // A case counts when its first report is in the period. Each case keeps its first receipt, danger flag
-    // and first classification (migration 0020's queue keys, kept by triggers), so a year is one pass over
-    // the cases; its province is that of the report it was opened with (the report whose id is the case's).
+    // A case counts when its first report is in the period. Each case keeps its first receipt, danger flag,
+    // first classification and the province of the report it was opened with (migration 0020's queue keys,
+    // kept by triggers), so a year is one pass over the cases.
     const rows = await this.#read<Omit<TriageRow, 'median' | 'p90'> & { spread: unknown }>(sql`
       WITH per_case AS (
         SELECT c.queue_received_at AS received_at,
                c.queue_in_danger AS danger,
                c.queue_triaged_at AS triaged_at,
                c.state = 'closed' AS closed,
-               coalesce(opening.province, 'unknown') AS province
+               coalesce(c.queue_province, 'unknown') AS province
         FROM cases c
-        LEFT JOIN reports opening ON opening.id = c.id
         WHERE c.queue_received_at >= ${from}::timestamptz AND c.queue_received_at < ${before}::timestamptz
-          ${q.province === undefined ? sql`` : sql`AND coalesce(opening.province, 'unknown') = ${q.province}`}
+          ${q.province === undefined ? sql`` : sql`AND coalesce(c.queue_province, 'unknown') = ${q.province}`}
       ), judged AS (
         SELECT danger, province, received_at, triaged_at, triaged_at IS NULL AND closed AS closed,
                received_at + make_interval(hours => CASE WHEN danger THEN ${q.targetHours.inDangerNow}::int ELSE ${q.targetHours.otherwise}::int END) AS due_at

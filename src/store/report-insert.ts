@@ -75,9 +75,9 @@ WITH submitted AS (
 ), new_case AS (
   -- A new case's place in the queue (migration 0020) is its one report's, unclassified: written here so
   -- that the reports trigger, which sees the keys already right, does not update the case again.
-  INSERT INTO cases (id, reference, queue_in_danger, queue_age_rank, queue_received_at, queue_classified, queue_categories)
+  INSERT INTO cases (id, reference, queue_in_danger, queue_age_rank, queue_received_at, queue_classified, queue_categories, queue_province)
   SELECT id, 'HZ-' || to_char(now() AT TIME ZONE '${pakistanTimeZone}', 'YYYY') || '-' || lpad(nextval('case_reference_seq')::text, 6, '0'),
-         in_danger_now IS TRUE, queue_age_rank(child_age_band), now(), false, '{}'
+         in_danger_now IS TRUE, queue_age_rank(child_age_band), now(), false, '{}', province
   FROM admitted
 ), new_report AS (
   INSERT INTO reports (

@@ -280,6 +280,8 @@ export const cases = pgTable('cases', {
   queueCategories: text('queue_categories').array(),
   /** Its reports' first classification: when it was triaged (the supervisor's dashboard). */
   queueTriagedAt: timestamptz('queue_triaged_at'),
+  /** The province of the report it was opened with (the dashboard's figures by province). */
+  queueProvince: text('queue_province'),
 });
 
 const classificationColumns = () => ({

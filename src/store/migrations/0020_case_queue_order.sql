@@ -34,6 +34,9 @@ ALTER TABLE cases ADD COLUMN queue_categories text[];
 -- When it was triaged: its reports' first classification (the supervisor's dashboard, store/dashboard.ts,
 -- times triage by it without reading every report of a year).
 ALTER TABLE cases ADD COLUMN queue_triaged_at timestamptz;
+-- The province of the report it was opened with (the report whose id is the case's): the dashboard's
+-- figures by province read it here.
+ALTER TABLE cases ADD COLUMN queue_province text;
 
 -- Recomputes those columns for these cases from their reports and classifications. (PL/pgSQL, so that
 -- each connection plans the statement once: it runs after every statement that stores a report.)
@@ -41,7 +44,8 @@ CREATE FUNCTION refresh_case_queue_keys(ids uuid[]) RETURNS void LANGUAGE plpgsq
 BEGIN
   UPDATE cases c SET
     queue_in_danger = k.in_danger, queue_age_rank = k.age_rank, queue_received_at = k.received_at,
-    queue_classified = k.classified, queue_categories = k.categories, queue_triaged_at = k.triaged_at
+    queue_classified = k.classified, queue_categories = k.categories, queue_triaged_at = k.triaged_at,
+    queue_province = k.province
   FROM (
     SELECT id.case_id,
            bool_or(r.in_danger_now IS TRUE) AS in_danger,
@@ -49,6 +53,7 @@ BEGIN
            min(r.created_at) AS received_at,
            CASE WHEN count(r.id) > 0 THEN bool_or(rc.report_id IS NOT NULL) END AS classified,
            min(rc.classified_at) AS triaged_at,
+           min(r.province) FILTER (WHERE r.id = id.case_id) AS province,
            CASE WHEN count(r.id) > 0 THEN coalesce(
              (SELECT array_agg(DISTINCT category ORDER BY category) FROM (
                 SELECT x.category FROM report_classifications x JOIN reports xr ON xr.id = x.report_id WHERE xr.case_id = id.case_id
@@ -62,8 +67,9 @@ BEGIN
     GROUP BY id.case_id
   ) k
   WHERE c.id = k.case_id
-    AND (c.queue_in_danger, c.queue_age_rank, c.queue_received_at, c.queue_classified, c.queue_categories, c.queue_triaged_at)
-        IS DISTINCT FROM (k.in_danger, k.age_rank, k.received_at, k.classified, k.categories, k.triaged_at);
+    AND (c.queue_in_danger, c.queue_age_rank, c.queue_received_at, c.queue_classified, c.queue_categories, c.queue_triaged_at,
+         c.queue_province)
+        IS DISTINCT FROM (k.in_danger, k.age_rank, k.received_at, k.classified, k.categories, k.triaged_at, k.province);
 END;
 $$;
 

@@ -19,10 +19,9 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { createServices } from '../src/services/index.ts';
-import { migrate, openDatabase, type Database } from '../src/store/database.ts';
 import { queuePageSize, type QueueFilter } from '../src/domain/case-search.ts';
 import type { StaffActor } from '../src/domain/actor.ts';
-import { scratchDatabase } from '../test/helpers/postgres.ts';
+import { openFresh, percentiles, type Engine } from './scratch.ts';
 import { seedCases } from './seed-cases.ts';
 
 const { values } = parseArgs({
@@ -33,45 +32,12 @@ const { values } = parseArgs({
     'database-url': { type: 'string' },
   },
 });
-type Engine = 'pglite' | 'postgres';
 const caseCount = Number(values.cases);
 const runs = Number(values.runs);
 const serverUrl = values['database-url'] ?? process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 if (!(caseCount >= 1) || !(runs >= 1)) throw new Error('--cases and --runs must be positive');
 const engine: Engine = (values.engine as Engine | undefined) ?? (serverUrl ? 'postgres' : 'pglite');
 if (engine === 'postgres' && !serverUrl) throw new Error('PostgreSQL needs --database-url (or BENCH_DATABASE_URL)');
-
-async function openFresh(): Promise<{ database: Database; drop(): Promise<void> }> {
-  if (engine === 'pglite') {
-    const database = await openDatabase({ engine: 'pglite' });
-    await migrate(database);
-    return { database, drop: () => database.close() };
-  }
-  const scratch = await scratchDatabase(serverUrl!, 'hifazat_bench_case_queue');
-  const database = await openDatabase({ engine: 'postgres', url: scratch.url, poolSize: 4 });
-  await migrate(database);
-  return {
-    database,
-    async drop() {
-      await database.close();
-      await scratch.drop();
-    },
-  };
-}
-
-/** p50 and p99 (and the maximum) of `runs` timed runs after five untimed ones. */
-async function percentiles(work: () => Promise<unknown>): Promise<{ p50: number; p99: number; max: number }> {
-  for (let i = 0; i < 5; i++) await work();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await work();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  const at = (q: number) => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)]!;
-  return { p50: at(0.5), p99: at(0.99), max: times.at(-1)! };
-}
 
 console.log(`# bench/case-queue.ts: ${caseCount.toLocaleString('en')} cases on ${engine}, p50/p99 of ${runs} runs after five warm-ups`);
 console.log(
@@ -80,7 +46,7 @@ console.log(
     .map((l) => l.toFixed(1))
     .join(' ')}`,
 );
-const { database, drop } = await openFresh();
+const { database, drop } = await openFresh(engine, serverUrl, 'hifazat_bench_case_queue');
 try {
   const filled = performance.now();
   const seeded = await seedCases(database, caseCount);
@@ -130,7 +96,7 @@ try {
   console.log(`| measurement (${queuePageSize} a page) | p50 ms | p99 ms | max ms |`);
   console.log('|---|---|---|---|');
   for (const [name, work] of measurements) {
-    const t = await percentiles(work);
+    const t = await percentiles(runs, work);
     console.log(`| ${name} | ${t.p50.toFixed(1)} | ${t.p99.toFixed(1)} | ${t.max.toFixed(1)} |`);
   }
   console.log(

@@ -25,8 +25,7 @@ import { dashboardRange, triageTargets } from '../src/domain/dashboard.ts';
 import { pakistanToday } from '../src/domain/pakistan-time.ts';
 import { createServices } from '../src/services/index.ts';
 import { DashboardStore } from '../src/store/dashboard.ts';
-import { migrate, openDatabase, type Database } from '../src/store/database.ts';
-import { scratchDatabase } from '../test/helpers/postgres.ts';
+import { openFresh, percentiles, type Engine } from './scratch.ts';
 import { seedCases } from './seed-cases.ts';
 
 const { values } = parseArgs({
@@ -37,45 +36,12 @@ const { values } = parseArgs({
     'database-url': { type: 'string' },
   },
 });
-type Engine = 'pglite' | 'postgres';
 const caseCount = Number(values.cases);
 const runs = Number(values.runs);
 const serverUrl = values['database-url'] ?? process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 if (!(caseCount >= 1) || !(runs >= 1)) throw new Error('--cases and --runs must be positive');
 const engine: Engine = (values.engine as Engine | undefined) ?? (serverUrl ? 'postgres' : 'pglite');
 if (engine === 'postgres' && !serverUrl) throw new Error('PostgreSQL needs --database-url (or BENCH_DATABASE_URL)');
-
-async function openFresh(): Promise<{ database: Database; drop(): Promise<void> }> {
-  if (engine === 'pglite') {
-    const database = await openDatabase({ engine: 'pglite' });
-    await migrate(database);
-    return { database, drop: () => database.close() };
-  }
-  const scratch = await scratchDatabase(serverUrl!, 'hifazat_bench_dashboard');
-  const database = await openDatabase({ engine: 'postgres', url: scratch.url, poolSize: 4 });
-  await migrate(database);
-  return {
-    database,
-    async drop() {
-      await database.close();
-      await scratch.drop();
-    },
-  };
-}
-
-/** p50 and p99 (and the maximum) of `runs` timed runs after five untimed ones. */
-async function percentiles(work: () => Promise<unknown>): Promise<{ p50: number; p99: number; max: number }> {
-  for (let i = 0; i < 5; i++) await work();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await work();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  const at = (q: number) => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)]!;
-  return { p50: at(0.5), p99: at(0.99), max: times.at(-1)! };
-}
 
 console.log(`# bench/dashboard.ts: ${caseCount.toLocaleString('en')} cases on ${engine}, p50/p99 of ${runs} runs after five warm-ups`);
 console.log(
@@ -84,7 +50,7 @@ console.log(
     .map((l) => l.toFixed(1))
     .join(' ')}`,
 );
-const { database, drop } = await openFresh();
+const { database, drop } = await openFresh(engine, serverUrl, 'hifazat_bench_dashboard');
 try {
   const now = new Date();
   const filled = performance.now();
@@ -128,7 +94,7 @@ try {
   console.log('| measurement | p50 ms | p99 ms | max ms |');
   console.log('|---|---|---|---|');
   for (const [name, work] of measurements) {
-    const t = await percentiles(work);
+    const t = await percentiles(runs, work);
     console.log(`| ${name} | ${t.p50.toFixed(1)} | ${t.p99.toFixed(1)} | ${t.max.toFixed(1)} |`);
   }
   console.log(
